@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Lineage.Core.MarketData;
+
+/// <summary>
+/// A validated, chronologically ordered price series. <see cref="Open"/> is null for close-only data;
+/// then an order decided at bar t fills at the next bar's close instead of its open.
+/// </summary>
+public sealed class PriceSeries
+{
+    private const double DaysPerYear = 365.2425;
+
+    /// <param name="barsPerYear">Known annualisation factor (e.g. inherited by a slice); estimated from the timestamps when null.</param>
+    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(times);
+        ArgumentNullException.ThrowIfNull(close);
+        if (times.Length == 0)
+        {
+            throw new ArgumentException($"Price series '{name}' has no bars.", nameof(times));
+        }
+
+        if (close.Length != times.Length || (open is not null && open.Length != times.Length))
+        {
+            throw new ArgumentException(
+                $"Price series '{name}': Times ({times.Length}), Close ({close.Length}) and Open ({open?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}) must have the same length.",
+                nameof(close));
+        }
+
+        for (var i = 0; i < times.Length; i++)
+        {
+            if (i > 0 && times[i] <= times[i - 1])
+            {
+                throw new ArgumentException($"Price series '{name}': Times[{i}] = {times[i]:O} is not after Times[{i - 1}] = {times[i - 1]:O}.", nameof(times));
+            }
+
+            CheckPrice(name, "Close", i, close[i]);
+            if (open is not null)
+            {
+                CheckPrice(name, "Open", i, open[i]);
+            }
+        }
+
+        if (barsPerYear is { } bpy && (!double.IsFinite(bpy) || bpy <= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(barsPerYear), bpy, $"Price series '{name}': BarsPerYear must be positive and finite.");
+        }
+
+        Name = name;
+        Times = times;
+        Open = open;
+        Close = close;
+        BarsPerYear = barsPerYear ?? EstimateBarsPerYear(times);
+    }
+
+    public string Name { get; }
+
+    public DateTimeOffset[] Times { get; }
+
+    public double[]? Open { get; }
+
+    public double[] Close { get; }
+
+    public int Count => Close.Length;
+
+    /// <summary>Bars per calendar year, used to annualise Sharpe and Sortino (≈252 for daily stocks, ≈6200 for hourly FX).</summary>
+    public double BarsPerYear { get; }
+
+    /// <summary>The price an order decided at the close of <paramref name="bar"/> − 1 fills at.</summary>
+    public double FillPrice(int bar) => Open is null ? Close[bar] : Open[bar];
+
+    /// <summary>A copy of bars [start, start + count); it keeps this series' <see cref="BarsPerYear"/>.</summary>
+    public PriceSeries Slice(int start, int count)
+    {
+        if (start < 0 || count < 1 || start > Count - count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Slice(start: {start}, count: {count}) is outside series '{Name}' of {Count} bars.");
+        }
+
+        return new PriceSeries(
+            Name,
+            Times.AsSpan(start, count).ToArray(),
+            Open?.AsSpan(start, count).ToArray(),
+            Close.AsSpan(start, count).ToArray(),
+            BarsPerYear);
+    }
+
+    /// <summary>SHA-256 (lowercase hex) of the bars: timestamps, opens (if any) and closes. The name is not part of it.</summary>
+    public string Fingerprint()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[8];
+        hash.AppendData(Encoding.ASCII.GetBytes(Open is null ? "close-only\n" : "open-close\n"));
+        for (var i = 0; i < Count; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, Times[i].UtcTicks);
+            hash.AppendData(buffer);
+            if (Open is not null)
+            {
+                BinaryPrimitives.WriteDoubleLittleEndian(buffer, Open[i]);
+                hash.AppendData(buffer);
+            }
+
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer, Close[i]);
+            hash.AppendData(buffer);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// Observed bars per calendar year over the series' span, so market closures (weekends, holidays) count.
+    /// A span under 90 days is too short for that; then it falls back to one bar per median spacing over a
+    /// year, scaled by the share of weekdays when the median spacing is at least a day (stocks, FX).
+    /// </summary>
+    internal static double EstimateBarsPerYear(DateTimeOffset[] times)
+    {
+        if (times.Length < 2)
+        {
+            return 252;
+        }
+
+        var spanDays = (times[^1] - times[0]).TotalDays;
+        if (spanDays >= 90)
+        {
+            return (times.Length - 1) / (spanDays / DaysPerYear);
+        }
+
+        var gaps = new double[times.Length - 1];
+        for (var i = 1; i < times.Length; i++)
+        {
+            gaps[i - 1] = (times[i] - times[i - 1]).TotalDays;
+        }
+
+        Array.Sort(gaps);
+        var median = gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : 0.5 * (gaps[(gaps.Length / 2) - 1] + gaps[gaps.Length / 2]);
+        var perYear = DaysPerYear / median;
+        var weekdaysOnly = times.All(t => t.UtcDateTime.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday));
+        return weekdaysOnly ? perYear * 5 / 7 : perYear;
+    }
+
+    private static void CheckPrice(string name, string field, int index, double value)
+    {
+        if (!double.IsFinite(value) || value <= 0)
+        {
+            throw new ArgumentException($"Price series '{name}': {field}[{index}] = {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} must be positive and finite.", field);
+        }
+    }
+}
