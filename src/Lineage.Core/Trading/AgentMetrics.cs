@@ -1,0 +1,87 @@
+namespace Lineage.Core.Trading;
+
+/// <summary>
+/// How one agent did on one episode. Sharpe and Sortino use per-bar simple returns of equity, annualised with
+/// √(bars per year) of the series, risk-free rate 0; they are 0 when undefined (no variance, no downside).
+/// </summary>
+public sealed record AgentMetrics(
+    double FinalCapital,
+    double Roi,
+    double MaxDrawdown,
+    double WinRate,
+    int Trades,
+    int Scars,
+    double Sharpe,
+    double Sortino,
+    bool Bankrupt)
+{
+    public static AgentMetrics From(Arena arena, in ReturnStatistics returns, double barsPerYear)
+    {
+        ArgumentNullException.ThrowIfNull(arena);
+        return new AgentMetrics(
+            arena.Equity,
+            arena.Roi,
+            arena.MaxDrawdown,
+            arena.WinRate,
+            arena.Trades,
+            arena.Scars,
+            returns.Sharpe(barsPerYear),
+            returns.Sortino(barsPerYear),
+            arena.Bankrupt);
+    }
+}
+
+/// <summary>Running moments of per-bar returns, so metrics need no stored curve and the step loop allocates nothing.</summary>
+public struct ReturnStatistics
+{
+    public int Count { get; private set; }
+
+    public double Sum { get; private set; }
+
+    public double SumOfSquares { get; private set; }
+
+    public double DownsideSumOfSquares { get; private set; }
+
+    public readonly double Mean => Count == 0 ? 0 : Sum / Count;
+
+    public void Add(double r)
+    {
+        Count++;
+        Sum += r;
+        SumOfSquares += r * r;
+        if (r < 0)
+        {
+            DownsideSumOfSquares += r * r;
+        }
+    }
+
+    /// <summary>Sample standard deviation (n − 1).</summary>
+    public readonly double StdDev()
+    {
+        if (Count < 2)
+        {
+            return 0;
+        }
+
+        var variance = (SumOfSquares - (Sum * Sum / Count)) / (Count - 1);
+        return Math.Sqrt(Math.Max(0, variance));
+    }
+
+    public readonly double Sharpe(double barsPerYear)
+    {
+        var sd = StdDev();
+        return sd > 1e-15 ? Mean / sd * Math.Sqrt(barsPerYear) : 0;
+    }
+
+    /// <summary>Mean over downside deviation √(Σ min(r,0)² / n).</summary>
+    public readonly double Sortino(double barsPerYear)
+    {
+        if (Count == 0)
+        {
+            return 0;
+        }
+
+        var downside = Math.Sqrt(DownsideSumOfSquares / Count);
+        return downside > 1e-15 ? Mean / downside * Math.Sqrt(barsPerYear) : 0;
+    }
+}

@@ -1,0 +1,188 @@
+namespace Lineage.Core.Trading;
+
+/// <summary>What the account looked like after a mark: the inputs of the reward.</summary>
+public readonly record struct AccountSnapshot(double Equity, double Drawdown, double WinRate, int Scars, bool Bankrupt);
+
+/// <summary>
+/// One agent's account on one series. <see cref="Execute"/> fills an action at a price (the caller passes the
+/// next bar's open, or its close for close-only data); <see cref="MarkToMarket"/> values the account at a
+/// close and tracks peak, drawdown and bankruptcy. Equity is always Cash + Units × last price.
+/// A trade is one opened position; it is a win or a scar (loss) when closed, net of both fills' fees.
+/// </summary>
+public sealed class Arena
+{
+    private readonly double _fee;
+    private readonly double _slippage;
+
+    public Arena(ArenaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.EnsureValid();
+        Options = options;
+        _fee = options.FeeBps / 10_000;
+        _slippage = options.SlippageBps / 10_000;
+        Reset(1);
+    }
+
+    public ArenaOptions Options { get; }
+
+    public double Cash { get; private set; }
+
+    /// <summary>Signed quantity held: positive long, negative short.</summary>
+    public double Units { get; private set; }
+
+    /// <summary>−1 short, 0 flat, +1 long.</summary>
+    public int Position => Math.Sign(Units);
+
+    /// <summary>Fill price (after slippage) of the open position; 0 when flat.</summary>
+    public double EntryPrice { get; private set; }
+
+    public double LastPrice { get; private set; }
+
+    public double Equity => Cash + (Units * LastPrice);
+
+    public double PositionValue => Units * LastPrice;
+
+    public double Peak { get; private set; }
+
+    public double Drawdown { get; private set; }
+
+    public double MaxDrawdown { get; private set; }
+
+    public double TotalFees { get; private set; }
+
+    public int Trades { get; private set; }
+
+    public int Wins { get; private set; }
+
+    /// <summary>Losing closed trades.</summary>
+    public int Scars { get; private set; }
+
+    public int ClosedTrades { get; private set; }
+
+    public double WinRate => ClosedTrades == 0 ? 0 : (double)Wins / ClosedTrades;
+
+    public bool Bankrupt { get; private set; }
+
+    private double EntryFee { get; set; }
+
+    public double Roi => (Equity / Options.InitialCapital) - 1;
+
+    /// <summary>Flat account with the initial capital, valued at <paramref name="markPrice"/>.</summary>
+    public void Reset(double markPrice)
+    {
+        Cash = Options.InitialCapital;
+        Units = 0;
+        EntryPrice = 0;
+        EntryFee = 0;
+        LastPrice = markPrice;
+        Peak = Options.InitialCapital;
+        Drawdown = 0;
+        MaxDrawdown = 0;
+        TotalFees = 0;
+        Trades = 0;
+        Wins = 0;
+        Scars = 0;
+        ClosedTrades = 0;
+        Bankrupt = false;
+    }
+
+    /// <summary>The position the action asks for: Hold keeps it, Sell flattens when long-only.</summary>
+    public int TargetPosition(TradeAction action) => action switch
+    {
+        TradeAction.Hold => Position,
+        TradeAction.Buy => 1,
+        TradeAction.Sell => Options.LongOnly ? 0 : -1,
+        TradeAction.Close => 0,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown trade action."),
+    };
+
+    /// <summary>Moves to the action's target position at <paramref name="price"/>. Returns the fees paid (0 when nothing trades).</summary>
+    public double Execute(TradeAction action, double price)
+    {
+        if (!double.IsFinite(price) || price <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(price), price, "Fill price must be positive and finite.");
+        }
+
+        var target = TargetPosition(action);
+        LastPrice = price;
+        if (target == Position)
+        {
+            return 0;
+        }
+
+        var fees = 0.0;
+        if (Units != 0)
+        {
+            var exitPrice = Units > 0 ? price * (1 - _slippage) : price * (1 + _slippage);
+            var exitFee = Math.Abs(Units) * exitPrice * _fee;
+            var pnl = (Units * (exitPrice - EntryPrice)) - EntryFee - exitFee;
+            Cash += (Units * exitPrice) - exitFee;
+            fees += exitFee;
+            ClosedTrades++;
+            if (pnl > 0)
+            {
+                Wins++;
+            }
+            else if (pnl < 0)
+            {
+                Scars++;
+            }
+
+            Units = 0;
+            EntryPrice = 0;
+            EntryFee = 0;
+        }
+
+        var budget = Options.PositionFraction * Cash;
+        if (target != 0 && budget > 0)
+        {
+            var entryPrice = target > 0 ? price * (1 + _slippage) : price * (1 - _slippage);
+            var quantity = budget / (entryPrice * (1 + _fee));
+            var entryFee = quantity * entryPrice * _fee;
+            Units = target * quantity;
+            Cash -= (Units * entryPrice) + entryFee;
+            EntryPrice = entryPrice;
+            EntryFee = entryFee;
+            fees += entryFee;
+            Trades++;
+        }
+
+        TotalFees += fees;
+        return fees;
+    }
+
+    /// <summary>Values the account at <paramref name="price"/>; updates peak, drawdown and bankruptcy.</summary>
+    public void MarkToMarket(double price)
+    {
+        if (!double.IsFinite(price) || price <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(price), price, "Mark price must be positive and finite.");
+        }
+
+        LastPrice = price;
+        var equity = Equity;
+        Peak = Math.Max(Peak, equity);
+        Drawdown = Peak > 0 ? Math.Max(0, (Peak - equity) / Peak) : 1;
+        MaxDrawdown = Math.Max(MaxDrawdown, Drawdown);
+        if (equity <= Options.BankruptcyFraction * Options.InitialCapital)
+        {
+            Bankrupt = true;
+        }
+    }
+
+    /// <summary>Unrealised PnL of the open position as a fraction of its entry price, clipped to [−1, 1]; 0 when flat.</summary>
+    public double UnrealizedPnlFraction()
+    {
+        if (Units == 0)
+        {
+            return 0;
+        }
+
+        var fraction = Position * (LastPrice - EntryPrice) / EntryPrice;
+        return Math.Clamp(fraction, -1, 1);
+    }
+
+    public AccountSnapshot Snapshot() => new(Equity, Drawdown, WinRate, Scars, Bankrupt);
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace Lineage.Core.Trading;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RewardKind>))]
+public enum RewardKind
+{
+    /// <summary>The original prototype's five-component reward (<see cref="RewardWeights"/>).</summary>
+    FiveComponent,
+
+    /// <summary>Per-step log return of equity after fees, minus an optional drawdown penalty.</summary>
+    LogReturn,
+}
+
+/// <summary>
+/// Weights of the original prototype's reward. Per step, with Δ the step's change of equity as a fraction of
+/// the previous equity: CapitalGain·max(Δ,0) + CapitalLoss·max(−Δ,0) + Drawdown·(increase of drawdown from peak)
+/// + Scar·(new scars) + WinRateIncrease·(increase of win rate); at the episode's end EpisodeRoi·ROI; on
+/// bankruptcy Bankruptcy. Signs are part of the weights (losses carry negative weights).
+/// </summary>
+public sealed record RewardWeights
+{
+    public double CapitalGain { get; init; } = 10;
+
+    public double CapitalLoss { get; init; } = -20;
+
+    public double Drawdown { get; init; } = -5;
+
+    public double Scar { get; init; } = -1;
+
+    public double WinRateIncrease { get; init; } = 2;
+
+    public double EpisodeRoi { get; init; } = 1000;
+
+    public double Bankruptcy { get; init; } = -1000;
+}
+
+/// <summary>
+/// Which reward, its weights, and a final multiplier. Scale 1 reproduces the prototype's numbers; those are
+/// dominated by the end-of-episode term (1000·ROI, hundreds) against per-step terms of ~0.1, which makes
+/// Q-targets large and noisy. For learning prefer <see cref="RecommendedForLearning"/>: LogReturn × 100
+/// (per-step rewards in percent, ~0.1–2 on daily data) — or FiveComponent with Scale ≈ 0.01.
+/// </summary>
+public sealed record RewardOptions
+{
+    public static RewardOptions RecommendedForLearning { get; } = new() { Kind = RewardKind.LogReturn, Scale = 100 };
+
+    public RewardKind Kind { get; init; } = RewardKind.FiveComponent;
+
+    public RewardWeights Weights { get; init; } = new();
+
+    public double Scale { get; init; } = 1;
+
+    /// <summary>LogReturn only: penalty per unit of drawdown increase (0 = none).</summary>
+    public double DrawdownPenalty { get; init; }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!Enum.IsDefined(Kind))
+        {
+            errors.Add(Invariant($"RewardOptions.Kind is unknown ({(int)Kind})."));
+        }
+
+        if (!double.IsFinite(Scale) || Scale <= 0)
+        {
+            errors.Add(Invariant($"RewardOptions.Scale must be positive and finite (was {Scale})."));
+        }
+
+        if (!double.IsFinite(DrawdownPenalty) || DrawdownPenalty < 0)
+        {
+            errors.Add(Invariant($"RewardOptions.DrawdownPenalty must be ≥ 0 and finite (was {DrawdownPenalty})."));
+        }
+
+        if (Weights is null)
+        {
+            errors.Add("RewardOptions.Weights is required.");
+            return errors;
+        }
+
+        Check(errors, nameof(RewardWeights.CapitalGain), Weights.CapitalGain, mustBe: +1);
+        Check(errors, nameof(RewardWeights.CapitalLoss), Weights.CapitalLoss, mustBe: -1);
+        Check(errors, nameof(RewardWeights.Drawdown), Weights.Drawdown, mustBe: -1);
+        Check(errors, nameof(RewardWeights.Scar), Weights.Scar, mustBe: -1);
+        Check(errors, nameof(RewardWeights.WinRateIncrease), Weights.WinRateIncrease, mustBe: +1);
+        Check(errors, nameof(RewardWeights.EpisodeRoi), Weights.EpisodeRoi, mustBe: +1);
+        Check(errors, nameof(RewardWeights.Bankruptcy), Weights.Bankruptcy, mustBe: -1);
+        return errors;
+    }
+
+    public void EnsureValid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors));
+        }
+    }
+
+    // A gain weight below zero (or a penalty above zero) would reward losing; reject it rather than guess.
+    private static void Check(List<string> errors, string name, double value, int mustBe)
+    {
+        if (!double.IsFinite(value) || (mustBe > 0 && value < 0) || (mustBe < 0 && value > 0))
+        {
+            errors.Add(Invariant($"RewardWeights.{name} must be finite and {(mustBe > 0 ? "≥ 0" : "≤ 0")} (was {value})."));
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
