@@ -1,0 +1,90 @@
+using System.Globalization;
+using Lineage.Core.Randomness;
+using Lineage.Core.Replay;
+using Lineage.Core.Trading;
+
+namespace Lineage.Core.Episodes;
+
+/// <summary>What one episode produced.</summary>
+public sealed record EpisodeResult(
+    AgentMetrics Metrics,
+    double TotalReward,
+    RewardBreakdown RewardTotals,
+    int Steps,
+    int[] ActionCounts,
+    int StartIndex,
+    bool Terminated);
+
+/// <summary>Plays one ε-greedy episode of a policy in an environment, optionally emitting experiences.</summary>
+public static class EpisodeRunner
+{
+    /// <param name="epsilon">Probability of a uniformly random action per step (drawn from <paramref name="rng"/>); 0 = greedy.</param>
+    /// <param name="sink">Receives one <see cref="Experience"/> per step (fresh state arrays); null to emit nothing.</param>
+    public static EpisodeResult Run(
+        TradingEnvironment environment,
+        int startIndex,
+        int maxSteps,
+        IQFunction policy,
+        double epsilon,
+        Rng rng,
+        ICollection<Experience>? sink)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (policy.StateSize != environment.StateSize || policy.ActionCount != TradingEnvironment.ActionCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Policy has StateSize {policy.StateSize} and ActionCount {policy.ActionCount}; the environment needs {environment.StateSize} and {TradingEnvironment.ActionCount}."), nameof(policy));
+        }
+
+        if (!(epsilon >= 0 && epsilon <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Epsilon must be in [0, 1].");
+        }
+
+        environment.Reset(startIndex, maxSteps);
+        Span<float> q = stackalloc float[TradingEnvironment.ActionCount];
+        var actionCounts = new int[TradingEnvironment.ActionCount];
+        var totals = default(RewardBreakdown);
+        var totalReward = 0.0;
+        StepOutcome outcome;
+        do
+        {
+            int action;
+            if (epsilon > 0 && rng.NextDouble() < epsilon)
+            {
+                action = rng.NextInt(TradingEnvironment.ActionCount);
+            }
+            else
+            {
+                policy.Evaluate(environment.State, q);
+                action = ArgMax(q);
+            }
+
+            var state = sink is null ? null : environment.State.ToArray();
+            outcome = environment.Step((TradeAction)action);
+            actionCounts[action]++;
+            totalReward += outcome.Reward;
+            totals += outcome.Breakdown;
+            sink?.Add(new Experience(state!, action, (float)outcome.Reward, environment.State.ToArray(), outcome.Terminated, outcome.Truncated));
+        }
+        while (!outcome.Done);
+
+        return new EpisodeResult(environment.Metrics(), totalReward, totals, environment.Steps, actionCounts, startIndex, environment.Terminated);
+    }
+
+    /// <summary>Index of the largest value; the lowest index wins ties; NaN never wins.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best] || float.IsNaN(values[best]))
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}
