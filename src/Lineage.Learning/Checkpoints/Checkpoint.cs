@@ -1,0 +1,24 @@
+namespace Lineage.Learning.Checkpoints;
+
+/// <summary>
+/// Everything needed to resume training exactly, or to act without torch.
+/// <see cref="TargetWeights"/> is empty when the options use no target network.
+/// <see cref="OptimizerState"/> is TorchSharp's own optimizer state format (opaque here).
+/// <see cref="RngState"/> is the caller's sampling <see cref="Core.Randomness.Rng"/> state;
+/// <see cref="EnvSteps"/> and <see cref="EpsilonStep"/> are the caller's counters;
+/// <see cref="ContextJson"/> is the caller's (feature spec, normaliser, reward weights, data fingerprint).
+/// <see cref="Policy"/> holds the online weights for plain-C# acting.
+/// </summary>
+public sealed record Checkpoint(
+    int StateSize,
+    int ActionCount,
+    DqnOptions Options,
+    IReadOnlyList<NamedTensor> OnlineWeights,
+    IReadOnlyList<NamedTensor> TargetWeights,
+    byte[] OptimizerState,
+    long UpdateCount,
+    long EnvSteps,
+    long EpsilonStep,
+    ulong[] RngState,
+    MlpPolicy Policy,
+    string ContextJson);

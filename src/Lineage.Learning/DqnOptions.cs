@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lineage.Learning;
+
+public enum DqnOptimizer
+{
+    Adam,
+    Sgd,
+}
+
+public enum DqnLoss
+{
+    /// <summary>Huber (smooth L1, δ = 1): gradients bounded for large TD errors.</summary>
+    Huber,
+
+    /// <summary>Mean squared TD error.</summary>
+    Mse,
+}
+
+/// <summary>
+/// Every DQN hyperparameter in one place. The random seed is not an option: it is passed to
+/// <see cref="DqnTrainer"/>'s constructor (it initialises the network weights from a
+/// <see cref="Core.Randomness.Rng"/>, so the same seed and options give the same initial net) because a
+/// seed belongs to a run, not to a configuration. Sampling randomness (replay, ε-greedy) stays with the caller.
+/// </summary>
+public sealed record DqnOptions
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Sizes of the hidden ReLU layers. Default [64].</summary>
+    public IReadOnlyList<int> HiddenLayers { get; init; } = [64];
+
+    /// <summary>Dueling head: Q = V + A − mean(A). Default false.</summary>
+    public bool Dueling { get; init; }
+
+    /// <summary>Discount factor. Default 0.99.</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>Transitions per update; the caller samples them. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Optimizer step size. Default 1e-3.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Default Adam (β = 0.9, 0.999, ε = 1e-8, PyTorch's defaults). Sgd is plain SGD without momentum.</summary>
+    public DqnOptimizer Optimizer { get; init; } = DqnOptimizer.Adam;
+
+    /// <summary>Default Huber.</summary>
+    public DqnLoss Loss { get; init; } = DqnLoss.Huber;
+
+    /// <summary>Bootstrap from a separate, slowly updated target network. Default true.</summary>
+    public bool UseTargetNetwork { get; init; } = true;
+
+    /// <summary>Hard target update: copy the online weights every N updates when <see cref="Tau"/> is 0. Default 250.</summary>
+    public int TargetUpdateInterval { get; init; } = 250;
+
+    /// <summary>Polyak factor: after every update target ← τ·online + (1−τ)·target. 0 (default) means hard updates.</summary>
+    public double Tau { get; init; }
+
+    /// <summary>Double DQN: the online net picks the next action, the target net values it. Default true.</summary>
+    public bool DoubleDqn { get; init; } = true;
+
+    /// <summary>Clip the global gradient L2 norm to this value; 0 disables clipping. Default 10.</summary>
+    public double MaxGradNorm { get; init; } = 10;
+
+    /// <summary>
+    /// torch intra-op threads for this process (torch.set_num_threads). Default 1: on a 2-core machine
+    /// 2 threads measured 2–20× slower when anything else runs. A machine tuning, not a hyperparameter,
+    /// but results are bit-reproducible only for a fixed thread count.
+    /// </summary>
+    public int TorchThreads { get; init; } = 1;
+
+    /// <summary>The original prototype's learner: plain SGD, MSE, no target network, no double DQN, no clipping.</summary>
+    public static DqnOptions Original { get; } = new()
+    {
+        Optimizer = DqnOptimizer.Sgd,
+        Loss = DqnLoss.Mse,
+        UseTargetNetwork = false,
+        DoubleDqn = false,
+        MaxGradNorm = 0,
+    };
+
+    /// <summary>Every problem with these options, each naming the field and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string field, object? value, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"DqnOptions.{field} = {value}: {rule}."));
+            }
+        }
+
+        if (HiddenLayers is null || HiddenLayers.Count == 0)
+        {
+            errors.Add("DqnOptions.HiddenLayers is empty: give at least one hidden layer size.");
+        }
+        else
+        {
+            for (var i = 0; i < HiddenLayers.Count; i++)
+            {
+                Check(HiddenLayers[i] > 0, $"HiddenLayers[{i}]", HiddenLayers[i], "must be positive");
+            }
+        }
+
+        Check(Gamma is >= 0 and <= 1, nameof(Gamma), Gamma, "must be in [0, 1]");
+        Check(BatchSize > 0, nameof(BatchSize), BatchSize, "must be positive");
+        Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive and finite");
+        Check(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "must be Adam or Sgd");
+        Check(Enum.IsDefined(Loss), nameof(Loss), Loss, "must be Huber or Mse");
+        Check(TargetUpdateInterval > 0, nameof(TargetUpdateInterval), TargetUpdateInterval, "must be positive");
+        Check(Tau is >= 0 and <= 1, nameof(Tau), Tau, "must be in [0, 1] (0 = hard updates)");
+        Check(double.IsFinite(MaxGradNorm) && MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must be >= 0 (0 = no clipping)");
+        Check(TorchThreads > 0, nameof(TorchThreads), TorchThreads, "must be positive");
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every problem found by <see cref="Validate"/>.</summary>
+    public void ThrowIfInvalid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid DQN options: " + string.Join(" ", errors));
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static DqnOptions FromJson(string json) =>
+        JsonSerializer.Deserialize<DqnOptions>(json, Json)
+        ?? throw new JsonException("DqnOptions JSON was 'null'.");
+
+    public bool Equals(DqnOptions? other) => other is not null && ToJson() == other.ToJson();
+
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
+}

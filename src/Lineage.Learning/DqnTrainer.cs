@@ -1,0 +1,336 @@
+using Lineage.Core.Randomness;
+using Lineage.Core.Replay;
+using Lineage.Learning.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lineage.Learning;
+
+/// <summary>
+/// The DQN learner: an online Q-network, an optional target network and an optimizer. The caller
+/// samples batches and owns all sampling randomness; this class only turns batches into updates.
+/// Not thread-safe; torch's thread count is process-wide (<see cref="DqnOptions.TorchThreads"/>).
+/// </summary>
+public sealed class DqnTrainer : IDisposable
+{
+    private readonly QNetwork online;
+    private readonly QNetwork? target;
+    private readonly OptimizerHelper optimizer;
+    private readonly Parameter[] parameters;
+    private float[] states = [];
+    private float[] nextStates = [];
+    private float[] rewards = [];
+    private float[] notDone = [];
+    private long[] actions = [];
+
+    /// <param name="seed">Initialises the online weights (the target starts as a copy). Same seed + options ⇒ same initial net.</param>
+    public DqnTrainer(int stateSize, int actionCount, DqnOptions options, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(actionCount);
+        options.ThrowIfInvalid();
+        StateSize = stateSize;
+        ActionCount = actionCount;
+        Options = options;
+        torch.set_num_threads(options.TorchThreads);
+
+        online = new QNetwork(stateSize, actionCount, options.HiddenLayers, options.Dueling);
+        online.InitializeWeights(new Rng(seed));
+        if (options.UseTargetNetwork)
+        {
+            target = new QNetwork(stateSize, actionCount, options.HiddenLayers, options.Dueling);
+            online.CopyTo(target);
+            target.eval();
+            foreach (var p in target.parameters())
+            {
+                p.requires_grad = false;
+            }
+        }
+
+        parameters = [.. online.parameters()];
+        optimizer = options.Optimizer switch
+        {
+            // Explicit betas: torch.optim.Adam(...)'s factory defaults beta2 to 0.99, PyTorch's is 0.999.
+            DqnOptimizer.Adam => new Adam(parameters, options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8),
+            DqnOptimizer.Sgd => new SGD(parameters, options.LearningRate),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
+        };
+    }
+
+    public int StateSize { get; }
+
+    public int ActionCount { get; }
+
+    public DqnOptions Options { get; }
+
+    /// <summary>Successful optimizer steps so far (drives hard target updates).</summary>
+    public long UpdateCount { get; private set; }
+
+    /// <summary>
+    /// One gradient step on <paramref name="batch"/>. Targets bootstrap from NextState unless the
+    /// transition terminated (a truncated one still bootstraps). <paramref name="importanceWeights"/>
+    /// (empty = all 1) multiply the per-sample loss. Throws <see cref="NonFiniteUpdateException"/>
+    /// before touching any weight when the loss or gradient norm is not finite.
+    /// </summary>
+    public UpdateMetrics Update(IReadOnlyList<Experience> batch, ReadOnlySpan<float> importanceWeights = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var n = batch.Count;
+        if (n == 0)
+        {
+            throw new ArgumentException("Batch is empty.", nameof(batch));
+        }
+
+        if (!importanceWeights.IsEmpty && importanceWeights.Length != n)
+        {
+            throw new ArgumentException($"Got {importanceWeights.Length} importance weights for a batch of {n}.", nameof(importanceWeights));
+        }
+
+        FillBuffers(batch);
+        var isWeights = importanceWeights.IsEmpty ? null : importanceWeights.ToArray();
+
+        using var scope = NewDisposeScope();
+        var s = tensor(states, [n, StateSize]);
+        var s2 = tensor(nextStates, [n, StateSize]);
+        var a = tensor(actions, [n, 1]);
+        var r = tensor(rewards, [n]);
+        var live = tensor(notDone, [n]);
+
+        Tensor y;
+        using (no_grad())
+        {
+            var bootstrap = target ?? online;
+            Tensor next;
+            if (Options.DoubleDqn)
+            {
+                var argmax = online.forward(s2).argmax(1, keepdim: true);
+                next = bootstrap.forward(s2).gather(1, argmax).squeeze(1);
+            }
+            else
+            {
+                next = bootstrap.forward(s2).max(1).values;
+            }
+
+            y = r + (live * next * Options.Gamma);
+        }
+
+        online.train();
+        var q = online.forward(s).gather(1, a).squeeze(1);
+        var perSample = Options.Loss == DqnLoss.Huber
+            ? nn.functional.smooth_l1_loss(q, y, nn.Reduction.None)
+            : nn.functional.mse_loss(q, y, nn.Reduction.None);
+        if (isWeights is not null)
+        {
+            perSample *= tensor(isWeights, [n]);
+        }
+
+        var loss = perSample.mean();
+        var lossValue = loss.item<float>();
+        if (!float.IsFinite(lossValue))
+        {
+            throw new NonFiniteUpdateException(
+                $"DQN update {UpdateCount + 1}: loss is {lossValue} (batch of {n}); weights left unchanged. Check rewards, states and importance weights for NaN/∞ or overflow.");
+        }
+
+        optimizer.zero_grad();
+        loss.backward();
+        var gradNorm = GlobalGradNorm();
+        if (!double.IsFinite(gradNorm))
+        {
+            optimizer.zero_grad();
+            throw new NonFiniteUpdateException(
+                $"DQN update {UpdateCount + 1}: gradient norm is {gradNorm} with loss {lossValue} (batch of {n}); weights left unchanged.");
+        }
+
+        if (Options.MaxGradNorm > 0 && gradNorm > Options.MaxGradNorm)
+        {
+            // Same rule as torch.nn.utils.clip_grad_norm_.
+            var scale = Options.MaxGradNorm / (gradNorm + 1e-6);
+            using var noGrad = no_grad();
+            foreach (var p in parameters)
+            {
+                p.grad!.mul_(scale);
+            }
+        }
+
+        optimizer.step();
+        UpdateCount++;
+        UpdateTarget();
+
+        var td = (y - q.detach()).data<float>().ToArray();
+        double sumAbs = 0, maxAbs = 0;
+        foreach (var e in td)
+        {
+            var abs = Math.Abs((double)e);
+            sumAbs += abs;
+            maxAbs = Math.Max(maxAbs, abs);
+        }
+
+        var meanQ = q.detach().mean().item<float>();
+        return new UpdateMetrics(lossValue, meanQ, sumAbs / n, maxAbs, td, UpdateCount);
+    }
+
+    /// <summary>Q-values of the online network for a batch of states (row-major [n, StateSize]); for tests and diagnostics.</summary>
+    public float[] PredictQ(float[] stateRows)
+    {
+        if (stateRows.Length % StateSize != 0)
+        {
+            throw new ArgumentException($"State buffer length {stateRows.Length} is not a multiple of StateSize {StateSize}.", nameof(stateRows));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        online.eval();
+        var q = online.forward(tensor(stateRows, [stateRows.Length / StateSize, StateSize]));
+        return q.data<float>().ToArray();
+    }
+
+    public IReadOnlyList<NamedTensor> GetOnlineWeights() => online.GetWeights();
+
+    /// <summary>Target weights, or empty without a target network.</summary>
+    public IReadOnlyList<NamedTensor> GetTargetWeights() => target?.GetWeights() ?? [];
+
+    /// <summary>The online network as a torch-free policy for acting.</summary>
+    public MlpPolicy ExportPolicy() => MlpPolicy.FromWeights(online.GetWeights(), Options.Dueling);
+
+    /// <summary>
+    /// Snapshot of the learner plus the caller's counters, sampling RNG state and context.
+    /// Encode it with <see cref="CheckpointCodec.Encode"/>.
+    /// </summary>
+    public Checkpoint CreateCheckpoint(long envSteps, long epsilonStep, ulong[] rngState, string contextJson)
+    {
+        ArgumentNullException.ThrowIfNull(rngState);
+        ArgumentNullException.ThrowIfNull(contextJson);
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(writer);
+        }
+
+        var weights = online.GetWeights();
+        return new Checkpoint(
+            StateSize,
+            ActionCount,
+            Options,
+            weights,
+            GetTargetWeights(),
+            buffer.ToArray(),
+            UpdateCount,
+            envSteps,
+            epsilonStep,
+            (ulong[])rngState.Clone(),
+            MlpPolicy.FromWeights(weights, Options.Dueling),
+            contextJson);
+    }
+
+    /// <summary>
+    /// Rebuilds a trainer from a checkpoint; continuing it reproduces the uninterrupted run bit for bit
+    /// (same thread count). <paramref name="torchThreads"/> overrides the stored thread count.
+    /// </summary>
+    public static DqnTrainer Restore(Checkpoint checkpoint, int? torchThreads = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var options = torchThreads is { } t ? checkpoint.Options with { TorchThreads = t } : checkpoint.Options;
+        var trainer = new DqnTrainer(checkpoint.StateSize, checkpoint.ActionCount, options, seed: 0);
+        try
+        {
+            trainer.online.SetWeights(checkpoint.OnlineWeights);
+            if (trainer.target is not null)
+            {
+                if (checkpoint.TargetWeights.Count == 0)
+                {
+                    throw new ArgumentException("Checkpoint has no target weights but its options use a target network.", nameof(checkpoint));
+                }
+
+                trainer.target.SetWeights(checkpoint.TargetWeights);
+            }
+
+            using var reader = new BinaryReader(new MemoryStream(checkpoint.OptimizerState, writable: false));
+            trainer.optimizer.load_state_dict(reader);
+            trainer.UpdateCount = checkpoint.UpdateCount;
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        online.Dispose();
+        target?.Dispose();
+    }
+
+    private void FillBuffers(IReadOnlyList<Experience> batch)
+    {
+        var n = batch.Count;
+        if (actions.Length != n)
+        {
+            states = new float[n * StateSize];
+            nextStates = new float[n * StateSize];
+            rewards = new float[n];
+            notDone = new float[n];
+            actions = new long[n];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var e = batch[i];
+            if (e.State.Length != StateSize || e.NextState.Length != StateSize)
+            {
+                throw new ArgumentException($"batch[{i}]: State has {e.State.Length} and NextState {e.NextState.Length} features; expected {StateSize}.", nameof(batch));
+            }
+
+            if ((uint)e.Action >= (uint)ActionCount)
+            {
+                throw new ArgumentException($"batch[{i}]: Action {e.Action} is outside [0, {ActionCount}).", nameof(batch));
+            }
+
+            e.State.CopyTo(states, i * StateSize);
+            e.NextState.CopyTo(nextStates, i * StateSize);
+            actions[i] = e.Action;
+            rewards[i] = e.Reward;
+            notDone[i] = e.Terminated ? 0f : 1f;
+        }
+    }
+
+    private double GlobalGradNorm()
+    {
+        using var noGrad = no_grad();
+        var sumSquares = 0.0;
+        foreach (var p in parameters)
+        {
+            var g = p.grad;
+            if (g is null)
+            {
+                continue;
+            }
+
+            var norm = g.norm().item<float>();
+            sumSquares += (double)norm * norm;
+        }
+
+        return Math.Sqrt(sumSquares);
+    }
+
+    private void UpdateTarget()
+    {
+        if (target is null)
+        {
+            return;
+        }
+
+        if (Options.Tau > 0)
+        {
+            online.BlendInto(target, Options.Tau);
+        }
+        else if (UpdateCount % Options.TargetUpdateInterval == 0)
+        {
+            online.CopyTo(target);
+        }
+    }
+}
