@@ -114,7 +114,7 @@ public sealed class PriceSeries
     /// <summary>
     /// Observed bars per calendar year over the series' span, so market closures (weekends, holidays) count.
     /// A span under 90 days is too short for that; then it falls back to one bar per median spacing over a
-    /// year, scaled by the share of weekdays when the median spacing is at least a day (stocks, FX).
+    /// year, scaled by 5/7 when no bar falls on a weekend (stocks, FX; crypto trades every day).
     /// </summary>
     internal static double EstimateBarsPerYear(DateTimeOffset[] times)
     {
