@@ -10,7 +10,7 @@ public sealed record RandomWalkParameters(double Volatility = 0.01, double Start
 /// probability <see cref="SwitchProbability"/> per bar (mean regime length 1/p bars). Momentum over a window
 /// estimates the regime, so a momentum-sign policy has an edge.
 /// </summary>
-public sealed record RegimeTrendParameters(double Drift = 0.0015, double Volatility = 0.01, double SwitchProbability = 0.02, double StartPrice = 100);
+public sealed record RegimeTrendParameters(double Drift = 0.0025, double Volatility = 0.01, double SwitchProbability = 0.02, double StartPrice = 100);
 
 /// <summary>
 /// Ornstein–Uhlenbeck log price: x[t+1] = x[t] + <see cref="Reversion"/>·(ln <see cref="Level"/> − x[t]) + σ·ε.
