@@ -48,9 +48,9 @@ public sealed class TradingEnvironment
             throw new ArgumentException($"Market features have {features.Rows} rows but series '{series.Name}' has {series.Count} bars.", nameof(features));
         }
 
-        if (series.Count < 2)
+        if (series.Count < features.Spec.Window + 2)
         {
-            throw new ArgumentException($"Series '{series.Name}' has {series.Count} bar(s); an episode needs at least 2.", nameof(series));
+            throw new ArgumentException($"Series '{series.Name}' has {series.Count} bar(s); with window {features.Spec.Window} an episode needs at least {features.Spec.Window + 2}.", nameof(series));
         }
 
         var normalizerErrors = normalizer.Validate(features.ColumnCount);

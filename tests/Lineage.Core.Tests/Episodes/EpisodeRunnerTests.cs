@@ -175,6 +175,26 @@ public class EpisodeRunnerTests(ITestOutputHelper output)
         Assert.True(rate > 100_000, $"{rate:F0} steps/s");
     }
 
+    [Fact]
+    public void Measures_steps_per_second_with_an_experience_sink()
+    {
+        var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 6000, 3), new ArenaOptions { BankruptcyFraction = 0 });
+        var policy = new LinearPolicy(env.StateSize);
+        var sink = new List<Experience>(100_000);
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            EpisodeRunner.Run(env, 20, 5000, policy, 0.1, new Rng((ulong)i), sink);
+        }
+
+        watch.Stop();
+        var rate = sink.Count / watch.Elapsed.TotalSeconds;
+        output.WriteLine($"episode loop with sink: {sink.Count} experiences in {watch.Elapsed.TotalMilliseconds:F1} ms = {rate:F0} steps/s");
+        Assert.Equal(100_000, sink.Count);
+        Assert.True(rate > 20_000, $"{rate:F0} steps/s");
+    }
+
     private static long Allocated(Action action)
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
