@@ -1,3 +1,5 @@
+using Lineage.Core.Features;
+using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
 using Lineage.Core.Trading;
 
@@ -85,6 +87,26 @@ public static class Evaluator
             flat.Metrics,
             new RandomBaseline(randomSeeds, Mean(rois), Std(rois), Mean(sharpes), Std(sharpes), Mean(drawdowns)),
             reference);
+    }
+
+    /// <summary>
+    /// Evaluates on <paramref name="series"/> with a normaliser fitted elsewhere (the training split). When the
+    /// series is a synthetic market, pass its kind to include the reference policy.
+    /// </summary>
+    public static EvaluationReport Evaluate(
+        IQFunction policy,
+        PriceSeries series,
+        FeatureSpec spec,
+        Normalizer normalizer,
+        ArenaOptions arena,
+        RewardOptions reward,
+        int randomSeeds = 20,
+        ulong seed = 0,
+        string? syntheticKind = null)
+    {
+        var environment = new TradingEnvironment(series, spec, normalizer, arena, reward);
+        var reference = syntheticKind is null ? null : ReferencePolicies.For(syntheticKind, spec, normalizer);
+        return Evaluate(policy, environment, randomSeeds, seed, reference);
     }
 
     private static double Mean(double[] xs) => xs.Average();
