@@ -295,34 +295,32 @@ public sealed class BlobReplayStore
     private async Task<List<ManifestShard>> VerifyNewShardsAsync(ReplayManifest? current, List<ManifestShard> live, CancellationToken cancellationToken)
     {
         var known = current?.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal) ?? [];
-        var result = new List<ManifestShard>(live.Count);
-        foreach (var shard in live)
+        var result = live.ToArray();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, result.Length).Where(i => !known.Contains(result[i].Name)),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelDownloads, CancellationToken = cancellationToken },
+            async (i, token) => result[i] = await VerifyShardAsync(result[i], token));
+        return [.. result];
+    }
+
+    private async Task<ManifestShard> VerifyShardAsync(ManifestShard shard, CancellationToken cancellationToken)
+    {
+        try
         {
-            if (known.Contains(shard.Name))
+            var properties = await _container.GetBlobClient(ShardBlobName(shard.Name)).GetPropertiesAsync(cancellationToken: cancellationToken);
+            if (properties.Value.ContentLength != shard.Bytes)
             {
-                result.Add(shard);
-                continue;
+                throw new InvalidDataException(
+                    $"Shard blob {ShardBlobName(shard.Name)} has {properties.Value.ContentLength} bytes, but its ShardRef says {shard.Bytes}.");
             }
 
-            try
-            {
-                var properties = await _container.GetBlobClient(ShardBlobName(shard.Name)).GetPropertiesAsync(cancellationToken: cancellationToken);
-                if (properties.Value.ContentLength != shard.Bytes)
-                {
-                    throw new InvalidDataException(
-                        $"Shard blob {ShardBlobName(shard.Name)} has {properties.Value.ContentLength} bytes, but its ShardRef says {shard.Bytes}.");
-                }
-
-                result.Add(shard with { ETag = properties.Value.ETag.ToString() });
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                throw new InvalidOperationException(
-                    $"Cannot append shard {shard.Name}: blob {ShardBlobName(shard.Name)} does not exist (write it with WriteShardAsync first).", ex);
-            }
+            return shard with { ETag = properties.Value.ETag.ToString() };
         }
-
-        return result;
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidOperationException(
+                $"Cannot append shard {shard.Name}: blob {ShardBlobName(shard.Name)} does not exist (write it with WriteShardAsync first).", ex);
+        }
     }
 
     private async Task DeleteShardsAsync(List<string> names, CancellationToken cancellationToken)
