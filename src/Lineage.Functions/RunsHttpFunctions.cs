@@ -1,0 +1,72 @@
+using Lineage.Storage;
+using Lineage.Orchestration.Runs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Functions;
+
+/// <summary>The run API over HTTP. Handlers only translate; <see cref="RunService"/> decides.</summary>
+public sealed class RunsHttpFunctions(RunStorage storage, ILoggerFactory loggerFactory)
+{
+    [Function("StartRun")]
+    public async Task<IActionResult> StartRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return ToResult(ApiResponse.Error(413, $"Request body is larger than {RunService.MaxBodyBytes} bytes."));
+        }
+
+        return ToResult(await Service(client).StartAsync(body, cancellationToken));
+    }
+
+    [Function("GetRun")]
+    public async Task<IActionResult> GetRun(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{runId}")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        ToResult(await Service(client).GetStatusAsync(runId, cancellationToken));
+
+    [Function("StopRun")]
+    public async Task<IActionResult> StopRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{runId}/stop")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        ToResult(await Service(client).StopAsync(runId, cancellationToken));
+
+    [Function("ListCheckpoints")]
+    public async Task<IActionResult> ListCheckpoints(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{runId}/checkpoints")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        ToResult(await Service(client).ListCheckpointsAsync(runId, cancellationToken));
+
+    internal static IActionResult ToResult(ApiResponse response) =>
+        new ObjectResult(response.Body) { StatusCode = response.StatusCode };
+
+    private RunService Service(DurableTaskClient client) =>
+        new(new DurableClientAdapter(client), storage, loggerFactory.CreateLogger<RunService>());
+
+    /// <summary>Reads at most the allowed body size; null when the body is larger.</summary>
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[RunService.MaxBodyBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return total > RunService.MaxBodyBytes ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}

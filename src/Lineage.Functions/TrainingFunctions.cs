@@ -1,0 +1,40 @@
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Training;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace Lineage.Functions;
+
+/// <summary>[Function] wrappers: the orchestrator and activities are the shared classes every host runs.</summary>
+public sealed class TrainingFunctions(
+    PrepareRunActivity prepare,
+    RunEpisodeActivity episode,
+    AppendExperiencesActivity append,
+    TrainStepActivity trainStep,
+    EvaluateActivity evaluate)
+{
+    [Function(ActivityNames.TrainingOrchestrator)]
+    public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new TrainingOrchestrator().RunAsync(context, context.GetInput<TrainingState>()
+            ?? throw new InvalidOperationException("The training orchestration was started without input."));
+
+    [Function(ActivityNames.PrepareRun)]
+    public Task<RunContext> PrepareRun([ActivityTrigger] Lineage.Orchestration.Runs.TrainingRun input, CancellationToken cancellationToken) =>
+        prepare.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.RunEpisode)]
+    public Task<EpisodeOutput> RunEpisode([ActivityTrigger] EpisodeInput input, CancellationToken cancellationToken) =>
+        episode.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.AppendExperiences)]
+    public Task<AppendOutput> AppendExperiences([ActivityTrigger] AppendInput input, CancellationToken cancellationToken) =>
+        append.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.TrainStep)]
+    public Task<TrainStepOutput> TrainStep([ActivityTrigger] TrainStepInput input, CancellationToken cancellationToken) =>
+        trainStep.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.Evaluate)]
+    public Task<EvaluateOutput> Evaluate([ActivityTrigger] EvaluateInput input, CancellationToken cancellationToken) =>
+        evaluate.ExecuteAsync(input, cancellationToken);
+}

@@ -1,0 +1,250 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using DurableTask.Core.History;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Logging;
+using CoreTaskActivity = DurableTask.Core.TaskActivity;
+using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
+
+namespace Lineage.Hosting;
+
+public enum DurableBackendKind
+{
+    /// <summary>In-process, in-memory: nothing to install, state lives as long as the process.</summary>
+    Embedded,
+
+    /// <summary>DurableTask.AzureStorage — the engine Azure Functions uses — over Azurite or Azure Storage.</summary>
+    AzureStorage,
+}
+
+public sealed record DurableBackendOptions
+{
+    public DurableBackendKind Kind { get; init; } = DurableBackendKind.Embedded;
+
+    /// <summary>Required for <see cref="DurableBackendKind.AzureStorage"/>.</summary>
+    public string? StorageConnectionString { get; init; }
+
+    /// <summary>Alphanumeric only (Azure Storage task hubs reject hyphens).</summary>
+    public string TaskHub { get; init; } = "lineage";
+
+    /// <summary>A local tuning for a small machine; Azure's host.json keeps its own defaults.</summary>
+    public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int MaxConcurrentActivities { get; init; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>Run the worker in this process (false: a client only, e.g. to query a hub another process works).</summary>
+    public bool RunWorker { get; init; } = true;
+}
+
+/// <summary>
+/// Runs the same class-based orchestrator and activities as the Functions app on a DurableTask.Core
+/// worker, through the Durable SDK's public shim factory — no Functions host, no gRPC sidecar.
+/// </summary>
+public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
+{
+    private readonly IOrchestrationService _service;
+    private readonly TaskHubWorker? _worker;
+    private readonly TaskHubClient _client;
+    private readonly DurableBackendOptions _options;
+    private readonly List<ExecutionHistory> _histories;
+
+    private LocalDurableHost(
+        IOrchestrationService service,
+        IOrchestrationServiceClient serviceClient,
+        TaskHubWorker? worker,
+        List<ExecutionHistory> histories,
+        DurableBackendOptions options,
+        ILoggerFactory loggerFactory)
+    {
+        _histories = histories;
+        _service = service;
+        _worker = worker;
+        _options = options;
+        _client = new TaskHubClient(serviceClient, new StjDataConverter(), loggerFactory);
+    }
+
+    public TaskHubClient Client => _client;
+
+    public static async Task<LocalDurableHost> StartAsync(
+        DurableBackendOptions options,
+        IReadOnlyDictionary<string, Func<ITaskActivity>> activities,
+        ILoggerFactory loggerFactory)
+    {
+        IOrchestrationService service;
+        IOrchestrationServiceClient serviceClient;
+        if (options.Kind == DurableBackendKind.AzureStorage)
+        {
+            if (string.IsNullOrWhiteSpace(options.StorageConnectionString))
+            {
+                throw new ArgumentException("The Azure Storage Durable backend needs a storage connection string.", nameof(options));
+            }
+
+            if (!options.TaskHub.All(char.IsAsciiLetterOrDigit))
+            {
+                throw new ArgumentException($"Task hub name '{options.TaskHub}' must be letters and digits only.", nameof(options));
+            }
+
+            var azure = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+            {
+                TaskHubName = options.TaskHub,
+                StorageAccountClientProvider = new StorageAccountClientProvider(options.StorageConnectionString),
+                WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}",
+                MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+                MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+                LoggerFactory = loggerFactory,
+            });
+            await azure.CreateIfNotExistsAsync();
+            (service, serviceClient) = (azure, azure);
+        }
+        else
+        {
+            var memory = new InMemoryOrchestrationService(loggerFactory);
+            (service, serviceClient) = (memory, memory);
+        }
+
+        TaskHubWorker? worker = null;
+        var histories = new List<ExecutionHistory>();
+        if (options.RunWorker)
+        {
+            var shims = new DurableTaskShimFactory(
+                new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(LineageJson.Options) },
+                loggerFactory);
+            worker = new TaskHubWorker(service, loggerFactory);
+            worker.AddTaskOrchestrations(new Creator<CoreTaskOrchestration>(
+                ActivityNames.TrainingOrchestrator,
+                () => shims.CreateOrchestration(ActivityNames.TrainingOrchestrator, new TrainingOrchestrator())));
+            worker.AddOrchestrationDispatcherMiddleware(async (context, next) =>
+            {
+                await next();
+                var runtime = context.GetProperty<OrchestrationRuntimeState>();
+                if (runtime?.OrchestrationInstance is { } instance)
+                {
+                    lock (histories)
+                    {
+                        histories.RemoveAll(h => h.ExecutionId == instance.ExecutionId);
+                        histories.Add(new ExecutionHistory(instance.InstanceId, instance.ExecutionId, [.. runtime.Events]));
+                    }
+                }
+            });
+            foreach (var (name, factory) in activities)
+            {
+                worker.AddTaskActivities(new Creator<CoreTaskActivity>(name, () => shims.CreateActivity(name, factory())));
+            }
+
+            await worker.StartAsync();
+        }
+
+        return new LocalDurableHost(service, serviceClient, worker, histories, options, loggerFactory);
+    }
+
+    public async Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken) =>
+        await _client.CreateOrchestrationInstanceAsync(ActivityNames.TrainingOrchestrator, "", instanceId, input);
+
+    public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var state = await _client.GetOrchestrationStateAsync(instanceId);
+        if (state is null)
+        {
+            return null;
+        }
+
+        var status = state.OrchestrationStatus switch
+        {
+            OrchestrationStatus.Pending => RunRuntimeStatus.Pending,
+            OrchestrationStatus.Running or OrchestrationStatus.ContinuedAsNew => RunRuntimeStatus.Running,
+            OrchestrationStatus.Completed => RunRuntimeStatus.Completed,
+            OrchestrationStatus.Failed => RunRuntimeStatus.Failed,
+            OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => RunRuntimeStatus.Terminated,
+            OrchestrationStatus.Suspended => RunRuntimeStatus.Suspended,
+            _ => RunRuntimeStatus.Unknown,
+        };
+        var failure = state.OrchestrationStatus == OrchestrationStatus.Failed
+            ? state.FailureDetails?.ErrorMessage ?? state.Output
+            : null;
+        return new RunInstance(
+            instanceId,
+            status,
+            state.Status,
+            status == RunRuntimeStatus.Completed ? state.Output : null,
+            failure,
+            new DateTimeOffset(DateTime.SpecifyKind(state.CreatedTime, DateTimeKind.Utc)),
+            new DateTimeOffset(DateTime.SpecifyKind(state.LastUpdatedTime, DateTimeKind.Utc)));
+    }
+
+    public async Task RaiseStopAsync(string instanceId, CancellationToken cancellationToken) =>
+        await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, ActivityNames.StopEvent, "stop");
+
+    /// <summary>Polls until the run leaves Pending/Running, reporting each status change.</summary>
+    public async Task<RunInstance> WaitForCompletionAsync(
+        string instanceId, TimeSpan pollInterval, Action<RunInstance>? onProgress, CancellationToken cancellationToken)
+    {
+        string? lastStatus = null;
+        while (true)
+        {
+            var instance = await GetAsync(instanceId, cancellationToken);
+            if (instance is not null)
+            {
+                if (instance.CustomStatusJson != lastStatus)
+                {
+                    lastStatus = instance.CustomStatusJson;
+                    onProgress?.Invoke(instance);
+                }
+
+                if (!instance.IsActive)
+                {
+                    return instance;
+                }
+            }
+
+            await Task.Delay(pollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The history events of every generation of a run, oldest first, as the worker last dispatched
+    /// them (recorded by a dispatcher middleware, so it works on the in-memory backend too).
+    /// </summary>
+    public IReadOnlyList<HistoryEvent> GetHistory(string instanceId)
+    {
+        lock (_histories)
+        {
+            return [.. _histories.Where(h => h.InstanceId == instanceId).SelectMany(h => h.Events)];
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync(isForced: true);
+            _worker.Dispose();
+        }
+        else
+        {
+            await _service.StopAsync(isForced: true);
+        }
+    }
+
+    private sealed record ExecutionHistory(string InstanceId, string ExecutionId, IReadOnlyList<HistoryEvent> Events);
+
+    private sealed class Creator<T> : ObjectCreator<T>
+    {
+        private readonly Func<T> _factory;
+
+        public Creator(string name, Func<T> factory)
+        {
+            Name = name;
+            Version = "";
+            _factory = factory;
+        }
+
+        // A new shim every time: the orchestration shim holds per-execution state.
+        public override T Create() => _factory();
+    }
+}

@@ -1,0 +1,133 @@
+using Lineage.Orchestration;
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Lineage.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Hosting;
+
+public sealed record LocalRuntimeOptions
+{
+    /// <summary>An existing Azurite or Azure Storage account; null starts the project's Azurite.</summary>
+    public string? StorageConnectionString { get; init; }
+
+    /// <summary>Where a self-started Azurite keeps its data, so a second run can resume.</summary>
+    public string AzuriteFolder { get; init; } = Path.Combine(".lineage", "azurite");
+
+    /// <summary>Tests use an in-memory Azurite; the CLI persists to <see cref="AzuriteFolder"/>.</summary>
+    public bool AzuriteInMemory { get; init; }
+
+    public DurableBackendKind Backend { get; init; } = DurableBackendKind.Embedded;
+
+    public string TaskHub { get; init; } = "lineage";
+
+    public bool RunWorker { get; init; } = true;
+
+    public string ContainerName { get; init; } = "lineage";
+}
+
+/// <summary>
+/// Everything a local process needs to run trainings: storage (a given account or the project's own
+/// Azurite), the shared activities, a Durable backend, and the run API — the same pieces the Functions app wires.
+/// </summary>
+public sealed class LocalRuntime : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly AzuriteServer? _azurite;
+
+    private LocalRuntime(ServiceProvider services, AzuriteServer? azurite, LocalDurableHost durable, string connectionString)
+    {
+        _services = services;
+        _azurite = azurite;
+        Durable = durable;
+        ConnectionString = connectionString;
+        Storage = services.GetRequiredService<RunStorage>();
+        Workspace = services.GetRequiredService<RunWorkspace>();
+        Runs = new RunService(durable, Storage, services.GetRequiredService<ILogger<RunService>>());
+    }
+
+    public LocalDurableHost Durable { get; }
+
+    public RunService Runs { get; }
+
+    public RunStorage Storage { get; }
+
+    public RunWorkspace Workspace { get; }
+
+    public string ConnectionString { get; }
+
+    public IServiceProvider Services => _services;
+
+    public static async Task<LocalRuntime> StartAsync(LocalRuntimeOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        AzuriteServer? azurite = null;
+        var connectionString = options.StorageConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            azurite = await AzuriteServer.StartAsync(
+                new AzuriteOptions { Location = options.AzuriteInMemory ? null : Path.GetFullPath(options.AzuriteFolder) },
+                cancellationToken);
+            connectionString = azurite.ConnectionString;
+        }
+
+        try
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Lineage:Storage:ConnectionString"] = connectionString,
+                    ["Lineage:Storage:ContainerName"] = options.ContainerName,
+                })
+                .Build();
+            var services = new ServiceCollection()
+                .AddSingleton(loggerFactory)
+                .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+                .AddLineageTraining(configuration)
+                .BuildServiceProvider();
+            await services.GetRequiredService<RunStorage>().EnsureContainerAsync(cancellationToken);
+
+            var activities = new Dictionary<string, Func<ITaskActivity>>
+            {
+                [ActivityNames.PrepareRun] = services.GetRequiredService<PrepareRunActivity>,
+                [ActivityNames.RunEpisode] = services.GetRequiredService<RunEpisodeActivity>,
+                [ActivityNames.AppendExperiences] = services.GetRequiredService<AppendExperiencesActivity>,
+                [ActivityNames.TrainStep] = services.GetRequiredService<TrainStepActivity>,
+                [ActivityNames.Evaluate] = services.GetRequiredService<EvaluateActivity>,
+            };
+            var durable = await LocalDurableHost.StartAsync(
+                new DurableBackendOptions
+                {
+                    Kind = options.Backend,
+                    StorageConnectionString = connectionString,
+                    TaskHub = options.TaskHub,
+                    RunWorker = options.RunWorker,
+                },
+                activities,
+                loggerFactory);
+            return new LocalRuntime(services, azurite, durable, connectionString);
+        }
+        catch
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Durable.DisposeAsync();
+        await _services.DisposeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Lineage.Core.Episodes;
+using Lineage.Core.Randomness;
+using Lineage.Core.Replay;
+using Lineage.Orchestration.Training;
+using Microsoft.DurableTask;
+
+namespace Lineage.Orchestration.Activities;
+
+/// <summary>
+/// Plays one ε-greedy episode with a checkpoint's plain-C# policy on a seeded slice of the training split
+/// and writes its experiences as one shard. Deterministic in its input: a retry writes the same shard.
+/// </summary>
+public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<EpisodeInput, EpisodeOutput>
+{
+    public override Task<EpisodeOutput> RunAsync(TaskActivityContext context, EpisodeInput input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<EpisodeOutput> ExecuteAsync(EpisodeInput input, CancellationToken cancellationToken)
+    {
+        var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
+        var data = await workspace.GetDataAsync(record, cancellationToken);
+        var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);
+        var environment = RunWorkspace.Environment(policy.Context, data.Train);
+
+        var rng = new Rng(input.Seed);
+        var steps = record.Run.StepsPerEpisode;
+        var lastStart = Math.Max(environment.FirstStartIndex, environment.LastStartIndex - steps + 1);
+        var start = environment.FirstStartIndex + rng.NextInt(lastStart - environment.FirstStartIndex + 1);
+        var experiences = new List<Experience>(steps);
+        var result = EpisodeRunner.Run(environment, start, steps, policy.Policy, input.Epsilon, rng, experiences);
+
+        var shard = await workspace.Replay(input.RunId).WriteShardAsync(
+            input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);
+        return new EpisodeOutput(
+            shard,
+            input.Iteration,
+            input.Episode,
+            experiences.Count,
+            result.TotalReward,
+            result.Metrics.Roi,
+            result.Metrics.Trades,
+            result.Metrics.Bankrupt);
+    }
+}

@@ -1,0 +1,121 @@
+using Lineage.Core.Randomness;
+using Lineage.Core.Replay;
+using Lineage.Learning;
+using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration.Training;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Orchestration.Activities;
+
+/// <summary>Everything one iteration produced, persisted as runs/{runId}/metrics/{iteration}.json.</summary>
+public sealed record IterationMetrics(
+    int Iteration,
+    IterationActing Acting,
+    TrainStepOutput Train,
+    int BufferCount,
+    float[] LossPerUpdate,
+    float[] MeanQPerUpdate);
+
+/// <summary>
+/// Restores the learner from the iteration's base checkpoint, samples the blob replay buffer, runs the
+/// updates and writes the next checkpoint. Idempotent: a retry after the checkpoint was written returns
+/// the recorded result instead of training twice. A non-finite update is refused and nothing is saved.
+/// </summary>
+public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepActivity> logger) : TaskActivity<TrainStepInput, TrainStepOutput>
+{
+    public override Task<TrainStepOutput> RunAsync(TaskActivityContext context, TrainStepInput input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<TrainStepOutput> ExecuteAsync(TrainStepInput input, CancellationToken cancellationToken)
+    {
+        var metricsBlob = RunWorkspace.IterationMetricsBlob(input.RunId, input.Iteration);
+        if (await workspace.ReadJsonAsync<IterationMetrics>(metricsBlob, cancellationToken) is { } done
+            && done.Train.CheckpointUpdate >= input.BaseCheckpointUpdate)
+        {
+            OrchestrationLog.TrainStepAlreadyDone(logger, input.RunId, input.Iteration);
+            return done.Train;
+        }
+
+        var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
+        var run = record.Run;
+        var checkpoint = await workspace.LoadCheckpointAsync(input.RunId, input.BaseCheckpointUpdate, cancellationToken);
+        var context = CheckpointContext.FromJson(checkpoint.ContextJson);
+        var rng = Rng.FromState(checkpoint.RngState);
+
+        var replay = workspace.Replay(input.RunId);
+        var manifest = await replay.GetManifestAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"Run '{input.RunId}' has no replay manifest; nothing to train on.");
+        var cache = workspace.ShardCache(input.RunId);
+        ReplayBuffer? uniform = null;
+        PrioritizedReplayBuffer? prioritized = null;
+        int count;
+        if (run.PrioritizedReplay)
+        {
+            prioritized = await replay.LoadPrioritizedAsync(manifest, cache, run.PriorityAlpha, cancellationToken);
+            count = prioritized.Count;
+        }
+        else
+        {
+            uniform = await replay.LoadAsync(manifest, cache, cancellationToken);
+            count = uniform.Count;
+        }
+
+        using var trainer = DqnTrainer.Restore(checkpoint);
+        var updates = count >= Math.Max(run.LearningStarts, run.Dqn.BatchSize) ? input.Updates : 0;
+        var losses = new float[updates];
+        var meanQs = new float[updates];
+        double tdSum = 0;
+        var progress = Math.Clamp((input.Iteration + 1.0) / Math.Max(1, record.StartIteration + run.Iterations), 0, 1);
+        var beta = run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * progress);
+        for (var u = 0; u < updates; u++)
+        {
+            UpdateMetrics metrics;
+            try
+            {
+                if (prioritized is not null)
+                {
+                    var sample = prioritized.Sample(run.Dqn.BatchSize, beta, rng);
+                    metrics = trainer.Update(sample.Items, sample.Weights);
+                    prioritized.UpdatePriorities(sample.Indices, metrics.TdErrors);
+                }
+                else
+                {
+                    metrics = trainer.Update(uniform!.Sample(run.Dqn.BatchSize, rng));
+                }
+            }
+            catch (NonFiniteUpdateException ex)
+            {
+                OrchestrationLog.UpdateRefused(logger, input.RunId, input.Iteration, u, ex.Message);
+                return new TrainStepOutput(input.BaseCheckpointUpdate, u, double.NaN, double.NaN, double.NaN, ex.Message, []);
+            }
+
+            losses[u] = (float)metrics.Loss;
+            meanQs[u] = (float)metrics.MeanQ;
+            tdSum += metrics.MeanAbsTdError;
+        }
+
+        if (prioritized is not null)
+        {
+            await replay.SavePrioritiesAsync(manifest, prioritized, cancellationToken);
+        }
+
+        var nextContext = context with { Iteration = input.Iteration };
+        var next = trainer.CreateCheckpoint(
+            checkpoint.EnvSteps + input.Acting.ExperiencesAdded,
+            input.Iteration + 1,
+            rng.GetState(),
+            nextContext.ToJson());
+        var saved = await workspace.Checkpoints(input.RunId).SaveAsync(trainer.UpdateCount, CheckpointCodec.Encode(next), cancellationToken);
+
+        var output = new TrainStepOutput(
+            saved.Update,
+            updates,
+            updates == 0 ? 0 : losses.Average(),
+            updates == 0 ? 0 : meanQs.Average(),
+            updates == 0 ? 0 : tdSum / updates,
+            null,
+            updates == 0 ? [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {Math.Max(run.LearningStarts, run.Dqn.BatchSize)}; no updates."] : []);
+        await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.Acting, output, count, losses, meanQs), cancellationToken);
+        return output;
+    }
+}

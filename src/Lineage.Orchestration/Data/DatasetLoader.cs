@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Lineage.Core.MarketData;
+using Lineage.Core.Randomness;
+using Lineage.Orchestration.Runs;
+
+namespace Lineage.Orchestration.Data;
+
+/// <summary>The three chronological splits a run trains, selects and tests on, and their fingerprint.</summary>
+public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSeries Test, string Fingerprint)
+{
+    public PriceSeries Split(string name) => name switch
+    {
+        "train" => Train,
+        "validation" => Validation,
+        "test" => Test,
+        _ => throw new ArgumentException($"Unknown split '{name}' (expected train, validation or test).", nameof(name)),
+    };
+}
+
+/// <summary>
+/// Resolves a run's dataset reference. Files are split chronologically; synthetic markets are scored on
+/// freshly generated series (new generator seeds, same parameters), so a short test tail with one or two
+/// regimes can neither flatter nor sink a result.
+/// </summary>
+public static class DatasetLoader
+{
+    public const string SyntheticPrefix = "synthetic:";
+    public const string BlobPrefix = "blob:";
+
+    public static async Task<RunData> LoadAsync(TrainingRun run, BlobContainerClient? container, CancellationToken cancellationToken)
+    {
+        var minRows = run.StepsPerEpisode + run.Features.Window + 2;
+        if (run.Dataset.StartsWith(SyntheticPrefix, StringComparison.Ordinal))
+        {
+            var kind = run.Dataset[SyntheticPrefix.Length..];
+            var evalBars = Math.Max(500, (int)(run.SyntheticBars * run.ValidationFraction / run.TrainFraction));
+            var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(run.Seed, 1));
+            var validation = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(run.Seed, 2));
+            var test = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(run.Seed, 3));
+            return Create(train, validation, test, minRows);
+        }
+
+        PriceSeries series;
+        if (run.Dataset.StartsWith(BlobPrefix, StringComparison.Ordinal))
+        {
+            var path = run.Dataset[BlobPrefix.Length..];
+            if (container is null)
+            {
+                throw new InvalidOperationException($"Dataset '{run.Dataset}' is in blob storage, but no storage is configured.");
+            }
+
+            BinaryData content;
+            try
+            {
+                content = (await container.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new FileNotFoundException($"Dataset blob '{path}' does not exist in container '{container.Name}'.", path, ex);
+            }
+
+            using var reader = new StringReader(content.ToString());
+            series = CsvPriceLoader.Parse(reader, path, minRows);
+        }
+        else
+        {
+            series = BundledData.Load(run.Dataset);
+        }
+
+        var splits = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
+        return Create(splits.Train, splits.Validation, splits.Test, minRows);
+    }
+
+    private static RunData Create(PriceSeries train, PriceSeries validation, PriceSeries test, int minTrainRows)
+    {
+        if (train.Count < minTrainRows)
+        {
+            throw new InvalidDataException(
+                $"The training split of '{train.Name}' has {train.Count} bars; one episode needs at least {minTrainRows} " +
+                "(steps per episode + feature window + 2). Use more data or shorter episodes.");
+        }
+
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(
+            Encoding.UTF8.GetBytes($"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}")));
+        return new RunData(train, validation, test, fingerprint);
+    }
+}

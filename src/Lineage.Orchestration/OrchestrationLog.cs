@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Orchestration;
+
+/// <summary>Source-generated log messages (no formatting cost when the level is off).</summary>
+internal static partial class OrchestrationLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Run {RunId} prepared: start iteration {Iteration}, checkpoint {Checkpoint}, buffer {Buffer}")]
+    public static partial void RunPrepared(ILogger logger, string runId, int iteration, long checkpoint, int buffer);
+
+    [LoggerMessage(2, LogLevel.Warning, "Episode {Episode} of iteration {Iteration} failed after retries: {Error}")]
+    public static partial void EpisodeFailed(ILogger logger, int episode, int iteration, string error);
+
+    [LoggerMessage(3, LogLevel.Information, "Iteration {Iteration}: {Episodes} episodes, buffer {Buffer}, loss {Loss}, checkpoint {Checkpoint}")]
+    public static partial void IterationDone(ILogger logger, int iteration, int episodes, int buffer, double loss, long checkpoint);
+
+    [LoggerMessage(4, LogLevel.Warning, "Run {RunId}: {Warning}")]
+    public static partial void RunWarning(ILogger logger, string runId, string warning);
+
+    [LoggerMessage(5, LogLevel.Information, "Run {RunId} resumes at iteration {Iteration} from checkpoint {Update}")]
+    public static partial void RunResumed(ILogger logger, string runId, int iteration, long update);
+
+    [LoggerMessage(6, LogLevel.Information, "Run {RunId} prepared on {Dataset} ({Bars} training bars)")]
+    public static partial void RunCreated(ILogger logger, string runId, string dataset, int bars);
+
+    [LoggerMessage(7, LogLevel.Information, "Run {RunId} iteration {Iteration}: train step already done, returning its result")]
+    public static partial void TrainStepAlreadyDone(ILogger logger, string runId, int iteration);
+
+    [LoggerMessage(8, LogLevel.Error, "Run {RunId} iteration {Iteration}: update {Update} refused: {Reason}")]
+    public static partial void UpdateRefused(ILogger logger, string runId, int iteration, int update, string reason);
+
+    [LoggerMessage(9, LogLevel.Information, "Run {RunId} scheduled (resume: {Resume})")]
+    public static partial void RunScheduled(ILogger logger, string runId, bool resume);
+
+    [LoggerMessage(10, LogLevel.Information, "Stop requested for run {RunId}")]
+    public static partial void StopRequested(ILogger logger, string runId);
+}

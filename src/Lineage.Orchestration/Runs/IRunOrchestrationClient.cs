@@ -1,0 +1,39 @@
+using Lineage.Orchestration.Training;
+
+namespace Lineage.Orchestration.Runs;
+
+/// <summary>
+/// The few Durable client operations the run API needs, so the same request handling serves the
+/// Functions app (Durable's gRPC client) and the local host (DurableTask.Core's TaskHubClient).
+/// </summary>
+public interface IRunOrchestrationClient
+{
+    Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken);
+
+    Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task RaiseStopAsync(string instanceId, CancellationToken cancellationToken);
+}
+
+public enum RunRuntimeStatus
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Terminated,
+    Suspended,
+    Unknown,
+}
+
+public sealed record RunInstance(
+    string InstanceId,
+    RunRuntimeStatus Status,
+    string? CustomStatusJson,
+    string? OutputJson,
+    string? FailureMessage,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt)
+{
+    public bool IsActive => Status is RunRuntimeStatus.Pending or RunRuntimeStatus.Running or RunRuntimeStatus.Suspended;
+}

@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Lineage.Orchestration.Training;
+using Lineage.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Orchestration.Runs;
+
+/// <summary>An HTTP-shaped answer that each host turns into its own response type.</summary>
+public sealed record ApiResponse(int StatusCode, object? Body)
+{
+    public static ApiResponse Error(int status, string error, IReadOnlyList<FieldError>? fields = null) =>
+        new(status, new ErrorBody(error, fields ?? []));
+}
+
+public sealed record ErrorBody(string Error, IReadOnlyList<FieldError> Fields);
+
+public sealed record RunAccepted(string RunId, bool Resume, string StatusUri, string StopUri);
+
+public sealed record RunStatusView(
+    string RunId,
+    string Status,
+    RunProgress? Progress,
+    TrainingResult? Result,
+    string? Failure,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt);
+
+/// <summary>
+/// The run API's behaviour, in one place for every host: validation, the per-run start lock,
+/// starting, stopping, status mapping. The 409 guarantee is made atomic with a conditional blob
+/// write (create with If-None-Match: *, or take over with If-Match), never check-then-start.
+/// </summary>
+public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, ILogger<RunService> logger)
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public async Task<ApiResponse> StartAsync(string body, CancellationToken cancellationToken)
+    {
+        if (Encoding.UTF8.GetByteCount(body) > MaxBodyBytes)
+        {
+            return ApiResponse.Error(413, $"Request body is larger than {MaxBodyBytes} bytes.");
+        }
+
+        TrainingRun? run;
+        try
+        {
+            run = JsonSerializer.Deserialize<TrainingRun>(body, LineageJson.Strict);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return ApiResponse.Error(400, "The request body is not a valid training run.", [new FieldError(field, Describe(ex))]);
+        }
+
+        if (run is null)
+        {
+            return ApiResponse.Error(400, "The request body must be a JSON object describing a training run.", [new FieldError("body", "was null")]);
+        }
+
+        return await StartAsync(run, cancellationToken);
+    }
+
+    public async Task<ApiResponse> StartAsync(TrainingRun run, CancellationToken cancellationToken)
+    {
+        var errors = TrainingRunValidator.Validate(run);
+        if (errors.Count > 0)
+        {
+            return ApiResponse.Error(400, $"The training run has {errors.Count} invalid field(s).", errors);
+        }
+
+        await storage.EnsureContainerAsync(cancellationToken);
+        var lockBlob = storage.Container.GetBlobClient($"runs/{run.RunId}/lock.json");
+        var lockContent = BinaryData.FromObjectAsJson(new { run.RunId, run.Resume, run.Seed }, LineageJson.Options);
+        try
+        {
+            await lockBlob.UploadAsync(lockContent, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            var takeover = await TryTakeOverAsync(lockBlob, lockContent, run, cancellationToken);
+            if (takeover is not null)
+            {
+                return takeover;
+            }
+        }
+
+        await client.ScheduleAsync(run.RunId, new TrainingState { Run = run }, cancellationToken);
+        OrchestrationLog.RunScheduled(logger, run.RunId, run.Resume);
+        return new ApiResponse(202, new RunAccepted(run.RunId, run.Resume, $"/api/runs/{run.RunId}", $"/api/runs/{run.RunId}/stop"));
+    }
+
+    public async Task<ApiResponse> GetStatusAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (RunId.Validate(runId) is { } error)
+        {
+            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+        }
+
+        var instance = await client.GetAsync(runId, cancellationToken);
+        return instance is null
+            ? ApiResponse.Error(404, $"Run '{runId}' does not exist.")
+            : new ApiResponse(200, ToView(instance));
+    }
+
+    public async Task<ApiResponse> StopAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (RunId.Validate(runId) is { } error)
+        {
+            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+        }
+
+        var instance = await client.GetAsync(runId, cancellationToken);
+        if (instance is null)
+        {
+            return ApiResponse.Error(404, $"Run '{runId}' does not exist.");
+        }
+
+        if (!instance.IsActive)
+        {
+            return ApiResponse.Error(409, $"Run '{runId}' is not running (status {ToView(instance).Status}).");
+        }
+
+        await client.RaiseStopAsync(runId, cancellationToken);
+        OrchestrationLog.StopRequested(logger, runId);
+        return new ApiResponse(202, new { runId, message = "Stop requested; the run stops after its current step, keeping its latest checkpoint." });
+    }
+
+    public async Task<ApiResponse> ListCheckpointsAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (RunId.Validate(runId) is { } error)
+        {
+            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+        }
+
+        var checkpoints = await storage.CheckpointStore(runId).ListAsync(cancellationToken);
+        if (checkpoints.Count == 0 && await client.GetAsync(runId, cancellationToken) is null)
+        {
+            return ApiResponse.Error(404, $"Run '{runId}' does not exist.");
+        }
+
+        return new ApiResponse(200, new { runId, checkpoints });
+    }
+
+    public static RunStatusView ToView(RunInstance instance)
+    {
+        var progress = Parse<RunProgress>(instance.CustomStatusJson);
+        var result = Parse<TrainingResult>(instance.OutputJson);
+        var status = instance.Status switch
+        {
+            RunRuntimeStatus.Completed when result?.Outcome == RunOutcomes.Stopped => "Stopped",
+            var s => s.ToString(),
+        };
+        return new RunStatusView(instance.InstanceId, status, progress, result, instance.FailureMessage, instance.CreatedAt, instance.LastUpdatedAt);
+    }
+
+    private async Task<ApiResponse?> TryTakeOverAsync(BlobClient lockBlob, BinaryData lockContent, TrainingRun run, CancellationToken cancellationToken)
+    {
+        ETag etag;
+        try
+        {
+            etag = (await lockBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request; try again.");
+        }
+
+        var instance = await client.GetAsync(run.RunId, cancellationToken);
+        if (instance is { IsActive: true })
+        {
+            return ApiResponse.Error(409, $"Run '{run.RunId}' is already running (status {instance.Status}).");
+        }
+
+        if (instance is not null && !run.Resume)
+        {
+            return ApiResponse.Error(409, $"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint.");
+        }
+
+        try
+        {
+            // Only one caller can replace the lock it read: the others get 412 and a 409 from us.
+            await lockBlob.UploadAsync(lockContent, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return ApiResponse.Error(409, $"Run '{run.RunId}' was started by another request at the same time.");
+        }
+    }
+
+    private static T? Parse<T>(string? json)
+        where T : class
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, LineageJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe(JsonException ex)
+    {
+        // System.Text.Json messages name the path and the expected type; drop the line/byte position noise.
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,120 @@
+using Lineage.Core.Features;
+using Lineage.Core.Trading;
+using Lineage.Learning;
+
+namespace Lineage.Orchestration.Runs;
+
+/// <summary>
+/// A request to train (or continue training) one run. This is the orchestration's input contract:
+/// <see cref="SchemaVersion"/> changes whenever a field changes meaning, so in-flight instances can be
+/// drained or routed to a matching orchestrator version (see README, "Deploying changes").
+/// Defaults live here, in one place; <see cref="TrainingRunValidator"/> checks every field.
+/// </summary>
+public sealed record TrainingRun
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>Lowercase letters, digits and hyphens, 1–63 characters; also the Durable instance id.</summary>
+    public string RunId { get; init; } = "";
+
+    /// <summary>
+    /// A bundled series (<c>spy</c>, <c>googl</c>, <c>eurusd</c>), a synthetic market
+    /// (<c>synthetic:trend</c>, <c>synthetic:meanrev</c>, <c>synthetic:randomwalk</c>), or an uploaded
+    /// CSV in blob storage (<c>blob:datasets/{name}/{file}.csv</c>).
+    /// </summary>
+    public string Dataset { get; init; } = "synthetic:trend";
+
+    /// <summary>Bars generated for a synthetic dataset (ignored for files).</summary>
+    public int SyntheticBars { get; init; } = 4000;
+
+    public int Iterations { get; init; } = 20;
+
+    public int EpisodesPerIteration { get; init; } = 8;
+
+    public int StepsPerEpisode { get; init; } = 256;
+
+    public int UpdatesPerIteration { get; init; } = 256;
+
+    /// <summary>Episodes of one iteration that run at once (throttled fan-out).</summary>
+    public int MaxParallelEpisodes { get; init; } = 8;
+
+    /// <summary>Evaluate greedily on the validation split every this many iterations (and after the last).</summary>
+    public int EvaluateEvery { get; init; } = 5;
+
+    /// <summary>Start a fresh orchestration history every this many iterations (ContinueAsNew).</summary>
+    public int IterationsPerGeneration { get; init; } = 10;
+
+    /// <summary>An iteration goes on when at least this fraction of its episodes succeeded.</summary>
+    public double MinEpisodeSuccessFraction { get; init; } = 0.75;
+
+    public int ReplayCapacity { get; init; } = 10_000;
+
+    public bool PrioritizedReplay { get; init; }
+
+    public double PriorityAlpha { get; init; } = 0.6;
+
+    public double PriorityBetaStart { get; init; } = 0.4;
+
+    /// <summary>Updates are skipped until the buffer holds this many experiences.</summary>
+    public int LearningStarts { get; init; } = 500;
+
+    public EpsilonSchedule Epsilon { get; init; } = new();
+
+    public DqnOptions Dqn { get; init; } = new();
+
+    public RewardOptions Reward { get; init; } = new();
+
+    public ArenaOptions Arena { get; init; } = new();
+
+    public FeatureSpec Features { get; init; } = new();
+
+    public double TrainFraction { get; init; } = 0.7;
+
+    public double ValidationFraction { get; init; } = 0.15;
+
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Continue from the run's latest checkpoint (retraining) instead of refusing an existing run.</summary>
+    public bool Resume { get; init; }
+}
+
+/// <summary>
+/// ε for acting. <see cref="EpsilonKind.Linear"/> anneals one ε for every actor over the run;
+/// <see cref="EpsilonKind.PerActor"/> gives actor i of N the fixed Ape-X ε = Base^(1 + Alpha·i/(N−1)).
+/// </summary>
+public sealed record EpsilonSchedule
+{
+    public EpsilonKind Kind { get; init; } = EpsilonKind.Linear;
+
+    public double Start { get; init; } = 1.0;
+
+    public double End { get; init; } = 0.05;
+
+    /// <summary>Fraction of the run's iterations over which ε decays linearly from Start to End.</summary>
+    public double DecayFraction { get; init; } = 0.5;
+
+    public double ApeXBase { get; init; } = 0.4;
+
+    public double ApeXAlpha { get; init; } = 7.0;
+
+    public double EpsilonFor(int iteration, int totalIterations, int actor, int actorCount)
+    {
+        if (Kind == EpsilonKind.PerActor)
+        {
+            var position = actorCount <= 1 ? 0.0 : (double)actor / (actorCount - 1);
+            return Math.Pow(ApeXBase, 1.0 + (ApeXAlpha * position));
+        }
+
+        var decayIterations = Math.Max(1.0, DecayFraction * totalIterations);
+        var t = Math.Clamp(iteration / decayIterations, 0.0, 1.0);
+        return Start + ((End - Start) * t);
+    }
+}
+
+public enum EpsilonKind
+{
+    Linear,
+    PerActor,
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using Lineage.Storage;
+
+namespace Lineage.Orchestration.Runs;
+
+/// <summary>A named field and what is wrong with it, as returned to HTTP callers and the CLI.</summary>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>Checks a <see cref="TrainingRun"/> at the edge, naming each bad field and its value.</summary>
+public static class TrainingRunValidator
+{
+    public const int MaxIterations = 100_000;
+    public const int MaxEpisodesPerIteration = 1_000;
+    public const int MaxStepsPerEpisode = 100_000;
+    public const int MaxUpdatesPerIteration = 100_000;
+    public const int MaxReplayCapacity = 5_000_000;
+
+    private static readonly string[] SyntheticKinds = ["trend", "meanrev", "randomwalk"];
+
+    public static IReadOnlyList<FieldError> Validate(TrainingRun run)
+    {
+        var errors = new List<FieldError>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(new FieldError(field, message));
+            }
+        }
+
+        static string V(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        Check(run.SchemaVersion == TrainingRun.CurrentSchemaVersion, "schemaVersion",
+            $"must be {TrainingRun.CurrentSchemaVersion}, got {run.SchemaVersion}");
+        if (RunId.Validate(run.RunId) is { } runIdError)
+        {
+            errors.Add(new FieldError("runId", runIdError));
+        }
+
+        if (DatasetError(run.Dataset) is { } datasetError)
+        {
+            errors.Add(new FieldError("dataset", datasetError));
+        }
+
+        Check(run.SyntheticBars is >= 500 and <= 1_000_000, "syntheticBars", $"must be 500..1000000, got {run.SyntheticBars}");
+        Check(run.Iterations is >= 1 and <= MaxIterations, "iterations", $"must be 1..{MaxIterations}, got {run.Iterations}");
+        Check(run.EpisodesPerIteration is >= 1 and <= MaxEpisodesPerIteration, "episodesPerIteration",
+            $"must be 1..{MaxEpisodesPerIteration}, got {run.EpisodesPerIteration}");
+        Check(run.StepsPerEpisode is >= 2 and <= MaxStepsPerEpisode, "stepsPerEpisode",
+            $"must be 2..{MaxStepsPerEpisode}, got {run.StepsPerEpisode}");
+        Check(run.UpdatesPerIteration is >= 0 and <= MaxUpdatesPerIteration, "updatesPerIteration",
+            $"must be 0..{MaxUpdatesPerIteration}, got {run.UpdatesPerIteration}");
+        Check(run.MaxParallelEpisodes is >= 1 and <= MaxEpisodesPerIteration, "maxParallelEpisodes",
+            $"must be 1..{MaxEpisodesPerIteration}, got {run.MaxParallelEpisodes}");
+        Check(run.EvaluateEvery >= 0, "evaluateEvery", $"must be ≥ 0 (0 = never), got {run.EvaluateEvery}");
+        Check(run.IterationsPerGeneration >= 1, "iterationsPerGeneration", $"must be ≥ 1, got {run.IterationsPerGeneration}");
+        Check(run.MinEpisodeSuccessFraction is > 0 and <= 1, "minEpisodeSuccessFraction",
+            $"must be in (0, 1], got {V(run.MinEpisodeSuccessFraction)}");
+        Check(run.ReplayCapacity is >= 1 and <= MaxReplayCapacity, "replayCapacity",
+            $"must be 1..{MaxReplayCapacity}, got {run.ReplayCapacity}");
+        Check(run.PriorityAlpha is >= 0 and <= 1, "priorityAlpha", $"must be in [0, 1], got {V(run.PriorityAlpha)}");
+        Check(run.PriorityBetaStart is >= 0 and <= 1, "priorityBetaStart", $"must be in [0, 1], got {V(run.PriorityBetaStart)}");
+        Check(run.LearningStarts >= 0, "learningStarts", $"must be ≥ 0, got {run.LearningStarts}");
+        Check(run.TrainFraction is > 0 and < 1, "trainFraction", $"must be in (0, 1), got {V(run.TrainFraction)}");
+        Check(run.ValidationFraction is > 0 and < 1 && run.TrainFraction + run.ValidationFraction < 1, "validationFraction",
+            $"must be in (0, 1) and leave room for a test split (train + validation < 1), got {V(run.ValidationFraction)}");
+
+        var eps = run.Epsilon;
+        if (eps is null)
+        {
+            errors.Add(new FieldError("epsilon", "must be an object"));
+        }
+        else
+        {
+            Check(eps.Start is >= 0 and <= 1, "epsilon.start", $"must be in [0, 1], got {V(eps.Start)}");
+            Check(eps.End is >= 0 and <= 1, "epsilon.end", $"must be in [0, 1], got {V(eps.End)}");
+            Check(eps.DecayFraction is > 0 and <= 1, "epsilon.decayFraction", $"must be in (0, 1], got {V(eps.DecayFraction)}");
+            Check(eps.ApeXBase is > 0 and < 1, "epsilon.apeXBase", $"must be in (0, 1), got {V(eps.ApeXBase)}");
+            Check(eps.ApeXAlpha is >= 0 and <= 100, "epsilon.apeXAlpha", $"must be in [0, 100], got {V(eps.ApeXAlpha)}");
+            Check(Enum.IsDefined(eps.Kind), "epsilon.kind", $"must be Linear or PerActor, got {eps.Kind}");
+        }
+
+        AddNested(errors, "dqn", run.Dqn?.Validate());
+        AddNested(errors, "arena", run.Arena?.Validate());
+        AddNested(errors, "reward", run.Reward?.Validate());
+        AddNested(errors, "features", run.Features?.Validate());
+        return errors;
+    }
+
+    /// <summary>Null when the dataset reference is well formed (existence is checked when the run starts).</summary>
+    public static string? DatasetError(string? dataset)
+    {
+        if (string.IsNullOrWhiteSpace(dataset))
+        {
+            return "is required: a bundled name (spy, googl, eurusd), synthetic:{trend|meanrev|randomwalk}, or blob:datasets/{name}/{file}.csv";
+        }
+
+        if (dataset.StartsWith("synthetic:", StringComparison.Ordinal))
+        {
+            var kind = dataset["synthetic:".Length..];
+            return SyntheticKinds.Contains(kind) ? null : $"unknown synthetic market '{kind}' (expected trend, meanrev or randomwalk)";
+        }
+
+        if (dataset.StartsWith("blob:", StringComparison.Ordinal))
+        {
+            var path = dataset["blob:".Length..];
+            var parts = path.Split('/');
+            var ok = parts.Length >= 3 && parts[0] == "datasets"
+                && parts.Skip(1).All(p => p.Length is > 0 and <= 128 && p != "." && p != ".." && p.All(IsSafePathChar))
+                && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+            return ok ? null : $"blob dataset path '{path}' must look like datasets/{{name}}/{{file}}.csv with letters, digits, '-', '_' and '.' only";
+        }
+
+        return Lineage.Core.MarketData.BundledData.Names.Contains(dataset)
+            ? null
+            : $"unknown dataset '{dataset}' (bundled: {string.Join(", ", Lineage.Core.MarketData.BundledData.Names)}; or synthetic:trend|meanrev|randomwalk; or blob:datasets/...)";
+    }
+
+    private static bool IsSafePathChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
+    private static void AddNested(List<FieldError> errors, string prefix, IEnumerable<string>? nested)
+    {
+        if (nested is null)
+        {
+            errors.Add(new FieldError(prefix, "must be an object"));
+            return;
+        }
+
+        foreach (var message in nested)
+        {
+            errors.Add(new FieldError(prefix, message));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Lineage.Core.Features;
+using Lineage.Core.Trading;
+using Lineage.Orchestration.Runs;
+
+namespace Lineage.Orchestration.Training;
+
+/// <summary>
+/// What a checkpoint needs, beyond weights, to act on new data by itself: the feature definition, the
+/// normaliser fitted on the training split, the reward and arena it was trained with, and the data it saw.
+/// Stored as the checkpoint's context JSON.
+/// </summary>
+public sealed record CheckpointContext(
+    string RunId,
+    int Iteration,
+    string Dataset,
+    string DataFingerprint,
+    FeatureSpec Features,
+    Normalizer Normalizer,
+    RewardOptions Reward,
+    ArenaOptions Arena)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, LineageJson.Options);
+
+    public static CheckpointContext FromJson(string json) =>
+        JsonSerializer.Deserialize<CheckpointContext>(json, LineageJson.Options)
+        ?? throw new InvalidDataException("The checkpoint's context is empty.");
+}
+
+/// <summary>Persisted as runs/{runId}/run.json when a run (re)starts: the request and what it was prepared with.</summary>
+public sealed record RunRecord(TrainingRun Run, int StartIteration, string DataFingerprint, Normalizer Normalizer, FeatureSpec Features);

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Lineage.Core.Episodes;
+using Lineage.Learning;
+using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Runs;
+using Lineage.Storage;
+
+namespace Lineage.Orchestration.Training;
+
+/// <summary>
+/// A worker process's view of runs in blob storage, shared by all activities: run records, datasets,
+/// checkpoints and the replay buffer, with in-process caches so stateless activities that run on the
+/// same worker don't download the same things twice. Every cache entry is immutable once written
+/// (checkpoints by update number, shards by name and ETag, datasets by fingerprint).
+/// </summary>
+public sealed class RunWorkspace(RunStorage storage)
+{
+    private const int MaxCachedPolicies = 32;
+    private readonly ConcurrentDictionary<string, RunData> _data = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string RunId, long Update), LoadedPolicy> _policies = new();
+    private readonly ConcurrentDictionary<string, InMemoryShardCache> _shardCaches = new(StringComparer.Ordinal);
+
+    public RunStorage Storage => storage;
+
+    public BlobContainerClient Container => storage.Container;
+
+    public BlobReplayStore Replay(string runId) => storage.ReplayStore(runId);
+
+    public BlobCheckpointStore Checkpoints(string runId) => storage.CheckpointStore(runId);
+
+    public IShardCache ShardCache(string runId) => _shardCaches.GetOrAdd(runId, _ => new InMemoryShardCache());
+
+    public static string RunRecordBlob(string runId) => $"runs/{runId}/run.json";
+
+    public static string IterationMetricsBlob(string runId, int iteration) =>
+        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/metrics/{iteration:D6}.json");
+
+    public static string EvaluationBlob(string runId, long update, string split) =>
+        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/evaluations/{update:D10}-{split}.json");
+
+    public async Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken) =>
+        await ReadJsonAsync<RunRecord>(RunRecordBlob(runId), cancellationToken)
+        ?? throw new InvalidOperationException($"Run '{runId}' has no run record; it was never prepared.");
+
+    public async Task<RunData> GetDataAsync(RunRecord record, CancellationToken cancellationToken)
+    {
+        if (_data.TryGetValue(record.DataFingerprint, out var cached))
+        {
+            return cached;
+        }
+
+        var data = await DatasetLoader.LoadAsync(record.Run, Container, cancellationToken);
+        if (data.Fingerprint != record.DataFingerprint)
+        {
+            throw new InvalidDataException(
+                $"Dataset '{record.Run.Dataset}' changed since run '{record.Run.RunId}' was prepared " +
+                $"(fingerprint {data.Fingerprint[..12]}, expected {record.DataFingerprint[..12]}). Resume the run to pick up new data.");
+        }
+
+        _data[record.DataFingerprint] = data;
+        return data;
+    }
+
+    public void RememberData(RunData data) => _data[data.Fingerprint] = data;
+
+    /// <summary>The acting policy of one checkpoint: plain C# weights, no torch.</summary>
+    public async Task<LoadedPolicy> GetPolicyAsync(string runId, long update, CancellationToken cancellationToken)
+    {
+        if (_policies.TryGetValue((runId, update), out var cached))
+        {
+            return cached;
+        }
+
+        var checkpoint = await LoadCheckpointAsync(runId, update, cancellationToken);
+        var loaded = new LoadedPolicy(checkpoint.Policy, CheckpointContext.FromJson(checkpoint.ContextJson), update);
+        if (_policies.Count >= MaxCachedPolicies)
+        {
+            _policies.Clear();
+        }
+
+        _policies[(runId, update)] = loaded;
+        return loaded;
+    }
+
+    public async Task<Checkpoint> LoadCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
+    {
+        var name = Checkpoints(runId).CheckpointBlobName(update);
+        try
+        {
+            var content = (await Container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content;
+            return CheckpointCodec.Decode(content.ToMemory().Span);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidOperationException($"Checkpoint {name} does not exist (deleted by retention, or never written).", ex);
+        }
+    }
+
+    public async Task<T?> ReadJsonAsync<T>(string blobName, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var content = (await Container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content;
+            return content.ToObjectFromJson<T>(LineageJson.Options);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task WriteJsonAsync<T>(string blobName, T value, CancellationToken cancellationToken) =>
+        await Container.GetBlobClient(blobName).UploadAsync(
+            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(value, LineageJson.Options)), overwrite: true, cancellationToken);
+
+    /// <summary>Builds the trading environment a checkpoint was trained for, over any series.</summary>
+    public static TradingEnvironment Environment(CheckpointContext context, Core.MarketData.PriceSeries series) =>
+        new(series, context.Features, context.Normalizer, context.Arena, context.Reward);
+}
+
+public sealed record LoadedPolicy(MlpPolicy Policy, CheckpointContext Context, long Update);
