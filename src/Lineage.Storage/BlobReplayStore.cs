@@ -90,7 +90,7 @@ public sealed class BlobReplayStore
         for (var attempt = 1; attempt <= MaxAppendAttempts; attempt++)
         {
             var (current, etag) = await ReadManifestAsync(cancellationToken);
-            var stateSize = current?.StateSize ?? incoming.FirstOrDefault()?.StateSize ?? 0;
+            var stateSize = current is { StateSize: > 0 } ? current.StateSize : incoming.FirstOrDefault()?.StateSize ?? 0;
             if (incoming.FirstOrDefault(s => s.StateSize != stateSize) is { } mismatch)
             {
                 throw new ArgumentException(

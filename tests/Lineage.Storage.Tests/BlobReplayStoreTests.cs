@@ -64,6 +64,31 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task EmptyFirstAppend_ThenShards_Works()
+    {
+        var store = await NewStoreAsync();
+        var empty = await store.AppendAsync([], 50);
+
+        var manifest = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 5), 50);
+
+        Assert.Equal(0, empty.LiveCount);
+        Assert.Equal(S, manifest.StateSize);
+        Assert.Equal(Enumerable.Range(0, 10), Experiences.Ids(await store.LoadAsync(manifest)));
+    }
+
+    [Fact]
+    public async Task Append_StateSizeMismatch_Throws()
+    {
+        var store = await NewStoreAsync();
+        await store.AppendAsync([await store.WriteShardAsync(0, 0, Experiences.Range(0, 3), S)], 50);
+        var other = await store.WriteShardAsync(0, 1, [new Experience([1f], 0, 0f, [2f], false, false)], 1);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync([other], 50));
+
+        Assert.Contains("state size 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PartialEviction_RecordsSkipOffset()
     {
         var store = await NewStoreAsync();
