@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Lineage.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lineage.Cli;
+
+internal sealed record CommonSettings(DurableBackendKind Backend, string? Storage, string AzuriteFolder, string TaskHub, bool Verbose);
+
+/// <summary>Options every command that touches storage or the Durable backend shares.</summary>
+internal static class CommonOptions
+{
+    private static readonly Option<DurableBackendKind> Backend = new("--backend")
+    {
+        Description = "embedded (in-process, default) or azurestorage (DurableTask.AzureStorage over the same storage: survives crashes, extra workers can join)",
+        DefaultValueFactory = _ => DurableBackendKind.Embedded,
+        CustomParser = result => result.Tokens.Single().Value.ToLowerInvariant() switch
+        {
+            "embedded" => DurableBackendKind.Embedded,
+            "azurestorage" => DurableBackendKind.AzureStorage,
+            var other => Fail(result, other),
+        },
+    };
+
+    private static readonly Option<string?> Storage = new("--storage")
+    {
+        Description = "Storage connection string (an Azurite you run, or an Azure account); default: start the project's Azurite",
+    };
+
+    private static readonly Option<string> AzuriteFolder = new("--azurite-folder")
+    {
+        Description = "Where the self-started Azurite persists data (so runs can resume)",
+        DefaultValueFactory = _ => Path.Combine(".lineage", "azurite"),
+    };
+
+    private static readonly Option<string> TaskHub = new("--task-hub")
+    {
+        Description = "Durable task hub name (letters and digits) for the azurestorage backend",
+        DefaultValueFactory = _ => "lineage",
+    };
+
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Log activity and storage details" };
+
+    public static void AddTo(Command command)
+    {
+        command.Options.Add(Backend);
+        command.Options.Add(Storage);
+        command.Options.Add(AzuriteFolder);
+        command.Options.Add(TaskHub);
+        command.Options.Add(Verbose);
+    }
+
+    public static CommonSettings Read(ParseResult parse) => new(
+        parse.GetValue(Backend),
+        parse.GetValue(Storage) ?? Environment.GetEnvironmentVariable("LINEAGE_STORAGE"),
+        parse.GetValue(AzuriteFolder)!,
+        parse.GetValue(TaskHub)!,
+        parse.GetValue(Verbose));
+
+    public static ILoggerFactory CreateLoggerFactory(CommonSettings settings) =>
+        LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning)
+            .AddFilter("DurableTask", settings.Verbose ? LogLevel.Warning : LogLevel.Error)
+            .AddFilter("Azure", LogLevel.Error)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
+
+    public static Task<LocalRuntime> StartRuntimeAsync(CommonSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, bool runWorker = true) =>
+        LocalRuntime.StartAsync(
+            new LocalRuntimeOptions
+            {
+                StorageConnectionString = settings.Storage,
+                AzuriteFolder = settings.AzuriteFolder,
+                Backend = settings.Backend,
+                TaskHub = settings.TaskHub,
+                RunWorker = runWorker,
+            },
+            loggerFactory,
+            cancellationToken);
+
+    private static DurableBackendKind Fail(System.CommandLine.Parsing.ArgumentResult result, string value)
+    {
+        result.AddError($"--backend must be 'embedded' or 'azurestorage', not '{value}'.");
+        return default;
+    }
+}

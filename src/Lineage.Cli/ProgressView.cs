@@ -1,0 +1,78 @@
+using System.Globalization;
+using Lineage.Hosting;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Spectre.Console;
+
+namespace Lineage.Cli;
+
+/// <summary>Live progress from the orchestration's custom status: a bar on a terminal, one line per change otherwise.</summary>
+internal static class ProgressView
+{
+    public static async Task<RunInstance> FollowAsync(LocalDurableHost durable, TrainingRun run, CancellationToken cancellationToken)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            string? lastLine = null;
+            return await durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), instance =>
+            {
+                var line = Describe(RunService.ToView(instance).Progress);
+                if (line is not null && line != lastLine)
+                {
+                    lastLine = line;
+                    Console.WriteLine(line);
+                }
+            }, cancellationToken);
+        }
+
+        RunInstance? final = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var iterations = context.AddTask("iterations", maxValue: run.Iterations);
+                final = await durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), instance =>
+                {
+                    var progress = RunService.ToView(instance).Progress;
+                    if (progress is null)
+                    {
+                        return;
+                    }
+
+                    var start = progress.Iterations - run.Iterations;
+                    var done = progress.Phase == "Iteration done" ? progress.Iteration + 1 - start : progress.Iteration - start;
+                    iterations.Value = Math.Clamp(done, 0, run.Iterations);
+                    iterations.Description = Markup.Escape(Describe(progress) ?? "");
+                }, cancellationToken);
+                iterations.Value = iterations.MaxValue;
+            });
+        return final!;
+    }
+
+    public static string? Describe(RunProgress? p)
+    {
+        if (p is null)
+        {
+            return null;
+        }
+
+        var text = string.Create(CultureInfo.InvariantCulture, $"it {p.Iteration + 1}/{p.Iterations} {p.Phase,-14} ep {p.EpisodesDone}/{p.EpisodesPlanned} buf {p.BufferCount}");
+        if (p.Loss is { } loss)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $" loss {loss:F4} Q {p.MeanQ:F2}");
+        }
+
+        if (p.LatestEvaluation is { } e)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $" | {e.Split} return {e.AgentReturn:P1} (b&h {e.BuyAndHoldReturn:P1})");
+        }
+
+        if (p.FailedEpisodes.Count > 0)
+        {
+            text += $" | failed episodes: {string.Join(",", p.FailedEpisodes)}";
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using Lineage.Orchestration.Runs;
+using Spectre.Console;
+
+namespace Lineage.Cli;
+
+internal static class Summary
+{
+    public static void Print(RunStatusView view, TimeSpan elapsed, DirectoryInfo folder, string container)
+    {
+        var table = new Table().Title($"Run {view.RunId}: {view.Status}").AddColumns("", "value");
+        table.AddRow("wall time", elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
+        if (view.Failure is not null)
+        {
+            table.AddRow("failure", Markup.Escape(view.Failure));
+        }
+
+        var result = view.Result;
+        if (result is not null)
+        {
+            table.AddRow("iterations completed", result.IterationsCompleted.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("final checkpoint", string.Create(CultureInfo.InvariantCulture, $"update {result.FinalCheckpoint} ({container}/runs/{view.RunId}/checkpoints/)"));
+            if (result.LastTrain is { } train)
+            {
+                table.AddRow("last loss / mean Q", string.Create(CultureInfo.InvariantCulture, $"{train.MeanLoss:F5} / {train.MeanQ:F3}"));
+            }
+
+            AddEvaluation(table, "best validation", result.BestValidation);
+            AddEvaluation(table, "test (selected checkpoint)", result.Test);
+            foreach (var note in result.Notes.TakeLast(5))
+            {
+                table.AddRow("note", Markup.Escape(note));
+            }
+        }
+
+        table.AddRow("report", Markup.Escape(Path.Combine(folder.FullName, "summary.md")));
+        AnsiConsole.Write(table);
+    }
+
+    private static void AddEvaluation(Table table, string label, Orchestration.Training.EvaluateOutput? e)
+    {
+        if (e is null)
+        {
+            return;
+        }
+
+        var reference = e.ReferenceReturn is { } r ? string.Create(CultureInfo.InvariantCulture, $", reference {r:P2}") : "";
+        table.AddRow(label, string.Create(CultureInfo.InvariantCulture,
+            $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades) | buy&hold {e.BuyAndHoldReturn:P2}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{reference}"));
+    }
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Lineage.Hosting;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Lineage.Cli;
+
+/// <summary>`lineage train`: start (or resume) a run on the local host and follow it to the end.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "spy | googl | eurusd | synthetic:trend | synthetic:meanrev | synthetic:randomwalk | blob:datasets/<name>/<file>.csv", DefaultValueFactory = _ => "synthetic:trend" };
+        var iterations = new Option<int?>("--iterations") { Description = "Iterations (episodes fan-out + train step each); default 20" };
+        var episodes = new Option<int?>("--episodes") { Description = "Episodes per iteration; default 8" };
+        var steps = new Option<int?>("--steps") { Description = "Steps per episode; default 256" };
+        var updates = new Option<int?>("--updates") { Description = "Learner updates per iteration; default 256" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed for everything random; default 42" };
+        var runId = new Option<string?>("--run-id") { Description = "Run id (lowercase letters, digits, hyphens); default <dataset>-<seed>-<time>" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run from its latest checkpoint" };
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body); command-line options override it" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the run report", DefaultValueFactory = _ => new DirectoryInfo("runs") };
+        var command = new Command("train", "Train a DQN trading agent: the Durable orchestration on the local host, state in Azurite.")
+        {
+            dataset, iterations, episodes, steps, updates, seed, runId, resume, config, output,
+        };
+        CommonOptions.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            TrainingRun run;
+            try
+            {
+                run = parse.GetValue(config) is { } file
+                    ? JsonSerializer.Deserialize<TrainingRun>(await File.ReadAllTextAsync(file.FullName, ct), LineageJson.Strict) ?? new TrainingRun()
+                    : new TrainingRun();
+            }
+            catch (Exception ex) when (ex is JsonException or IOException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read --config:[/] {ex.Message}");
+                return 2;
+            }
+
+            var chosenSeed = parse.GetValue(seed) ?? run.Seed;
+            var chosenDataset = parse.GetResult(dataset) is { Implicit: false } || parse.GetValue(config) is null ? parse.GetValue(dataset)! : run.Dataset;
+            run = run with
+            {
+                Dataset = chosenDataset,
+                Iterations = parse.GetValue(iterations) ?? run.Iterations,
+                EpisodesPerIteration = parse.GetValue(episodes) ?? run.EpisodesPerIteration,
+                StepsPerEpisode = parse.GetValue(steps) ?? run.StepsPerEpisode,
+                UpdatesPerIteration = parse.GetValue(updates) ?? run.UpdatesPerIteration,
+                Seed = chosenSeed,
+                Resume = parse.GetValue(resume) || run.Resume,
+                RunId = parse.GetValue(runId) ?? (string.IsNullOrEmpty(run.RunId) ? DefaultRunId(chosenDataset, chosenSeed) : run.RunId),
+            };
+            return await RunAsync(run, CommonOptions.Read(parse), parse.GetValue(output)!, ct);
+        });
+        return command;
+    }
+
+    public static string DefaultRunId(string dataset, ulong seed)
+    {
+        var name = new string([.. dataset.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+        name = string.Join('-', name.Split('-', StringSplitOptions.RemoveEmptyEntries));
+        if (name.Length > 30)
+        {
+            name = name[..30].TrimEnd('-');
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{name}-{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+    }
+
+    private static async Task<int> RunAsync(TrainingRun run, CommonSettings settings, DirectoryInfo output, CancellationToken cancellationToken)
+    {
+        var errors = TrainingRunValidator.Validate(run);
+        if (errors.Count > 0)
+        {
+            AnsiConsole.MarkupLine("[red]The training run is invalid:[/]");
+            foreach (var error in errors)
+            {
+                AnsiConsole.MarkupLineInterpolated($"  [yellow]{error.Field}[/]: {error.Message}");
+            }
+
+            return 2;
+        }
+
+        using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
+        AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Durable backend [cyan]{settings.Backend}[/], storage {(settings.Storage is null ? "the project's Azurite (" + settings.AzuriteFolder + ")" : "given connection string")}");
+
+        await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
+        var started = DateTime.UtcNow;
+        var response = await runtime.Runs.StartAsync(run, cancellationToken);
+        if (response.StatusCode != 202)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot start run ({response.StatusCode}):[/] {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
+            return response.StatusCode == 409 ? 3 : 2;
+        }
+
+        var stopRequested = 0;
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (Interlocked.Increment(ref stopRequested) == 1)
+            {
+                e.Cancel = true;
+                AnsiConsole.MarkupLine("[yellow]Stopping after the current step (Ctrl+C again to abort immediately)...[/]");
+                _ = runtime.Runs.StopAsync(run.RunId, CancellationToken.None);
+            }
+        };
+        Console.CancelKeyPress += onCancel;
+        RunInstance final;
+        try
+        {
+            final = await ProgressView.FollowAsync(runtime.Durable, run, cancellationToken);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        var view = RunService.ToView(final);
+        var elapsed = DateTime.UtcNow - started;
+        var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
+        Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name);
+        return view.Status is "Completed" or "Stopped" ? 0 : 1;
+    }
+}
