@@ -1,5 +1,6 @@
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
 namespace Lineage.Functions;

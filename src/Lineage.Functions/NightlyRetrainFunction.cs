@@ -24,11 +24,20 @@ public sealed class NightlyRetrainFunction(RunStorage storage, IOptions<NightlyO
         var response = await service.StartAsync(options.Value.ToTrainingRun(), cancellationToken);
         if (response.StatusCode == 202)
         {
-            logger.LogInformation("Nightly retraining of run {RunId} started.", options.Value.RunId);
+            NightlyLog.Started(logger, options.Value.RunId);
         }
         else
         {
-            logger.LogInformation("Nightly retraining of run {RunId} not started ({Status}): {Body}", options.Value.RunId, response.StatusCode, response.Body);
+            NightlyLog.NotStarted(logger, options.Value.RunId, response.StatusCode, (response.Body as ErrorBody)?.Error ?? "");
         }
     }
+}
+
+internal static partial class NightlyLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Nightly retraining of run {RunId} started.")]
+    public static partial void Started(ILogger logger, string runId);
+
+    [LoggerMessage(2, LogLevel.Information, "Nightly retraining of run {RunId} not started ({Status}): {Reason}")]
+    public static partial void NotStarted(ILogger logger, string runId, int status, string reason);
 }
