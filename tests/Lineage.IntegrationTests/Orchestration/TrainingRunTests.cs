@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using DurableTask.Core.History;
+using Lineage.Hosting;
+using Lineage.IntegrationTests.Learning;
+using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+
+namespace Lineage.IntegrationTests.Orchestration;
+
+/// <summary>The real orchestration on a real Durable backend, real blobs in Azurite, a real TorchSharp learner.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Theory]
+    [InlineData(DurableBackendKind.Embedded)]
+    [InlineData(DurableBackendKind.AzureStorage)]
+    public async Task Small_run_writes_shards_buffer_checkpoints_and_metrics(DurableBackendKind backend)
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite, backend);
+        var run = TestRuns.Small("small-run");
+
+        var final = await TestRuns.RunToEndAsync(runtime, run);
+
+        var view = RunService.ToView(final);
+        Assert.Equal("Completed", view.Status);
+        var blobs = await ListAsync(runtime, "runs/small-run/");
+        Assert.Equal(8, blobs.Count(b => b.Contains("/replay/shards/", StringComparison.Ordinal)));
+        var manifest = await runtime.Workspace.Replay(run.RunId).GetManifestAsync();
+        Assert.Equal(2 * 4 * 32, manifest!.LiveCount);
+        var checkpoints = await runtime.Workspace.Checkpoints(run.RunId).ListAsync();
+        Assert.Equal([0L, 16L, 32L], checkpoints.Select(c => c.Update).Order().ToArray());
+        for (var iteration = 0; iteration < 2; iteration++)
+        {
+            var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, iteration), default);
+            Assert.NotNull(metrics);
+            Assert.Equal(16, metrics.Train.UpdatesDone);
+            Assert.True(double.IsFinite(metrics.Train.MeanLoss) && metrics.Train.MeanLoss > 0, $"loss {metrics.Train.MeanLoss}");
+            Assert.Equal(4, metrics.Acting.EpisodesSucceeded);
+        }
+
+        Assert.NotNull(view.Progress);
+        Assert.Equal(256, view.Progress.BufferCount);
+        Assert.Equal(32, view.Progress.LatestCheckpoint);
+        Assert.NotNull(view.Result?.Test);
+        Assert.Equal(Splits.Test, view.Result.Test.Split);
+    }
+
+    [Fact]
+    public async Task History_shows_the_activities_the_design_promises()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("history-run") with { Iterations = 3, IterationsPerGeneration = 2 };
+
+        await TestRuns.RunToEndAsync(runtime, run);
+
+        var scheduled = runtime.Durable.GetHistory(run.RunId).OfType<TaskScheduledEvent>()
+            .GroupBy(e => e.Name).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(1, scheduled[ActivityNames.PrepareRun]);
+        Assert.Equal(3 * 4, scheduled[ActivityNames.RunEpisode]);
+        Assert.Equal(3, scheduled[ActivityNames.AppendExperiences]);
+        Assert.Equal(3, scheduled[ActivityNames.TrainStep]);
+        Assert.Equal(3 + 1, scheduled[ActivityNames.Evaluate]);
+        // Two generations: ContinueAsNew after iteration 2 kept the history short.
+        Assert.Equal(2, runtime.Durable.GetHistory(run.RunId).OfType<ExecutionStartedEvent>().Count());
+    }
+
+    [Fact]
+    public async Task Same_seed_gives_bit_identical_final_weights()
+    {
+        await using var first = await TestRuns.StartAsync(azurite);
+        await using var second = await TestRuns.StartAsync(azurite);
+
+        await TestRuns.RunToEndAsync(first, TestRuns.Small("det-a", seed: 11));
+        await TestRuns.RunToEndAsync(second, TestRuns.Small("det-b", seed: 11));
+
+        var a = await first.Workspace.LoadCheckpointAsync("det-a", 32, default);
+        var b = await second.Workspace.LoadCheckpointAsync("det-b", 32, default);
+        Assert.Equal(a.OnlineWeights.Count, b.OnlineWeights.Count);
+        Assert.All(a.OnlineWeights.Zip(b.OnlineWeights), pair => Assert.True(pair.First.BitwiseEquals(pair.Second), pair.First.Name));
+        var hashA = await first.Workspace.Replay("det-a").ComputeContentHashAsync((await first.Workspace.Replay("det-a").GetManifestAsync())!);
+        var hashB = await second.Workspace.Replay("det-b").ComputeContentHashAsync((await second.Workspace.Replay("det-b").GetManifestAsync())!);
+        Assert.Equal(hashA, hashB);
+    }
+
+    [Fact]
+    public async Task Resuming_a_finished_run_continues_its_counters()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("resume-run");
+        await TestRuns.RunToEndAsync(runtime, run);
+
+        var again = await runtime.Runs.StartAsync(run, default);
+        Assert.Equal(409, again.StatusCode);
+        var resumed = await TestRuns.RunToEndAsync(runtime, run with { Resume = true });
+
+        var view = RunService.ToView(resumed);
+        Assert.Equal("Completed", view.Status);
+        Assert.Equal(64, view.Result!.FinalCheckpoint);
+        Assert.NotNull(await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, 3), default));
+        var latest = await runtime.Workspace.LoadCheckpointAsync(run.RunId, 64, default);
+        Assert.Equal(3, CheckpointContext.FromJson(latest.ContextJson).Iteration);
+        Assert.Equal(64, latest.UpdateCount);
+    }
+
+    [Fact]
+    public async Task Stop_request_ends_the_run_as_stopped_with_a_valid_latest_checkpoint()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("stop-run") with { Iterations = 200, EvaluateEvery = 0 };
+        Assert.Equal(202, (await runtime.Runs.StartAsync(run, default)).StatusCode);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (RunService.ToView((await runtime.Durable.GetAsync(run.RunId, cts.Token))!).Progress is not { Iteration: >= 1 })
+        {
+            await Task.Delay(50, cts.Token);
+        }
+
+        Assert.Equal(202, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).StatusCode);
+        var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(100), null, cts.Token);
+
+        var view = RunService.ToView(final);
+        Assert.Equal("Stopped", view.Status);
+        Assert.True(view.Result!.IterationsCompleted < 200);
+        var latest = await runtime.Workspace.Checkpoints(run.RunId).LoadLatestAsync(bytes => CheckpointCodec.Decode(bytes));
+        Assert.NotNull(latest);
+        Assert.Empty(latest.Value.Warnings);
+        Assert.Equal(view.Result.FinalCheckpoint, latest.Value.Ref.Update);
+    }
+
+    private static async Task<List<string>> ListAsync(LocalRuntime runtime, string prefix)
+    {
+        var names = new List<string>();
+        await foreach (var blob in runtime.Storage.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, default))
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
+    }
+}
