@@ -298,23 +298,12 @@ public sealed class DqnTrainer : IDisposable
         }
     }
 
+    /// <summary>L2 norm over all gradients, computed as torch.nn.utils.clip_grad_norm_ does (norm of per-tensor norms, float32).</summary>
     private double GlobalGradNorm()
     {
         using var noGrad = no_grad();
-        var sumSquares = 0.0;
-        foreach (var p in parameters)
-        {
-            var g = p.grad;
-            if (g is null)
-            {
-                continue;
-            }
-
-            var norm = g.norm().item<float>();
-            sumSquares += (double)norm * norm;
-        }
-
-        return Math.Sqrt(sumSquares);
+        var norms = parameters.Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+        return norms.Length == 0 ? 0 : stack(norms).norm().item<float>();
     }
 
     private void UpdateTarget()

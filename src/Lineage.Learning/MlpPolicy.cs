@@ -20,6 +20,7 @@ public sealed class MlpPolicy : IQFunction
     // Dense layers in order: hidden..., then output (or value, advantage when dueling). Weights [out, in] row-major.
     private readonly float[][] weights;
     private readonly float[][] biases;
+    private readonly float[][] transposed; // [in, out] copies: the forward pass is an axpy per input, SIMD over outputs
     private readonly int[] hiddenSizes;
 
     private MlpPolicy(int stateSize, int actionCount, int[] hiddenSizes, bool dueling, float[][] weights, float[][] biases)
@@ -30,6 +31,23 @@ public sealed class MlpPolicy : IQFunction
         Dueling = dueling;
         this.weights = weights;
         this.biases = biases;
+        transposed = new float[weights.Length][];
+        for (var l = 0; l < weights.Length; l++)
+        {
+            var outputs = biases[l].Length;
+            var inputs = weights[l].Length / outputs;
+            var t = new float[weights[l].Length];
+            for (var o = 0; o < outputs; o++)
+            {
+                for (var i = 0; i < inputs; i++)
+                {
+                    t[(i * outputs) + o] = weights[l][(o * inputs) + i];
+                }
+            }
+
+            transposed[l] = t;
+        }
+
         MaxWidth = Math.Max(hiddenSizes.Max(), actionCount + 1);
     }
 
@@ -121,7 +139,7 @@ public sealed class MlpPolicy : IQFunction
         for (var l = 0; l < hiddenSizes.Length; l++)
         {
             var output = (l % 2 == 0 ? a : b)[..hiddenSizes[l]];
-            Dense(weights[l], biases[l], input[..width], output, relu: true);
+            Dense(transposed[l], biases[l], input[..width], output, relu: true);
             input = output;
             width = hiddenSizes[l];
         }
@@ -129,14 +147,14 @@ public sealed class MlpPolicy : IQFunction
         var h = input[..width];
         if (!Dueling)
         {
-            Dense(weights[^1], biases[^1], h, qValues[..ActionCount], relu: false);
+            Dense(transposed[^1], biases[^1], h, qValues[..ActionCount], relu: false);
             return;
         }
 
         var spare = (hiddenSizes.Length % 2 == 0 ? a : b)[..1];
-        Dense(weights[^2], biases[^2], h, spare, relu: false);
+        Dense(transposed[^2], biases[^2], h, spare, relu: false);
         var q = qValues[..ActionCount];
-        Dense(weights[^1], biases[^1], h, q, relu: false);
+        Dense(transposed[^1], biases[^1], h, q, relu: false);
         var mean = 0f;
         foreach (var x in q)
         {
@@ -314,37 +332,46 @@ public sealed class MlpPolicy : IQFunction
         return values;
     }
 
-    private static void Dense(float[] w, float[] bias, ReadOnlySpan<float> x, Span<float> y, bool relu)
+    /// <summary>y = relu?(b + Wᵀx) with W stored transposed [in, out]; zero inputs (ReLU outputs) are skipped.</summary>
+    private static void Dense(float[] wt, float[] bias, ReadOnlySpan<float> x, Span<float> y, bool relu)
     {
-        var n = x.Length;
-        var row = w.AsSpan();
-        for (var o = 0; o < y.Length; o++)
+        var outputs = y.Length;
+        bias.AsSpan(0, outputs).CopyTo(y);
+        var width = Vector<float>.Count;
+        for (var i = 0; i < x.Length; i++)
         {
-            var v = Dot(row.Slice(o * n, n), x) + bias[o];
-            y[o] = relu && v < 0 ? 0 : v;
-        }
-    }
-
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var i = 0;
-        var sum = 0f;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<float>.Count)
-        {
-            var acc = Vector<float>.Zero;
-            for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+            var xi = x[i];
+            if (xi == 0)
             {
-                acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+                continue;
             }
 
-            sum = Vector.Sum(acc);
+            var row = wt.AsSpan(i * outputs, outputs);
+            var o = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vx = new Vector<float>(xi);
+                for (; o <= outputs - width; o += width)
+                {
+                    (new Vector<float>(y[o..]) + (vx * new Vector<float>(row[o..]))).CopyTo(y[o..]);
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                y[o] += xi * row[o];
+            }
         }
 
-        for (; i < a.Length; i++)
+        if (relu)
         {
-            sum += a[i] * b[i];
+            for (var o = 0; o < outputs; o++)
+            {
+                if (y[o] < 0)
+                {
+                    y[o] = 0;
+                }
+            }
         }
-
-        return sum;
     }
 }

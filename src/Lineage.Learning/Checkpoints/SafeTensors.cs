@@ -11,6 +11,26 @@ namespace Lineage.Learning.Checkpoints;
 /// </summary>
 public static class SafeTensors
 {
+    /// <summary>
+    /// A policy's weights with PyTorch state_dict names (hidden.{i}.weight/bias, output.* or value.* and
+    /// advantage.*) and the architecture in <c>__metadata__</c> (format, state_size, action_count,
+    /// hidden_layers, dueling, activation).
+    /// </summary>
+    public static byte[] Write(MlpPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            ["state_size"] = policy.StateSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["action_count"] = policy.ActionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["hidden_layers"] = string.Join(",", policy.HiddenLayers),
+            ["dueling"] = policy.Dueling ? "true" : "false",
+            ["activation"] = "relu",
+        };
+        return Write(policy.ToNamedTensors(), metadata);
+    }
+
     public static byte[] Write(IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);

@@ -46,4 +46,27 @@ public sealed class SafeTensorsTests
 
         Assert.True(LearningTestData.SameBits(Tensors, back));
     }
+
+    [Fact]
+    public void Policy_export_carries_pytorch_names_and_architecture_metadata()
+    {
+        var policy = MlpPolicy.FromWeights(
+            [
+                new("hidden.0.weight", [3, 2], [1, 2, 3, 4, 5, 6]),
+                new("hidden.0.bias", [3], [0, 0, 0]),
+                new("value.weight", [1, 3], [1, 1, 1]),
+                new("value.bias", [1], [0]),
+                new("advantage.weight", [2, 3], [1, 0, 0, 0, 1, 0]),
+                new("advantage.bias", [2], [0, 0]),
+            ],
+            dueling: true);
+
+        var bytes = SafeTensors.Write(policy);
+        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        using var header = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, headerLength));
+        var meta = header.RootElement.GetProperty("__metadata__");
+
+        Assert.Equal(["hidden.0.weight", "hidden.0.bias", "value.weight", "value.bias", "advantage.weight", "advantage.bias"], SafeTensors.Read(bytes).Select(t => t.Name));
+        Assert.Equal(("2", "2", "3", "true"), (meta.GetProperty("state_size").GetString(), meta.GetProperty("action_count").GetString(), meta.GetProperty("hidden_layers").GetString(), meta.GetProperty("dueling").GetString()));
+    }
 }
