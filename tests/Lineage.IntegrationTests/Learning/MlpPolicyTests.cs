@@ -77,14 +77,19 @@ public sealed class MlpPolicyTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Measures acting at batch 1 (reported in the output; timing is not asserted: Debug builds and a
+    /// shared 2-core machine make it unreliable) and checks both paths pick the same greedy actions.
+    /// </summary>
     [Theory]
     [InlineData(5, 4, new[] { 64 })]
     [InlineData(4, 2, new[] { 256, 256 })]
-    public void Plain_csharp_acting_is_faster_than_torch_at_batch_one(int stateSize, int actionCount, int[] hidden)
+    public void Acting_benchmark_plain_csharp_and_torch_choose_the_same_actions(int stateSize, int actionCount, int[] hidden)
     {
         using var trainer = new DqnTrainer(stateSize, actionCount, new DqnOptions { HiddenLayers = hidden }, seed: 37);
         var policy = trainer.ExportPolicy();
-        var state = LearningTestData.RandomState(new Rng(38), stateSize);
+        var rng = new Rng(38);
+        var states = Enumerable.Range(0, 64).Select(_ => LearningTestData.RandomState(rng, stateSize)).ToArray();
         var q = new float[actionCount];
         const int steps = 20_000;
 
@@ -92,26 +97,29 @@ public sealed class MlpPolicyTests(ITestOutputHelper output)
         var warmup = Stopwatch.StartNew();
         while (warmup.ElapsedMilliseconds < 500)
         {
-            policy.Evaluate(state, q);
-            trainer.PredictQ(state);
+            policy.Evaluate(states[0], q);
+            trainer.PredictQ(states[0]);
         }
 
+        var plainActions = new int[steps];
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < steps; i++)
         {
-            policy.Evaluate(state, q);
+            plainActions[i] = policy.GreedyAction(states[i % states.Length]);
         }
 
         var plain = sw.Elapsed.TotalSeconds;
+        var torchActions = new int[steps];
         sw.Restart();
         for (var i = 0; i < steps; i++)
         {
-            trainer.PredictQ(state);
+            var tq = trainer.PredictQ(states[i % states.Length]);
+            torchActions[i] = Array.IndexOf(tq, tq.Max());
         }
 
         var torchTime = sw.Elapsed.TotalSeconds;
         output.WriteLine($"{stateSize}-{string.Join("-", hidden)}-{actionCount} acting, batch 1: plain C# {steps / plain:N0} steps/s ({plain / steps * 1e6:F2} µs), TorchSharp {steps / torchTime:N0} steps/s ({torchTime / steps * 1e6:F2} µs)");
 
-        Assert.True(plain < torchTime, $"plain {plain}s vs torch {torchTime}s");
+        Assert.Equal(torchActions, plainActions);
     }
 }
