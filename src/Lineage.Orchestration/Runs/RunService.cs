@@ -18,6 +18,14 @@ public sealed record ApiResponse(int StatusCode, object? Body)
 
 public sealed record ErrorBody(string Error, IReadOnlyList<FieldError> Fields);
 
+internal enum LockState
+{
+    Starting,
+    Started,
+}
+
+internal sealed record RunLock(string RunId, LockState State, bool Resume);
+
 public sealed record RunAccepted(string RunId, bool Resume, string StatusUri, string StopUri);
 
 public sealed record RunStatusView(
@@ -37,6 +45,9 @@ public sealed record RunStatusView(
 public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, ILogger<RunService> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>A "starting" lock older than this is an orphan of a crashed start and may be taken over.</summary>
+    public static readonly TimeSpan StartingLockTimeout = TimeSpan.FromMinutes(2);
 
     public async Task<ApiResponse> StartAsync(string body, CancellationToken cancellationToken)
     {
@@ -74,21 +85,25 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
 
         await storage.EnsureContainerAsync(cancellationToken);
         var lockBlob = storage.Container.GetBlobClient($"runs/{run.RunId}/lock.json");
-        var lockContent = BinaryData.FromObjectAsJson(new { run.RunId, run.Resume, run.Seed }, LineageJson.Options);
+        ETag lockETag;
         try
         {
-            await lockBlob.UploadAsync(lockContent, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+            lockETag = (await lockBlob.UploadAsync(LockContent(run, LockState.Starting), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken)).Value.ETag;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            var takeover = await TryTakeOverAsync(lockBlob, lockContent, run, cancellationToken);
-            if (takeover is not null)
+            var takeover = await TryTakeOverAsync(lockBlob, run, cancellationToken);
+            if (takeover.Refusal is not null)
             {
-                return takeover;
+                return takeover.Refusal;
             }
+
+            lockETag = takeover.ETag;
         }
 
         await client.ScheduleAsync(run.RunId, new TrainingState { Run = run }, cancellationToken);
+        // Mark the start done; only the writer of "starting" holds this ETag.
+        await lockBlob.UploadAsync(LockContent(run, LockState.Started), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = lockETag } }, cancellationToken);
         OrchestrationLog.RunScheduled(logger, run.RunId, run.Resume);
         return new ApiResponse(202, new RunAccepted(run.RunId, run.Resume, $"/api/runs/{run.RunId}", $"/api/runs/{run.RunId}/stop"));
     }
@@ -157,38 +172,65 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         return new RunStatusView(instance.InstanceId, status, progress, result, instance.FailureMessage, instance.CreatedAt, instance.LastUpdatedAt);
     }
 
-    private async Task<ApiResponse?> TryTakeOverAsync(BlobClient lockBlob, BinaryData lockContent, TrainingRun run, CancellationToken cancellationToken)
+    private async Task<(ApiResponse? Refusal, ETag ETag)> TryTakeOverAsync(BlobClient lockBlob, TrainingRun run, CancellationToken cancellationToken)
     {
+        RunLock? current;
         ETag etag;
+        DateTimeOffset lastModified;
         try
         {
-            etag = (await lockBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+            var download = (await lockBlob.DownloadContentAsync(cancellationToken)).Value;
+            etag = download.Details.ETag;
+            lastModified = download.Details.LastModified;
+            current = ParseLock(download.Content);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request; try again.");
+            return (ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request; try again."), default);
+        }
+
+        // A start in progress (lock written, instance not yet scheduled) wins, unless it is an orphan of a crash.
+        if (current?.State == LockState.Starting && DateTimeOffset.UtcNow - lastModified < StartingLockTimeout)
+        {
+            return (ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request."), default);
         }
 
         var instance = await client.GetAsync(run.RunId, cancellationToken);
         if (instance is { IsActive: true })
         {
-            return ApiResponse.Error(409, $"Run '{run.RunId}' is already running (status {instance.Status}).");
+            return (ApiResponse.Error(409, $"Run '{run.RunId}' is already running (status {instance.Status})."), default);
         }
 
         if (instance is not null && !run.Resume)
         {
-            return ApiResponse.Error(409, $"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint.");
+            return (ApiResponse.Error(409, $"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint."), default);
         }
 
         try
         {
             // Only one caller can replace the lock it read: the others get 412 and a 409 from us.
-            await lockBlob.UploadAsync(lockContent, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
-            return null;
+            var written = await lockBlob.UploadAsync(LockContent(run, LockState.Starting), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            return (null, written.Value.ETag);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return ApiResponse.Error(409, $"Run '{run.RunId}' was started by another request at the same time.");
+            return (ApiResponse.Error(409, $"Run '{run.RunId}' was started by another request at the same time."), default);
+        }
+    }
+
+    private static BinaryData LockContent(TrainingRun run, LockState state) =>
+        BinaryData.FromObjectAsJson(new RunLock(run.RunId, state, run.Resume), LineageJson.Options);
+
+    private static RunLock? ParseLock(BinaryData content)
+    {
+        try
+        {
+            return content.ToObjectFromJson<RunLock>(LineageJson.Options);
+        }
+        catch (JsonException)
+        {
+            // An unreadable lock is treated like an orphan: the conditional write below still decides.
+            return null;
         }
     }
 
@@ -212,6 +254,11 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
 
     private static string Describe(JsonException ex)
     {
+        if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "is not a field of a training run";
+        }
+
         // System.Text.Json messages name the path and the expected type; drop the line/byte position noise.
         var message = ex.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Training;
+using Spectre.Console;
+
+namespace Lineage.Cli;
+
+/// <summary>`lineage evaluate`: score a run's checkpoint greedily on a split against the baselines.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var runId = new Option<string>("--run-id") { Description = "The run whose checkpoint to score", Required = true };
+        var checkpoint = new Option<long?>("--checkpoint") { Description = "Checkpoint update number; default the run's latest" };
+        var split = new Option<string>("--split") { Description = "validation or test", DefaultValueFactory = _ => Splits.Test };
+        split.AcceptOnlyFromAmong(Splits.Validation, Splits.Test);
+        var command = new Command("evaluate", "Score a checkpoint on a dataset split against buy-and-hold, flat, random and (synthetic) the reference policy.")
+        {
+            runId, checkpoint, split,
+        };
+        CommonOptions.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = CommonOptions.Read(parse);
+            using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
+            await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, ct, runWorker: false);
+            var id = parse.GetValue(runId)!;
+            if (Lineage.Storage.RunId.Validate(id) is { } error)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--run-id:[/] {error}");
+                return 2;
+            }
+
+            var update = parse.GetValue(checkpoint);
+            if (update is null)
+            {
+                var latest = (await runtime.Workspace.Checkpoints(id).ListAsync(ct)).MaxBy(c => c.Update);
+                if (latest is null)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]Run '{id}' has no checkpoints in this storage.[/]");
+                    return 2;
+                }
+
+                update = latest.Update;
+            }
+
+            var record = await runtime.Workspace.GetRunAsync(id, ct);
+            var data = await runtime.Workspace.GetDataAsync(record, ct);
+            var policy = await runtime.Workspace.GetPolicyAsync(id, update.Value, ct);
+            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), record.Run.Dataset, record.Run.Seed);
+            var table = new Table().Title($"{id} checkpoint {update} on {parse.GetValue(split)} ({Markup.Escape(report.SeriesName)}, {report.Steps} bars)")
+                .AddColumns("policy", "return", "Sharpe", "max drawdown", "trades");
+            void Row(string name, Lineage.Core.Trading.AgentMetrics m) => table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));
+            Row("agent (greedy)", report.Agent);
+            Row("buy & hold*", report.BuyAndHold);
+            Row("flat", report.Flat);
+            table.AddRow("random (20 seeds)", $"{P(report.Random.MeanRoi)} ± {P(report.Random.StdRoi)}", F(report.Random.MeanSharpe), P(report.Random.MeanMaxDrawdown), "");
+            if (report.Reference is { } reference)
+            {
+                Row("reference policy", reference);
+            }
+
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine("* buy-and-hold on the bundled price files excludes dividends.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string P(double value) => value.ToString("P2", CultureInfo.InvariantCulture);
+
+    private static string F(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+}
