@@ -38,6 +38,15 @@ public sealed record DurableBackendOptions
 
     public int MaxConcurrentActivities { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>
+    /// How long a work item a crashed worker held stays invisible before another worker retries it
+    /// (Azure Storage backend; DurableTask's default is 5 minutes).
+    /// </summary>
+    public TimeSpan WorkItemVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Partition lease length: how soon a crashed worker's orchestrations move to another (default 30 s).</summary>
+    public TimeSpan LeaseInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Run the worker in this process (false: a client only, e.g. to query a hub another process works).</summary>
     public bool RunWorker { get; init; } = true;
 }
@@ -97,6 +106,11 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
                 WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}",
                 MaxQueuePollingInterval = options.MaxQueuePollingInterval,
                 MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+                WorkItemQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
+                ControlQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
+                LeaseInterval = options.LeaseInterval,
+                LeaseRenewInterval = options.LeaseInterval / 3,
+                LeaseAcquireInterval = options.LeaseInterval / 3,
                 LoggerFactory = loggerFactory,
             });
             await azure.CreateIfNotExistsAsync();

@@ -28,6 +28,9 @@ public sealed record LocalRuntimeOptions
     public bool RunWorker { get; init; } = true;
 
     public string ContainerName { get; init; } = "lineage";
+
+    /// <summary>Durable backend tuning (polling, leases, visibility); the kind, hub and storage come from the fields above.</summary>
+    public DurableBackendOptions Durable { get; init; } = new();
 }
 
 /// <summary>
@@ -99,7 +102,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 [ActivityNames.Evaluate] = services.GetRequiredService<EvaluateActivity>,
             };
             var durable = await LocalDurableHost.StartAsync(
-                new DurableBackendOptions
+                options.Durable with
                 {
                     Kind = options.Backend,
                     StorageConnectionString = connectionString,
