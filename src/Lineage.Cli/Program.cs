@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lineage.Cli;
+using Lineage.Cli.Experiments;
 
 var root = new RootCommand("Lineage: deep Q-learning trading agents trained as Durable orchestrations.")
 {
@@ -7,5 +8,7 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     EvaluateCommand.Create(),
     ServeCommand.Create(),
     WorkerCommand.Create(),
+    ExperimentCommand.Create(),
+    ReportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

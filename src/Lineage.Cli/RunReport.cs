@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
+using Lineage.Cli.Experiments;
 using Lineage.Core.Episodes;
 using Lineage.Orchestration.Activities;
 using Lineage.Orchestration.Runs;
@@ -11,42 +11,41 @@ namespace Lineage.Cli;
 
 /// <summary>
 /// Writes a self-contained run folder from what the run stored in blobs: per-iteration metrics (CSV and
-/// JSON), evaluations, the status, a markdown summary and PNG plots.
+/// JSON), evaluations, the status, a markdown summary with the tables and PNG plots.
 /// </summary>
 internal static class RunReport
 {
     private static readonly JsonSerializerOptions Indented = new(LineageJson.Options) { WriteIndented = true };
 
-    public static async Task<DirectoryInfo> WriteAsync(RunWorkspace workspace, string runId, RunStatusView view, DirectoryInfo output, CancellationToken cancellationToken)
+    /// <summary>The run's final status, kept next to its blobs so `lineage report` can rebuild the report after the process ends.</summary>
+    public static string StatusBlob(string runId) => $"runs/{runId}/status.json";
+
+    /// <param name="view">The run's final status; null rebuilds what it can from the blobs (the embedded backend keeps no state after its process).</param>
+    public static async Task<DirectoryInfo> WriteAsync(RunWorkspace workspace, string runId, RunStatusView? view, DirectoryInfo output, CancellationToken cancellationToken)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(output.FullName, runId));
-        var metrics = new List<IterationMetrics>();
-        var evaluations = new List<(string Name, EvaluationReport Report)>();
-        await foreach (var blob in workspace.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"runs/{runId}/", cancellationToken))
+        if (view is not null)
         {
-            if (blob.Name.Contains("/metrics/", StringComparison.Ordinal))
-            {
-                if (await workspace.ReadJsonAsync<IterationMetrics>(blob.Name, cancellationToken) is { } m)
-                {
-                    metrics.Add(m);
-                }
-            }
-            else if (blob.Name.Contains("/evaluations/", StringComparison.Ordinal)
-                && await workspace.ReadJsonAsync<EvaluationReport>(blob.Name, cancellationToken) is { } e)
-            {
-                evaluations.Add((Path.GetFileNameWithoutExtension(blob.Name), e));
-            }
+            await workspace.WriteJsonAsync(StatusBlob(runId), view, cancellationToken);
+        }
+        else
+        {
+            view = await workspace.ReadJsonAsync<RunStatusView>(StatusBlob(runId), cancellationToken);
         }
 
-        metrics.Sort((a, b) => a.Iteration.CompareTo(b.Iteration));
-        evaluations.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "metrics.csv"), MetricsCsv(metrics), cancellationToken);
-        await WriteJsonAsync(Path.Combine(folder.FullName, "metrics.json"), metrics, cancellationToken);
-        await WriteJsonAsync(Path.Combine(folder.FullName, "evaluations.json"), evaluations.ToDictionary(e => e.Name, e => e.Report), cancellationToken);
-        await WriteJsonAsync(Path.Combine(folder.FullName, "status.json"), view, cancellationToken);
+        var artifacts = await RunArtifacts.LoadAsync(workspace, runId, cancellationToken);
+        var folder = Directory.CreateDirectory(Path.Combine(output.FullName, runId));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "metrics.csv"), MetricsCsv(artifacts.Metrics), cancellationToken);
+        await WriteJsonAsync(Path.Combine(folder.FullName, "metrics.json"), artifacts.Metrics, cancellationToken);
+        await WriteJsonAsync(Path.Combine(folder.FullName, "evaluations.json"), artifacts.Evaluations.ToDictionary(e => e.Name, e => e.Report), cancellationToken);
+        if (view is not null)
+        {
+            await WriteJsonAsync(Path.Combine(folder.FullName, "status.json"), view, cancellationToken);
+        }
+
         var checkpoints = await workspace.Checkpoints(runId).ListAsync(cancellationToken);
-        var plots = Plots.Write(folder, metrics, evaluations);
-        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "summary.md"), Markdown(runId, view, metrics, evaluations, checkpoints.Select(c => c.Name).ToList(), workspace.Container.Name, plots), cancellationToken);
+        var plots = Plots.Write(folder, artifacts);
+        var markdown = Markdown(runId, view, artifacts, checkpoints.Select(c => c.Name).ToList(), workspace.Container.Name, plots);
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "summary.md"), markdown, cancellationToken);
         return folder;
     }
 
@@ -64,9 +63,8 @@ internal static class RunReport
 
     private static string Markdown(
         string runId,
-        RunStatusView view,
-        IReadOnlyList<IterationMetrics> metrics,
-        IReadOnlyList<(string Name, EvaluationReport Report)> evaluations,
+        RunStatusView? view,
+        RunArtifacts artifacts,
         IReadOnlyList<string> checkpoints,
         string container,
         IReadOnlyList<string> plots)
@@ -74,47 +72,105 @@ internal static class RunReport
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Run {runId}");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Status: **{view.Status}**{(view.Failure is null ? "" : $" — {view.Failure}")}");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Checkpoints kept: {string.Join(", ", checkpoints)} in `{container}/runs/{runId}/checkpoints/`.");
-        md.AppendLine();
-        if (view.Result?.Test is { } test)
+        if (view is null)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"Selected checkpoint (best validation return): update {test.CheckpointUpdate} from iteration {test.Iteration}.");
+            md.AppendLine("Status: unknown (no stored status; figures rebuilt from the run's blobs).");
+        }
+        else
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Status: **{view.Status}**{(view.Failure is null ? "" : $" — {view.Failure}")}");
+        }
+
+        md.AppendLine();
+        if (artifacts.Record?.Run is { } run)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Dataset `{run.Dataset}`, seed {run.Seed}: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration; " +
+                $"reward {run.Reward.Kind} × {run.Reward.Scale}; γ {run.Dqn.Gamma}, lr {run.Dqn.LearningRate}, {run.Dqn.Optimizer}/{run.Dqn.Loss}, target network {(run.Dqn.UseTargetNetwork ? $"every {run.Dqn.TargetUpdateInterval} updates" : "off")}; fees {run.Arena.FeeBps} bps per fill.");
             md.AppendLine();
         }
 
-        md.AppendLine("## Evaluations (greedy agent vs baselines, after fees)");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Checkpoints kept: {string.Join(", ", checkpoints)} in `{container}/runs/{runId}/checkpoints/`.");
         md.AppendLine();
-        md.AppendLine("| evaluation | agent return | agent Sharpe | max drawdown | trades | buy & hold | flat | random (mean ± sd) | reference |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var (name, r) in evaluations)
+
+        if (artifacts.Test is { } test)
         {
+            var r = test.Report;
+            md.AppendLine("## Test split (scored once, for the checkpoint chosen on validation)");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Selected checkpoint: update {test.Update}{(test.Iteration is { } it ? $" (iteration {it})" : "")}, the best validation return. {r.Steps} bars of `{r.SeriesName}`, greedy, after fees.");
+            md.AppendLine();
+            md.AppendLine("| policy | return | Sharpe | max drawdown | trades |");
+            md.AppendLine("|---|---|---|---|---|");
+            md.AppendLine(Row("agent (greedy)", r.Agent));
+            md.AppendLine(Row("buy & hold", r.BuyAndHold));
+            md.AppendLine(Row("flat", r.Flat));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| random ({r.Random.Runs} seeds, mean ± sd) | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {r.Random.MeanSharpe:F2} ± {r.Random.StdSharpe:F2} | {r.Random.MeanMaxDrawdown:P1} | — |");
+            if (r.Reference is { } reference)
+            {
+                md.AppendLine(Row("reference policy", reference));
+            }
+
+            md.AppendLine();
+            if (Scores.Normalized(r) is { } score)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"Normalised score (agent − random) / (reference − random) on return: **{score:F2}** (0 = random, 1 = reference).");
+                md.AppendLine();
+            }
+        }
+
+        md.AppendLine("## Every evaluation (greedy agent vs baselines, after fees)");
+        md.AppendLine();
+        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | random (mean ± sd) | reference | score |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var e in artifacts.Evaluations)
+        {
+            var r = e.Report;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {(r.Reference is null ? "—" : r.Reference.Roi.ToString("P2", CultureInfo.InvariantCulture))} |");
+                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
         }
 
         md.AppendLine();
-        md.AppendLine("Buy-and-hold on the bundled price files excludes dividends (prices are not total-return).");
+        if (artifacts.IsSynthetic)
+        {
+            md.AppendLine("Synthetic markets are scored on freshly generated series (validation and test use new generator seeds). " +
+                "The reference policy is the best rule computable from the agent's own observations: trend follows the sign of the window momentum, " +
+                "meanrev trades against momentum beyond half the stationary deviation, randomwalk stays flat.");
+        }
+        else
+        {
+            md.AppendLine("Buy-and-hold on the bundled price files excludes dividends (prices are not total-return), so it understates a real holder's return.");
+        }
+
         md.AppendLine();
         md.AppendLine("## Iterations");
         md.AppendLine();
-        md.AppendLine("| iteration | episodes ok | mean episode reward | mean episode ROI | buffer | updates | loss | mean Q |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var m in metrics)
+        md.AppendLine("| iteration | ε | episodes ok | mean episode reward | mean episode ROI | buffer | updates | loss | mean Q |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var m in artifacts.Metrics)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {m.Iteration} | {m.Acting.EpisodesSucceeded} | {m.Acting.MeanEpisodeReward:F3} | {m.Acting.MeanEpisodeRoi:P2} | {m.BufferCount} | {m.Train.UpdatesDone} | {m.Train.MeanLoss:F5} | {m.Train.MeanQ:F3} |");
+                $"| {m.Iteration} | {m.Acting.Epsilon:F2} | {m.Acting.EpisodesSucceeded} | {m.Acting.MeanEpisodeReward:F3} | {m.Acting.MeanEpisodeRoi:P2} | {m.BufferCount} | {m.Train.UpdatesDone} | {m.Train.MeanLoss:F5} | {m.Train.MeanQ:F3} |");
         }
 
+        md.AppendLine();
+        md.AppendLine("## Plots");
         md.AppendLine();
         foreach (var plot in plots)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"![{plot}]({plot})");
+            md.AppendLine();
         }
 
         return md.ToString();
     }
+
+    private static string Row(string name, Core.Trading.AgentMetrics m) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {name} | {m.Roi:P2} | {m.Sharpe:F2} | {m.MaxDrawdown:P1} | {m.Trades} |");
+
+    private static string Percent(double? value) => value is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "—";
+
+    private static string Fixed(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "—";
 
     private static async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
     {

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Lineage.Orchestration.Runs;
+using Spectre.Console;
+
+namespace Lineage.Cli.Experiments;
+
+/// <summary>`lineage experiment`: N training seeds per variant and market through the real pipeline, aggregated with 95% CIs.</summary>
+internal static class ExperimentCommand
+{
+    public static Command Create()
+    {
+        var markets = new Option<string[]>("--market")
+        {
+            Description = "Markets (repeat or comma-separate): trend, meanrev, randomwalk, spy, googl, eurusd, or any dataset reference",
+            DefaultValueFactory = _ => ["trend"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var variants = new Option<string[]>("--variant")
+        {
+            Description = $"Variants to compare on the same seeds (repeat or comma-separate): {string.Join(", ", ExperimentVariants.All.Select(v => v.Name))}",
+            DefaultValueFactory = _ => [ExperimentVariants.Default],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var seeds = new Option<int>("--seeds") { Description = "Training seeds per variant and market", DefaultValueFactory = _ => 5 };
+        var firstSeed = new Option<ulong>("--first-seed") { Description = "Seeds are first-seed, first-seed + 1, ...", DefaultValueFactory = _ => 1 };
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body) as the base of every variant" };
+        var iterations = new Option<int?>("--iterations") { Description = "Override the base run's iterations" };
+        var episodes = new Option<int?>("--episodes") { Description = "Override the base run's episodes per iteration" };
+        var steps = new Option<int?>("--steps") { Description = "Override the base run's steps per episode" };
+        var updates = new Option<int?>("--updates") { Description = "Override the base run's learner updates per iteration" };
+        var name = new Option<string?>("--name") { Description = "Experiment name (folder under --out); default from markets, variants and time" };
+        var validationOnly = new Option<bool>("--validation-only") { Description = "Tuning mode: report validation scores only, never the test split" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
+        var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals.")
+        {
+            markets, variants, seeds, firstSeed, config, iterations, episodes, steps, updates, name, validationOnly, output,
+        };
+        CommonOptions.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            TrainingRun baseRun;
+            try
+            {
+                baseRun = parse.GetValue(config) is { } file
+                    ? JsonSerializer.Deserialize<TrainingRun>(await File.ReadAllTextAsync(file.FullName, ct), LineageJson.Strict) ?? new TrainingRun()
+                    : new TrainingRun();
+            }
+            catch (Exception ex) when (ex is JsonException or IOException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read --config:[/] {ex.Message}");
+                return 2;
+            }
+
+            baseRun = baseRun with
+            {
+                Iterations = parse.GetValue(iterations) ?? baseRun.Iterations,
+                EpisodesPerIteration = parse.GetValue(episodes) ?? baseRun.EpisodesPerIteration,
+                StepsPerEpisode = parse.GetValue(steps) ?? baseRun.StepsPerEpisode,
+                UpdatesPerIteration = parse.GetValue(updates) ?? baseRun.UpdatesPerIteration,
+            };
+            var marketList = Split(parse.GetValue(markets)!);
+            var variantNames = Split(parse.GetValue(variants)!);
+            var unknown = variantNames.Where(v => ExperimentVariants.Find(v) is null).ToList();
+            if (unknown.Count > 0)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--variant:[/] unknown '{string.Join("', '", unknown)}'; expected {string.Join(", ", ExperimentVariants.All.Select(v => v.Name))}.");
+                return 2;
+            }
+
+            var seedCount = parse.GetValue(seeds);
+            if (seedCount is < 1 or > 100)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--seeds:[/] must be 1..100, got {seedCount}.");
+                return 2;
+            }
+
+            var first = parse.GetValue(firstSeed);
+            var experimentName = parse.GetValue(name)
+                ?? string.Create(CultureInfo.InvariantCulture, $"{string.Join("+", marketList.Select(ExperimentMarkets.ShortName))}-{string.Join("+", variantNames)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            var plan = new ExperimentPlan(
+                experimentName,
+                marketList,
+                [.. variantNames.Select(v => ExperimentVariants.Find(v)!)],
+                [.. Enumerable.Range(0, seedCount).Select(i => first + (ulong)i)],
+                baseRun,
+                parse.GetValue(validationOnly));
+            var commandLine = "lineage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            return await RunAsync(plan, CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
+        });
+        return command;
+    }
+
+    private static List<string> Split(IEnumerable<string> values) =>
+        [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal)];
+
+    private static async Task<int> RunAsync(ExperimentPlan plan, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
+        using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
+        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}){(plan.ValidationOnly ? ", validation only" : "")}");
+        await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
+        var results = await ExperimentRunner.RunAsync(runtime, plan, folder, r => Print(r, plan.ValidationOnly), cancellationToken);
+        await ExperimentReport.WriteAsync(folder, plan, results, commandLine, cancellationToken);
+
+        var table = new Table().Title($"Targets ({(plan.ValidationOnly ? "validation" : "test")})").AddColumns("variant", "market", "target", "measured: mean [[95% CI]]", "met");
+        foreach (var c in ExperimentReport.Targets(results, plan.ValidationOnly))
+        {
+            table.AddRow(Markup.Escape(c.Variant), Markup.Escape(c.Market), Markup.Escape(c.Target), Markup.Escape(c.Measured), c.Met ? "[green]yes[/]" : "[red]no[/]");
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, "summary.md")}");
+        return results.All(r => r.Status == "Completed") ? 0 : 1;
+    }
+
+    private static void Print(SeedResult r, bool validationOnly)
+    {
+        var s = ExperimentReport.Scored(r, validationOnly);
+        var figures = s is null
+            ? "no evaluation"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{(validationOnly ? "validation" : "test")} return {s.Return:P1} (b&h {s.BuyAndHold:P1}, random {s.RandomMean:P1}{(s.Reference is { } rf ? $", reference {rf:P1}" : "")}) score {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")}, Sharpe {s.Sharpe:F2}, max DD {s.MaxDrawdown:P1}, {s.Trades} trades");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Variant,-15} {r.Market,-10} seed {r.Seed,-3} {r.Status,-9} {r.Seconds,5:F0}s it {r.SelectedIteration}: {figures}"));
+    }
+}

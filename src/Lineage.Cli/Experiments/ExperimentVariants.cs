@@ -1,0 +1,47 @@
+using Lineage.Core.Trading;
+using Lineage.Orchestration.Runs;
+
+namespace Lineage.Cli.Experiments;
+
+/// <summary>A named change to a training run, so variants are compared on the same data and seeds.</summary>
+internal sealed record ExperimentVariant(string Name, string Description, Func<TrainingRun, TrainingRun> Apply);
+
+internal static class ExperimentVariants
+{
+    public const string Default = "default";
+    public const string Original = "original";
+    public const string FiveComponent = "five-component";
+    public const string LogReturn = "log-return";
+
+    public static IReadOnlyList<ExperimentVariant> All { get; } =
+    [
+        new(Default, "the training run's defaults (or --config)", run => run),
+        new(
+            Original,
+            "the original prototype as Lineage implements it: plain SGD, MSE, no target network, no double DQN, no gradient clipping, the 5-component reward with its default weights (scale 1); everything else as the base run",
+            run => run with
+            {
+                Dqn = run.Dqn with { Optimizer = Learning.DqnOptimizer.Sgd, Loss = Learning.DqnLoss.Mse, UseTargetNetwork = false, DoubleDqn = false, MaxGradNorm = 0 },
+                Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 },
+            }),
+        new(FiveComponent, "the base run's learner with the 5-component reward at its default weights (scale 1)", run => run with { Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 } }),
+        new(LogReturn, "the base run's learner with the log-return reward × 100 (RewardOptions.RecommendedForLearning)", run => run with { Reward = RewardOptions.RecommendedForLearning }),
+    ];
+
+    public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);
+}
+
+/// <summary>Short market names and the datasets they stand for.</summary>
+internal static class ExperimentMarkets
+{
+    public static string Dataset(string market) => market switch
+    {
+        "trend" or "meanrev" or "randomwalk" => "synthetic:" + market,
+        _ => market,
+    };
+
+    public static string ShortName(string dataset) =>
+        dataset.StartsWith(Orchestration.Data.DatasetLoader.SyntheticPrefix, StringComparison.Ordinal)
+            ? dataset[Orchestration.Data.DatasetLoader.SyntheticPrefix.Length..]
+            : dataset.Replace(':', '-').Replace('/', '-');
+}

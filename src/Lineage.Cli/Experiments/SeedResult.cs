@@ -1,0 +1,98 @@
+using Lineage.Core.Episodes;
+
+namespace Lineage.Cli.Experiments;
+
+/// <summary>The greedy agent and the baselines on one split, for the checkpoint the run selected on validation.</summary>
+internal sealed record SplitResult(
+    string Series,
+    int Bars,
+    double Return,
+    double Sharpe,
+    double MaxDrawdown,
+    int Trades,
+    double BuyAndHold,
+    double BuyAndHoldSharpe,
+    double BuyAndHoldMaxDrawdown,
+    double Flat,
+    double RandomMean,
+    double RandomStd,
+    double? Reference,
+    double? Score,
+    int[] ActionCounts)
+{
+    public static SplitResult From(EvaluationReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new SplitResult(
+            r.SeriesName,
+            r.Steps,
+            r.Agent.Roi,
+            r.Agent.Sharpe,
+            r.Agent.MaxDrawdown,
+            r.Agent.Trades,
+            r.BuyAndHold.Roi,
+            r.BuyAndHold.Sharpe,
+            r.BuyAndHold.MaxDrawdown,
+            r.Flat.Roi,
+            r.Random.MeanRoi,
+            r.Random.StdRoi,
+            r.Reference?.Roi,
+            Scores.Normalized(r),
+            r.ActionCounts);
+    }
+}
+
+/// <summary>One validation evaluation during training.</summary>
+internal sealed record EvaluationPoint(int Iteration, double Return, double BuyAndHold, double RandomMean, double? Reference, double? Score);
+
+/// <summary>One training seed of one variant on one market: the selected checkpoint's scores and the run's curves.</summary>
+internal sealed record SeedResult(
+    string Variant,
+    string Market,
+    string Dataset,
+    ulong Seed,
+    string RunId,
+    string Status,
+    double Seconds,
+    long SelectedUpdate,
+    int? SelectedIteration,
+    SplitResult? Validation,
+    SplitResult? Test,
+    double[] LossPerIteration,
+    double[] MeanQPerIteration,
+    double[] EpisodeRoiPerIteration,
+    IReadOnlyList<EvaluationPoint> ValidationCurve)
+{
+    public static SeedResult From(string variant, string market, Orchestration.Runs.TrainingRun run, string status, double seconds, RunArtifacts artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var test = artifacts.Test;
+        var validations = artifacts.Validation.ToList();
+
+        // The selected checkpoint is the one the test split was scored for; without a test (a failed run), the best validation.
+        var selected = test is not null
+            ? validations.LastOrDefault(v => v.Update == test.Update)
+            : validations.MaxBy(v => v.Report.Agent.Roi);
+        var curve = validations
+            .Where(v => v.Iteration is not null)
+            .Select(v => new EvaluationPoint(v.Iteration!.Value, v.Report.Agent.Roi, v.Report.BuyAndHold.Roi, v.Report.Random.MeanRoi, v.Report.Reference?.Roi, Scores.Normalized(v.Report)))
+            .ToList();
+        return new SeedResult(
+            variant,
+            market,
+            run.Dataset,
+            run.Seed,
+            run.RunId,
+            status,
+            seconds,
+            test?.Update ?? selected?.Update ?? -1,
+            test?.Iteration ?? selected?.Iteration,
+            selected is null ? null : SplitResult.From(selected.Report),
+            test is null ? null : SplitResult.From(test.Report),
+            [.. artifacts.Metrics.Select(m => m.Train.MeanLoss)],
+            [.. artifacts.Metrics.Select(m => m.Train.MeanQ)],
+            [.. artifacts.Metrics.Select(m => m.Acting.MeanEpisodeRoi)],
+            curve);
+    }
+}
