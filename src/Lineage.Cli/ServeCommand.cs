@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Lineage.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -29,6 +30,7 @@ internal static class ServeCommand
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             await using var app = builder.Build();
             app.MapLineageApi(runtime.Runs, functionKey);
+            app.MapLineageModelsApi(runtime.Services.GetRequiredService<Lineage.Orchestration.Models.ModelsService>(), functionKey);
             await app.StartAsync(ct);
             AnsiConsole.MarkupLineInterpolated($"Serving the run API on [cyan]{parse.GetValue(urls)}/api/runs[/] (function key: [yellow]{functionKey}[/]). Ctrl+C to stop.");
             var stopped = new TaskCompletionSource();

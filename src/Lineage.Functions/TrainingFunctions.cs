@@ -11,7 +11,8 @@ public sealed class TrainingFunctions(
     RunEpisodeActivity episode,
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
-    EvaluateActivity evaluate)
+    EvaluateActivity evaluate,
+    Lineage.Orchestration.Models.PromoteCandidateActivity promote)
 {
     [Function(ActivityNames.TrainingOrchestrator)]
     public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -37,4 +38,9 @@ public sealed class TrainingFunctions(
     [Function(ActivityNames.Evaluate)]
     public Task<EvaluateOutput> Evaluate([ActivityTrigger] EvaluateInput input, CancellationToken cancellationToken) =>
         evaluate.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.PromoteCandidate)]
+    public Task<Lineage.Orchestration.Models.PromotionOutcome> PromoteCandidate(
+        [ActivityTrigger] Lineage.Orchestration.Models.PromotionInput input, CancellationToken cancellationToken) =>
+        promote.ExecuteAsync(input, cancellationToken);
 }

@@ -100,6 +100,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 [ActivityNames.AppendExperiences] = services.GetRequiredService<AppendExperiencesActivity>,
                 [ActivityNames.TrainStep] = services.GetRequiredService<TrainStepActivity>,
                 [ActivityNames.Evaluate] = services.GetRequiredService<EvaluateActivity>,
+                [ActivityNames.PromoteCandidate] = services.GetRequiredService<Lineage.Orchestration.Models.PromoteCandidateActivity>,
             };
             var durable = await LocalDurableHost.StartAsync(
                 options.Durable with

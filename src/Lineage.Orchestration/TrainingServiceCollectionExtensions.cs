@@ -18,6 +18,24 @@ public static class TrainingServiceCollectionExtensions
         services.AddSingleton<AppendExperiencesActivity>();
         services.AddSingleton<TrainStepActivity>();
         services.AddSingleton<EvaluateActivity>();
+        services.AddLineageModels(configuration);
+        return services;
+    }
+
+    /// <summary>Datasets, champions, decisions and experiment records (section <c>Lineage:Models</c>).</summary>
+    public static IServiceCollection AddLineageModels(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Models.ModelOptions>().Bind(configuration.GetSection(Models.ModelOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Models.ModelOptions>, Models.ModelOptionsValidator>();
+        services.AddSingleton(provider => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Models.ModelOptions>>().Value);
+        services.AddSingleton(provider => new Models.DatasetRegistry(provider.GetRequiredService<Lineage.Storage.RunStorage>().Container));
+        services.AddSingleton(provider => new Models.ChampionStore(
+            provider.GetRequiredService<Lineage.Storage.RunStorage>().Container, provider.GetRequiredService<Models.ModelOptions>()));
+        services.AddSingleton<Models.ChampionChallenger>();
+        services.AddSingleton<Models.ChampionDecisions>();
+        services.AddSingleton<Models.ExperimentStore>();
+        services.AddSingleton<Models.PromoteCandidateActivity>();
+        services.AddSingleton<Models.ModelsService>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using Lineage.Core.Features;
 using Lineage.Learning;
 using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
@@ -26,7 +27,13 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
 
         await workspace.Storage.EnsureContainerAsync(cancellationToken);
+        // dataset:{name} is resolved here, once: the record names the concrete version every activity of this run loads.
+        var resolved = await new DatasetRegistry(workspace.Container).ResolveAsync(run.Dataset, cancellationToken);
+        run = run with { Dataset = resolved.Dataset };
         var data = await DatasetLoader.LoadAsync(run, workspace.Container, cancellationToken);
+        var experiment = new RunExperiment(
+            resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
+            RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
         workspace.RememberData(data);
         var checkpoints = workspace.Checkpoints(run.RunId);
         var latest = await checkpoints.LoadLatestAsync(bytes => CheckpointCodec.Decode(bytes), cancellationToken);
@@ -50,7 +57,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
             var startIteration = previous.Iteration + 1;
             await workspace.WriteJsonAsync(
                 RunWorkspace.RunRecordBlob(run.RunId),
-                new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features),
+                new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment),
                 cancellationToken);
             OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Ref.Update);
             return new RunContext(
@@ -76,7 +83,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
 
         await workspace.WriteJsonAsync(
             RunWorkspace.RunRecordBlob(run.RunId),
-            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features),
+            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment),
             cancellationToken);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
         return new RunContext(0, 0, 0, manifest?.LiveCount ?? 0, data.Fingerprint, data.Train.Count, data.Validation.Count, data.Test.Count, Resumed: false, []);

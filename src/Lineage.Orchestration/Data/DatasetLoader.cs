@@ -43,35 +43,49 @@ public static class DatasetLoader
             return Create(train, validation, test, minRows);
         }
 
-        PriceSeries series;
-        if (run.Dataset.StartsWith(BlobPrefix, StringComparison.Ordinal))
-        {
-            var path = run.Dataset[BlobPrefix.Length..];
-            if (container is null)
-            {
-                throw new InvalidOperationException($"Dataset '{run.Dataset}' is in blob storage, but no storage is configured.");
-            }
-
-            BinaryData content;
-            try
-            {
-                content = (await container.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                throw new FileNotFoundException($"Dataset blob '{path}' does not exist in container '{container.Name}'.", path, ex);
-            }
-
-            using var reader = new StringReader(content.ToString());
-            series = CsvPriceLoader.Parse(reader, path, minRows);
-        }
-        else
-        {
-            series = BundledData.Load(run.Dataset);
-        }
-
+        var series = await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
         var splits = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
         return Create(splits.Train, splits.Validation, splits.Test, minRows);
+    }
+
+    /// <summary>The whole series behind a file reference (bundled name or <c>blob:</c> path); synthetic markets have none.</summary>
+    public static async Task<PriceSeries> LoadSeriesAsync(string dataset, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (dataset.StartsWith("dataset:", StringComparison.Ordinal))
+        {
+            // PrepareRun resolves dataset:{name} once and records the concrete version; loading it again here could see a newer upload.
+            throw new InvalidOperationException($"Dataset reference '{dataset}' must be resolved to a concrete version (DatasetRegistry.ResolveAsync) before loading.");
+        }
+
+        if (dataset.StartsWith(SyntheticPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Dataset '{dataset}' is generated per run and has no fixed series.", nameof(dataset));
+        }
+
+        if (!dataset.StartsWith(BlobPrefix, StringComparison.Ordinal))
+        {
+            return BundledData.Load(dataset);
+        }
+
+        var path = dataset[BlobPrefix.Length..];
+        if (container is null)
+        {
+            throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured.");
+        }
+
+        BinaryData content;
+        try
+        {
+            content = (await container.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new FileNotFoundException($"Dataset blob '{path}' does not exist in container '{container.Name}'.", path, ex);
+        }
+
+        using var reader = new StringReader(content.ToString());
+        return CsvPriceLoader.Parse(reader, path, minRows);
     }
 
     private static RunData Create(PriceSeries train, PriceSeries validation, PriceSeries test, int minTrainRows)

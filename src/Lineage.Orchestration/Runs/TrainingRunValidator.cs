@@ -92,13 +92,20 @@ public static class TrainingRunValidator
     {
         if (string.IsNullOrWhiteSpace(dataset))
         {
-            return "is required: a bundled name (spy, googl, eurusd), synthetic:{trend|meanrev|randomwalk}, or blob:datasets/{name}/{file}.csv";
+            return "is required: a bundled name (spy, googl, eurusd), synthetic:{trend|meanrev|randomwalk}, dataset:{name} (newest pushed version), or blob:datasets/{name}/{file}.csv";
         }
 
         if (dataset.StartsWith("synthetic:", StringComparison.Ordinal))
         {
             var kind = dataset["synthetic:".Length..];
             return SyntheticKinds.Contains(kind) ? null : $"unknown synthetic market '{kind}' (expected trend, meanrev or randomwalk)";
+        }
+
+        if (dataset.StartsWith(Models.DatasetRegistry.Prefix, StringComparison.Ordinal))
+        {
+            return Models.ModelNames.Validate(dataset[Models.DatasetRegistry.Prefix.Length..], "Dataset") is { } nameError
+                ? $"dataset reference '{dataset}': {nameError}"
+                : null;
         }
 
         if (dataset.StartsWith("blob:", StringComparison.Ordinal))

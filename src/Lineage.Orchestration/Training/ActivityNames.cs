@@ -9,6 +9,7 @@ public static class ActivityNames
     public const string AppendExperiences = "AppendExperiences";
     public const string TrainStep = "TrainStep";
     public const string Evaluate = "Evaluate";
+    public const string PromoteCandidate = "PromoteCandidate";
 
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";

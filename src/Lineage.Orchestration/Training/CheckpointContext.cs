@@ -27,5 +27,8 @@ public sealed record CheckpointContext(
         ?? throw new InvalidDataException("The checkpoint's context is empty.");
 }
 
-/// <summary>Persisted as runs/{runId}/run.json when a run (re)starts: the request and what it was prepared with.</summary>
-public sealed record RunRecord(TrainingRun Run, int StartIteration, string DataFingerprint, Normalizer Normalizer, FeatureSpec Features);
+/// <summary>
+/// Persisted as runs/{runId}/run.json when a run (re)starts: the request (its dataset resolved to a concrete
+/// version), what it was prepared with, and the experiment record (requested dataset, version, code version).
+/// </summary>
+public sealed record RunRecord(TrainingRun Run, int StartIteration, string DataFingerprint, Normalizer Normalizer, FeatureSpec Features, Models.RunExperiment? Experiment = null);

@@ -178,6 +178,14 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                 ActivityNames.Evaluate,
                 new EvaluateInput(run.RunId, state.BestValidation.Iteration, state.BestValidation.CheckpointUpdate, Splits.Test),
                 ActivityRetry);
+
+            // The selected checkpoint is a candidate: the champion/challenger rule decides (and records) whether it is promoted.
+            SetStatus(context, state, "Deciding promotion", state.NextIteration - 1, 0, []);
+            var promotion = await context.CallActivityAsync<Models.PromotionOutcome>(
+                ActivityNames.PromoteCandidate,
+                new Models.PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
+                ActivityRetry);
+            state = state with { Notes = [.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"] };
         }
 
         SetStatus(context, state with { LatestEvaluation = test ?? state.LatestEvaluation }, outcome, state.NextIteration - 1, 0, []);

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Lineage.Core.Episodes;
+using Lineage.Core.Features;
+using Lineage.Core.MarketData;
+using Lineage.Core.Trading;
+using Lineage.Orchestration.Data;
+
+namespace Lineage.Orchestration.Models;
+
+public sealed record DecisionBar(int Index, DateTimeOffset Time, double Close);
+
+public sealed record ActionValue(string Action, double Q);
+
+/// <summary>What the champion would do at the latest bar of a dataset, and everything it used to decide.</summary>
+public sealed record ChampionDecision(
+    string Model,
+    ModelEntry Champion,
+    string Dataset,
+    string ResolvedDataset,
+    int? DatasetVersion,
+    string SeriesFingerprint,
+    DecisionBar Bar,
+    string Action,
+    IReadOnlyList<ActionValue> QValues,
+    float[] State,
+    int Position,
+    double UnrealizedPnl,
+    bool AssumedFlat);
+
+/// <summary>A request the caller got wrong (400) or that names something missing (404); the message says which.</summary>
+public sealed class DecisionRequestException(int statusCode, string field, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// The champion's action for the latest bar of a dataset, computed from the champion's checkpoint alone: its
+/// stored feature spec and normaliser (fitted on its own training split) and its plain-C# policy — no torch.
+/// The state is built exactly as the trading environment builds it for that bar. The account features are
+/// those of a flat account (position 0, unrealised PnL 0) unless the caller passes its position (−1, 0, 1)
+/// and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0.
+/// </summary>
+public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry datasets)
+{
+    public async Task<ChampionDecision> DecideAsync(string? model, string? dataset, int? position, double? entryPrice, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(dataset))
+        {
+            throw new DecisionRequestException(400, "dataset", "dataset is required: dataset:{name} (newest pushed version), blob:datasets/{name}/{file}.csv, or a bundled name (spy, googl, eurusd).");
+        }
+
+        if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))
+        {
+            throw new DecisionRequestException(400, "dataset", $"dataset '{dataset}' is generated per run and has no latest bar; use a pushed or bundled dataset.");
+        }
+
+        var modelName = string.IsNullOrWhiteSpace(model) ? ModelNames.ForDataset(dataset) : model;
+        if (ModelNames.Validate(modelName, "Model") is { } modelError)
+        {
+            throw new DecisionRequestException(400, "model", modelError);
+        }
+
+        if (position is { } p && p is < -1 or > 1)
+        {
+            throw new DecisionRequestException(400, "position", string.Create(CultureInfo.InvariantCulture, $"position must be -1 (short), 0 (flat) or 1 (long), got {p}."));
+        }
+
+        if (entryPrice is { } e && !(double.IsFinite(e) && e > 0))
+        {
+            throw new DecisionRequestException(400, "entryPrice", string.Create(CultureInfo.InvariantCulture, $"entryPrice must be a positive finite price, got {e}."));
+        }
+
+        var pointer = await champions.GetAsync(modelName, cancellationToken)
+            ?? throw new DecisionRequestException(404, "model", $"Model '{modelName}' has no champion yet; a completed run on its dataset, or `lineage promote`, makes one.");
+        var champion = await champions.LoadPolicyAsync(pointer.Champion, cancellationToken);
+        var spec = champion.Context.Features;
+        if (position is -1 && champion.Context.Arena.LongOnly)
+        {
+            throw new DecisionRequestException(400, "position", $"The champion of '{modelName}' trades long-only; position -1 is impossible for it.");
+        }
+
+        ResolvedDataset resolved;
+        PriceSeries series;
+        try
+        {
+            resolved = await datasets.ResolveAsync(dataset, cancellationToken);
+            series = await DatasetLoader.LoadSeriesAsync(resolved.Dataset, datasets.Container, spec.Window + 1, cancellationToken);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new DecisionRequestException(404, "dataset", ex.Message);
+        }
+        catch (Exception ex) when (ex is ArgumentException or PriceDataException)
+        {
+            throw new DecisionRequestException(400, "dataset", ex.Message);
+        }
+
+        var state = State(series, spec, champion.Context.Normalizer, position ?? 0, entryPrice);
+        var q = new float[champion.Policy.ActionCount];
+        champion.Policy.Evaluate(state, q);
+        var action = EpisodeRunner.ArgMax(q);
+        var bar = series.Count - 1;
+        return new ChampionDecision(
+            modelName,
+            pointer.Champion,
+            dataset,
+            resolved.Dataset,
+            resolved.Version?.Version,
+            series.Fingerprint(),
+            new DecisionBar(bar, series.Times[bar], series.Close[bar]),
+            ((TradeAction)action).ToString(),
+            q.Select((v, i) => new ActionValue(((TradeAction)i).ToString(), v)).ToList(),
+            state,
+            position ?? 0,
+            UnrealizedPnl(position ?? 0, entryPrice, series.Close[bar]),
+            AssumedFlat: position is null);
+    }
+
+    /// <summary>The state at the series' last bar, built as <see cref="TradingEnvironment"/> builds it for any bar.</summary>
+    public static float[] State(PriceSeries series, FeatureSpec spec, Normalizer normalizer, int position, double? entryPrice)
+    {
+        var features = MarketFeatures.Compute(series, spec);
+        var normalizerErrors = normalizer.Validate(features.ColumnCount);
+        if (normalizerErrors.Count > 0)
+        {
+            throw new InvalidDataException("The champion's normaliser does not fit its feature spec: " + string.Join(" ", normalizerErrors));
+        }
+
+        var last = series.Count - 1;
+        var market = new float[features.ColumnCount];
+        normalizer.Apply(features.Row(last), market);
+        var upnl = UnrealizedPnl(position, entryPrice, series.Close[last]);
+        var state = new float[spec.StateSize];
+        for (var i = 0; i < state.Length; i++)
+        {
+            state[i] = spec.Features[i] switch
+            {
+                FeatureKind.Position => position,
+                FeatureKind.UnrealizedPnl => (float)upnl,
+                var kind => market[Array.IndexOf(features.Columns, kind)],
+            };
+        }
+
+        return state;
+    }
+
+    /// <summary>As <see cref="Arena.UnrealizedPnlFraction"/>: position × (price − entry) / entry, clipped to [−1, 1].</summary>
+    private static double UnrealizedPnl(int position, double? entryPrice, double price) =>
+        position == 0 || entryPrice is not { } entry ? 0 : Math.Clamp(position * (price - entry) / entry, -1, 1);
+}

@@ -1,0 +1,71 @@
+namespace Lineage.Orchestration.Models;
+
+/// <summary>
+/// A checkpoint that is or was a model's champion. <see cref="Checkpoint"/> is the model's own copy
+/// (<c>models/{name}/checkpoints/…</c>), so run retention can never pull a champion from under the decisions.
+/// </summary>
+public sealed record ModelEntry(
+    string RunId,
+    long Update,
+    string Checkpoint,
+    string Sha256,
+    string Dataset,
+    string DataFingerprint);
+
+/// <summary>One change of champion, as logged (append-only) in <c>models/{name}/history.jsonl</c>.</summary>
+public sealed record ChampionChange(
+    int Sequence,
+    string Action,
+    string By,
+    string Reason,
+    DateTimeOffset At,
+    ModelEntry Champion,
+    ModelEntry? Replaced,
+    string? Decision);
+
+/// <summary>
+/// <c>models/{name}/champion.json</c>, written only with ETag conditions: the current champion and the
+/// champions it replaced (most recent last), which is what <c>rollback</c> returns to.
+/// </summary>
+public sealed record ChampionPointer(
+    string Model,
+    int Sequence,
+    ModelEntry Champion,
+    IReadOnlyList<ModelEntry> Previous,
+    ChampionChange LastChange);
+
+public static class ChampionActions
+{
+    /// <summary>The champion/challenger rule promoted a finished run's candidate.</summary>
+    public const string AutoPromote = "auto-promote";
+
+    /// <summary>A person promoted a checkpoint by hand.</summary>
+    public const string Promote = "promote";
+
+    public const string Rollback = "rollback";
+}
+
+/// <summary>How one policy did, greedily, on the evaluation window (after fees).</summary>
+public sealed record PolicyScore(double Sharpe, double Return, double MaxDrawdown, int Trades, bool Bankrupt, int Steps);
+
+/// <summary>
+/// The champion/challenger decision on one candidate, with both scores and the reason:
+/// <c>models/{name}/decisions/{runId}-{update:D10}.json</c>.
+/// </summary>
+public sealed record PromotionDecision(
+    string Model,
+    string RunId,
+    long Update,
+    bool Promoted,
+    string Reason,
+    string Metric,
+    double Margin,
+    PolicyScore Candidate,
+    PolicyScore? Champion,
+    ModelEntry? ChampionBefore,
+    string EvaluatedOn,
+    string WindowFingerprint,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    DateTimeOffset DecidedAt,
+    string DecidedBy);

@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Lineage.Learning;
+using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+
+namespace Lineage.Orchestration.Models;
+
+/// <summary>The champion pointer changed between reading it and writing it; read again and decide again.</summary>
+public sealed class ChampionConflictException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>A champion's acting policy and the context it acts with, decoded from the model's checkpoint copy (no torch).</summary>
+public sealed record ChampionPolicy(ModelEntry Entry, MlpPolicy Policy, CheckpointContext Context);
+
+/// <summary>
+/// Each model's champion in blob storage:
+/// <c>models/{name}/champion.json</c> (pointer, ETag-guarded), <c>models/{name}/history.jsonl</c> (append blob,
+/// one line per change of champion: who, what, why), <c>models/{name}/decisions/{runId}-{update}.json</c>
+/// (every champion/challenger decision) and <c>models/{name}/checkpoints/{runId}-{update}.ckpt</c> (copies
+/// of the checkpoints that are or were champion).
+/// </summary>
+public sealed class ChampionStore(BlobContainerClient container, ModelOptions options, TimeProvider? timeProvider = null)
+{
+    private const int MaxCachedPolicies = 16;
+    private readonly ConcurrentDictionary<string, ChampionPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    public BlobContainerClient Container => container;
+
+    public static string Root(string model) => $"models/{model}/";
+
+    public static string PointerBlob(string model) => $"models/{model}/champion.json";
+
+    public static string HistoryBlob(string model) => $"models/{model}/history.jsonl";
+
+    public static string DecisionBlob(string model, string runId, long update) =>
+        string.Create(CultureInfo.InvariantCulture, $"models/{model}/decisions/{runId}-{update:D10}.json");
+
+    public static string CheckpointCopyBlob(string model, string runId, long update) =>
+        string.Create(CultureInfo.InvariantCulture, $"models/{model}/checkpoints/{runId}-{update:D10}.ckpt");
+
+    public async Task<(ChampionPointer? Pointer, ETag ETag)> ReadAsync(string model, CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        try
+        {
+            var download = (await container.GetBlobClient(PointerBlob(model)).DownloadContentAsync(cancellationToken)).Value;
+            var pointer = download.Content.ToObjectFromJson<ChampionPointer>(LineageJson.Options)
+                ?? throw new InvalidDataException($"Champion pointer {PointerBlob(model)} is empty.");
+            return (pointer, download.Details.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return (null, default);
+        }
+    }
+
+    public async Task<ChampionPointer?> GetAsync(string model, CancellationToken cancellationToken) =>
+        (await ReadAsync(model, cancellationToken)).Pointer;
+
+    /// <summary>Copies a run's checkpoint into the model (idempotent), verifying that it decodes.</summary>
+    public async Task<ModelEntry> CopyCheckpointAsync(string model, string runId, long update, byte[] bytes, CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        var checkpoint = CheckpointCodec.Decode(bytes);
+        var context = CheckpointContext.FromJson(checkpoint.ContextJson);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var name = CheckpointCopyBlob(model, runId, update);
+        var blob = container.GetBlobClient(name);
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            var existing = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            if (Convert.ToHexStringLower(SHA256.HashData(existing)) != sha)
+            {
+                throw new InvalidOperationException($"{name} already exists with different content than run '{runId}' update {update}.", ex);
+            }
+        }
+
+        return new ModelEntry(runId, update, name, sha, context.Dataset, context.DataFingerprint);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="champion"/> the champion if the pointer still has <paramref name="expected"/>'s ETag,
+    /// then logs the change. The replaced champion goes on the rollback list.
+    /// </summary>
+    /// <exception cref="ChampionConflictException">Someone changed the champion in between.</exception>
+    public async Task<ChampionPointer> PromoteAsync(
+        string model, ChampionPointer? current, ETag expected, ModelEntry champion, string action, string by, string reason, string? decision, CancellationToken cancellationToken)
+    {
+        var previous = current is null ? [] : current.Previous.Append(current.Champion).TakeLast(options.RollbackDepth).ToList();
+        return await WriteAsync(model, current, expected, champion, previous, action, by, reason, decision, cancellationToken);
+    }
+
+    /// <summary>Restores the champion that the current one replaced.</summary>
+    /// <exception cref="InvalidOperationException">There is no champion, or no previous one.</exception>
+    /// <exception cref="ChampionConflictException">Someone changed the champion in between.</exception>
+    public async Task<ChampionPointer> RollbackAsync(string model, string by, string reason, CancellationToken cancellationToken)
+    {
+        var (current, etag) = await ReadAsync(model, cancellationToken);
+        if (current is null)
+        {
+            throw new InvalidOperationException($"Model '{model}' has no champion to roll back.");
+        }
+
+        if (current.Previous.Count == 0)
+        {
+            throw new InvalidOperationException($"Model '{model}' has no previous champion to roll back to (its champion is run '{current.Champion.RunId}' update {current.Champion.Update}).");
+        }
+
+        var restored = current.Previous[^1];
+        return await WriteAsync(model, current, etag, restored, current.Previous.Take(current.Previous.Count - 1).ToList(), ChampionActions.Rollback, by, reason, null, cancellationToken);
+    }
+
+    /// <summary>The champion's policy, decoded from its checkpoint copy and checked against the recorded SHA-256; cached by hash.</summary>
+    public async Task<ChampionPolicy> LoadPolicyAsync(ModelEntry entry, CancellationToken cancellationToken)
+    {
+        if (_policies.TryGetValue(entry.Sha256, out var cached))
+        {
+            return cached;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = (await container.GetBlobClient(entry.Checkpoint).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidOperationException($"Champion checkpoint {entry.Checkpoint} (run '{entry.RunId}' update {entry.Update}) is missing.", ex);
+        }
+
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (sha != entry.Sha256)
+        {
+            throw new InvalidDataException($"Champion checkpoint {entry.Checkpoint} has SHA-256 {sha}, but the pointer recorded {entry.Sha256}.");
+        }
+
+        var checkpoint = CheckpointCodec.Decode(bytes);
+        var loaded = new ChampionPolicy(entry, checkpoint.Policy, CheckpointContext.FromJson(checkpoint.ContextJson));
+        if (_policies.Count >= MaxCachedPolicies)
+        {
+            _policies.Clear();
+        }
+
+        _policies[entry.Sha256] = loaded;
+        return loaded;
+    }
+
+    /// <summary>Every change of champion, oldest first.</summary>
+    public async Task<IReadOnlyList<ChampionChange>> HistoryAsync(string model, CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        BinaryData content;
+        try
+        {
+            content = (await container.GetBlobClient(HistoryBlob(model)).DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
+        }
+
+        return content.ToString()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonSerializer.Deserialize<ChampionChange>(line, LineageJson.Options)
+                ?? throw new InvalidDataException($"{HistoryBlob(model)} has an empty line."))
+            .ToList();
+    }
+
+    public async Task<PromotionDecision?> GetDecisionAsync(string model, string runId, long update, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = (await container.GetBlobClient(DecisionBlob(model, runId, update)).DownloadContentAsync(cancellationToken)).Value.Content;
+            return content.ToObjectFromJson<PromotionDecision>(LineageJson.Options);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task WriteDecisionAsync(PromotionDecision decision, CancellationToken cancellationToken) =>
+        await container.GetBlobClient(DecisionBlob(decision.Model, decision.RunId, decision.Update)).UploadAsync(
+            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(decision, LineageJson.Options)), overwrite: true, cancellationToken);
+
+    /// <summary>Every decision on the model's candidates, oldest first.</summary>
+    public async Task<IReadOnlyList<PromotionDecision>> DecisionsAsync(string model, CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        var decisions = new List<PromotionDecision>();
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Root(model)}decisions/" }, cancellationToken))
+            {
+                var content = (await container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken)).Value.Content;
+                decisions.Add(content.ToObjectFromJson<PromotionDecision>(LineageJson.Options)
+                    ?? throw new InvalidDataException($"Decision {item.Name} is empty."));
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
+        }
+
+        return decisions.OrderBy(d => d.DecidedAt).ToList();
+    }
+
+    /// <summary>Names of models that have a champion.</summary>
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<string>();
+        try
+        {
+            await foreach (var item in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Prefix = "models/", Delimiter = "/" }, cancellationToken))
+            {
+                if (item.IsPrefix)
+                {
+                    models.Add(item.Prefix["models/".Length..].TrimEnd('/'));
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
+        }
+
+        return models;
+    }
+
+    /// <summary>Deletes checkpoint copies that are neither the champion nor on its rollback list.</summary>
+    public async Task<int> PruneCheckpointCopiesAsync(string model, CancellationToken cancellationToken)
+    {
+        var pointer = await GetAsync(model, cancellationToken);
+        if (pointer is null)
+        {
+            return 0;
+        }
+
+        var keep = pointer.Previous.Append(pointer.Champion).Select(e => e.Checkpoint).ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Root(model)}checkpoints/" }, cancellationToken))
+        {
+            if (!keep.Contains(item.Name))
+            {
+                await container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private async Task<ChampionPointer> WriteAsync(
+        string model,
+        ChampionPointer? current,
+        ETag expected,
+        ModelEntry champion,
+        IReadOnlyList<ModelEntry> previous,
+        string action,
+        string by,
+        string reason,
+        string? decision,
+        CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        if (string.IsNullOrWhiteSpace(by))
+        {
+            throw new ArgumentException("Who changes the champion ('by') is required.", nameof(by));
+        }
+
+        var sequence = (current?.Sequence ?? 0) + 1;
+        var change = new ChampionChange(sequence, action, by, reason, _time.GetUtcNow(), champion, current?.Champion, decision);
+        var pointer = new ChampionPointer(model, sequence, champion, previous, change);
+        var conditions = current is null
+            ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+            : new BlobRequestConditions { IfMatch = expected };
+        try
+        {
+            await container.GetBlobClient(PointerBlob(model)).UploadAsync(
+                BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(pointer, LineageJson.Options)),
+                new BlobUploadOptions { Conditions = conditions },
+                cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            throw new ChampionConflictException($"The champion of model '{model}' changed while {action} was being decided (expected sequence {current?.Sequence ?? 0}); read it again.", ex);
+        }
+
+        await AppendHistoryAsync(model, change, cancellationToken);
+        return pointer;
+    }
+
+    private async Task AppendHistoryAsync(string model, ChampionChange change, CancellationToken cancellationToken)
+    {
+        var history = container.GetAppendBlobClient(HistoryBlob(model));
+        await history.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var line = JsonSerializer.Serialize(change, LineageJson.Options) + "\n";
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(line));
+        await history.AppendBlockAsync(stream, cancellationToken: cancellationToken);
+    }
+
+    private static void CheckModel(string model)
+    {
+        if (ModelNames.Validate(model, "Model") is { } error)
+        {
+            throw new ArgumentException(error, nameof(model));
+        }
+    }
+}

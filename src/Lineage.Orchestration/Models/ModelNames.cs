@@ -1,0 +1,63 @@
+using Lineage.Orchestration.Data;
+
+namespace Lineage.Orchestration.Models;
+
+/// <summary>
+/// Names of datasets and models: 1–63 lowercase letters, digits and hyphens (the run id rules), so they
+/// are safe as blob path segments. A run competes for the champion of the model named after its dataset:
+/// <c>dataset:spy-live</c> and <c>blob:datasets/spy-live/…</c> → <c>spy-live</c>, <c>spy</c> → <c>spy</c>,
+/// <c>synthetic:trend</c> → <c>synthetic-trend</c>.
+/// </summary>
+public static class ModelNames
+{
+    public static string? Validate(string? name, string what)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return $"{what} name is empty; use 1-63 lowercase letters, digits and hyphens.";
+        }
+
+        if (name.Length > 63)
+        {
+            return $"{what} name '{name[..Math.Min(name.Length, 80)]}' is {name.Length} characters long; the maximum is 63.";
+        }
+
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                return $"{what} name '{name}' has '{name[i]}' at position {i}; only lowercase letters, digits and hyphens are allowed.";
+            }
+        }
+
+        return name[0] == '-' || name[^1] == '-' ? $"{what} name '{name}' starts or ends with a hyphen." : null;
+    }
+
+    /// <summary>The model a run on <paramref name="dataset"/> competes for.</summary>
+    public static string ForDataset(string dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        string raw;
+        if (dataset.StartsWith(DatasetRegistry.Prefix, StringComparison.Ordinal))
+        {
+            raw = dataset[DatasetRegistry.Prefix.Length..];
+        }
+        else if (dataset.StartsWith(DatasetLoader.BlobPrefix, StringComparison.Ordinal))
+        {
+            var parts = dataset[DatasetLoader.BlobPrefix.Length..].Split('/');
+            raw = parts.Length >= 2 ? parts[1] : dataset;
+        }
+        else if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))
+        {
+            raw = "synthetic-" + dataset[DatasetLoader.SyntheticPrefix.Length..];
+        }
+        else
+        {
+            raw = dataset;
+        }
+
+        var cleaned = new string([.. raw.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
+        cleaned = cleaned.Length > 63 ? cleaned[..63].TrimEnd('-') : cleaned;
+        return cleaned.Length == 0 ? "default" : cleaned;
+    }
+}

@@ -1,0 +1,32 @@
+using Lineage.Orchestration.Training;
+using Microsoft.DurableTask;
+
+namespace Lineage.Orchestration.Models;
+
+/// <summary>A completed run's selected checkpoint and its test score: the candidate.</summary>
+public sealed record PromotionInput(string RunId, long CheckpointUpdate, EvaluateOutput Test, EvaluateOutput? BestValidation);
+
+public sealed record PromotionOutcome(string Model, bool Promoted, string Reason, double CandidateSharpe, double? ChampionSharpe);
+
+/// <summary>
+/// The last step of a completed run: apply the champion/challenger rule to the run's candidate, write the
+/// run's final record (<c>runs/{id}/final.json</c>), then apply run retention. Idempotent on retry.
+/// </summary>
+public sealed class PromoteCandidateActivity(ChampionChallenger challenger, ExperimentStore experiments, RunWorkspace workspace, TimeProvider? timeProvider = null)
+    : TaskActivity<PromotionInput, PromotionOutcome>
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    public override Task<PromotionOutcome> RunAsync(TaskActivityContext context, PromotionInput input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<PromotionOutcome> ExecuteAsync(PromotionInput input, CancellationToken cancellationToken)
+    {
+        var decision = await challenger.ConsiderAsync(input.RunId, input.CheckpointUpdate, $"run {input.RunId} (champion/challenger rule)", cancellationToken);
+        await workspace.WriteJsonAsync(
+            ExperimentStore.FinalBlob(input.RunId),
+            new RunFinal(input.RunId, input.CheckpointUpdate, input.BestValidation, input.Test, decision, _time.GetUtcNow()),
+            cancellationToken);
+        await experiments.ApplyRetentionAsync(cancellationToken);
+        return new PromotionOutcome(decision.Model, decision.Promoted, decision.Reason, decision.Candidate.Sharpe, decision.Champion?.Sharpe);
+    }
+}
