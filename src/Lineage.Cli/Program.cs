@@ -10,5 +10,10 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     WorkerCommand.Create(),
     ExperimentCommand.Create(),
     ReportCommand.Create(),
+    ModelCommands.Data(),
+    ModelCommands.Promote(),
+    ModelCommands.Rollback(),
+    ModelCommands.Decide(),
+    ModelCommands.Runs(),
 };
 return await root.Parse(args).InvokeAsync();
