@@ -31,6 +31,9 @@ public sealed record LocalRuntimeOptions
 
     /// <summary>Durable backend tuning (polling, leases, visibility); the kind, hub and storage come from the fields above.</summary>
     public DurableBackendOptions Durable { get; init; } = new();
+
+    /// <summary>OpenTelemetry exporters; by default from the environment (none unless configured).</summary>
+    public LocalTelemetryOptions Telemetry { get; init; } = LocalTelemetryOptions.FromEnvironment();
 }
 
 /// <summary>
@@ -42,10 +45,11 @@ public sealed class LocalRuntime : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly AzuriteServer? _azurite;
 
-    private LocalRuntime(ServiceProvider services, AzuriteServer? azurite, LocalDurableHost durable, string connectionString)
+    private LocalRuntime(ServiceProvider services, AzuriteServer? azurite, LocalDurableHost durable, string connectionString, LocalTelemetry telemetry)
     {
         _services = services;
         _azurite = azurite;
+        Telemetry = telemetry;
         Durable = durable;
         ConnectionString = connectionString;
         Storage = services.GetRequiredService<RunStorage>();
@@ -65,9 +69,13 @@ public sealed class LocalRuntime : IAsyncDisposable
 
     public IServiceProvider Services => _services;
 
+    public LocalTelemetry Telemetry { get; }
+
     public static async Task<LocalRuntime> StartAsync(LocalRuntimeOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
         AzuriteServer? azurite = null;
+        var telemetry = LocalTelemetry.Start(options.Telemetry, loggerFactory);
+        loggerFactory = telemetry.LoggerFactory;
         var connectionString = options.StorageConnectionString;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -112,7 +120,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 },
                 activities,
                 loggerFactory);
-            return new LocalRuntime(services, azurite, durable, connectionString);
+            return new LocalRuntime(services, azurite, durable, connectionString, telemetry);
         }
         catch
         {
@@ -121,6 +129,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 await azurite.DisposeAsync();
             }
 
+            telemetry.Dispose();
             throw;
         }
     }
@@ -133,5 +142,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         {
             await _azurite.DisposeAsync();
         }
+
+        Telemetry.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
 using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
@@ -16,6 +17,7 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
 
     public async Task<EvaluateOutput> ExecuteAsync(EvaluateInput input, CancellationToken cancellationToken)
     {
+        using var span = LineageTelemetry.StartSpan(ActivityNames.Evaluate, input.RunId, input.Iteration);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);
@@ -26,6 +28,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
             await workspace.Checkpoints(input.RunId).RecordScoreAsync(input.CheckpointUpdate, report.Agent.Roi, cancellationToken);
         }
 
+        LineageTelemetry.Evaluated(input.RunId, input.Split, report.Agent.Roi);
+        LineageTelemetry.Succeeded(span);
         return Summarize(input, report);
     }
 

@@ -4,6 +4,7 @@ using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
 
     public async Task<RunContext> ExecuteAsync(TrainingRun run, CancellationToken cancellationToken)
     {
+        using var span = LineageTelemetry.StartSpan(ActivityNames.PrepareRun, run.RunId, 0);
         var errors = TrainingRunValidator.Validate(run);
         if (errors.Count > 0)
         {

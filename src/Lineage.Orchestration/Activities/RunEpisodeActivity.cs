@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Lineage.Core.Episodes;
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
@@ -16,6 +18,8 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
 
     public async Task<EpisodeOutput> ExecuteAsync(EpisodeInput input, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = LineageTelemetry.StartSpan(ActivityNames.RunEpisode, input.RunId, input.Iteration);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);
@@ -30,6 +34,8 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
 
         var shard = await workspace.Replay(input.RunId).WriteShardAsync(
             input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);
+        LineageTelemetry.EpisodeCompleted(input.RunId, Stopwatch.GetElapsedTime(started), experiences.Count, result.TotalReward);
+        LineageTelemetry.Succeeded(span);
         return new EpisodeOutput(
             shard,
             input.Iteration,

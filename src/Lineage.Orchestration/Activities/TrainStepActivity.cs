@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Learning;
 using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -28,11 +30,13 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
 
     public async Task<TrainStepOutput> ExecuteAsync(TrainStepInput input, CancellationToken cancellationToken)
     {
+        using var span = LineageTelemetry.StartSpan(ActivityNames.TrainStep, input.RunId, input.Iteration);
         var metricsBlob = RunWorkspace.IterationMetricsBlob(input.RunId, input.Iteration);
         if (await workspace.ReadJsonAsync<IterationMetrics>(metricsBlob, cancellationToken) is { } done
             && done.Train.CheckpointUpdate >= input.BaseCheckpointUpdate)
         {
             OrchestrationLog.TrainStepAlreadyDone(logger, input.RunId, input.Iteration);
+            LineageTelemetry.Succeeded(span);
             return done.Train;
         }
 
@@ -67,6 +71,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         double tdSum = 0;
         var progress = Math.Clamp((input.Iteration + 1.0) / Math.Max(1, record.StartIteration + run.Iterations), 0, 1);
         var beta = run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * progress);
+        var updateLoopStarted = Stopwatch.GetTimestamp();
         for (var u = 0; u < updates; u++)
         {
             UpdateMetrics metrics;
@@ -94,6 +99,8 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             tdSum += metrics.MeanAbsTdError;
         }
 
+        var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);
+
         if (prioritized is not null)
         {
             await replay.SavePrioritiesAsync(manifest, prioritized, cancellationToken);
@@ -116,6 +123,16 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             null,
             updates == 0 ? [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {Math.Max(run.LearningStarts, run.Dqn.BatchSize)}; no updates."] : []);
         await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.Acting, output, count, losses, meanQs), cancellationToken);
+
+        // Recorded once the step is persisted, so a retried step is not counted twice.
+        foreach (var loss in losses)
+        {
+            LineageTelemetry.UpdateCompleted(input.RunId, loss);
+        }
+
+        LineageTelemetry.ReplaySizeObserved(input.RunId, count);
+        LineageTelemetry.TrainStepCompleted(input.RunId, updates, updateLoop, input.Iteration, record.StartIteration, run.Iterations);
+        LineageTelemetry.Succeeded(span);
         return output;
     }
 }
