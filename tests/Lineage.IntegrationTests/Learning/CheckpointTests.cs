@@ -31,13 +31,17 @@ public sealed class CheckpointTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Resuming_from_a_checkpoint_reproduces_the_uninterrupted_run_bit_for_bit(bool original)
+    [InlineData("original")]
+    [InlineData("hard-target")]
+    [InlineData("dueling-polyak")]
+    public void Resuming_from_a_checkpoint_reproduces_the_uninterrupted_run_bit_for_bit(string config)
     {
-        var options = original
-            ? DqnOptions.Original with { HiddenLayers = [32] }
-            : new DqnOptions { HiddenLayers = [32], TargetUpdateInterval = 7 };
+        var options = config switch
+        {
+            "original" => DqnOptions.Original with { HiddenLayers = [32] },
+            "hard-target" => new DqnOptions { HiddenLayers = [32], TargetUpdateInterval = 7 },
+            _ => new DqnOptions { HiddenLayers = [32, 16], Dueling = true, Tau = 0.05, Loss = DqnLoss.Mse },
+        };
         var data = LearningTestData.RandomBatch(new Rng(40), 500);
         const int total = 60;
 

@@ -67,6 +67,20 @@ public sealed class DqnTrainerTests
     }
 
     [Fact]
+    public void Unit_importance_weights_give_the_same_update_as_none()
+    {
+        using var plain = new DqnTrainer(5, 4, Options, seed: 23);
+        using var weighted = new DqnTrainer(5, 4, Options, seed: 23);
+        var batch = LearningTestData.RandomBatch(new Rng(24), 16);
+
+        var a = plain.Update(batch);
+        var b = weighted.Update(batch, Enumerable.Repeat(1f, 16).ToArray());
+
+        Assert.Equal(a.Loss, b.Loss);
+        Assert.True(LearningTestData.SameBits(plain.GetOnlineWeights(), weighted.GetOnlineWeights()));
+    }
+
+    [Fact]
     public void Metrics_summarise_the_per_sample_td_errors()
     {
         using var trainer = new DqnTrainer(5, 4, Options, seed: 7);
