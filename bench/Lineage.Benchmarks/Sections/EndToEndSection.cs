@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lineage.Benchmarks.Harness;
+using Lineage.Benchmarks.Micro;
+using Lineage.Core.Randomness;
+using Lineage.Learning;
+using Lineage.Learning.CartPole;
+
+namespace Lineage.Benchmarks.Sections;
+
+/// <summary>
+/// End to end: the default main job (`lineage train`, the built CLI, its own Azurite, embedded Durable
+/// backend) timed from process start to exit, and DQN solving CartPole-v1.
+/// </summary>
+public sealed class EndToEndSection : IBenchSection
+{
+    // The default job's shape (TrainingRun defaults): 20 iterations × 8 episodes × 256 steps, 256 updates each.
+    private const int DefaultIterations = 20;
+    private const int Episodes = 8;
+    private const int Steps = 256;
+    private const int Updates = 256;
+
+    public string Name => "e2e";
+
+    public async Task RunAsync(BenchContext context)
+    {
+        await MainJobAsync(context);
+        CartPole(context);
+    }
+
+    private static async Task MainJobAsync(BenchContext context)
+    {
+        var cli = Path.Combine(context.RepoRoot, "src", "Lineage.Cli", "bin", "Release", "net10.0", "linux-x64", "lineage.dll");
+        if (!File.Exists(cli))
+        {
+            throw new FileNotFoundException($"The main job's binary {cli} is missing: build it with `dotnet build src/Lineage.Cli -c Release` (bench/run.sh does).");
+        }
+
+        var iterations = context.Quick ? 5 : DefaultIterations;
+        var workDir = Path.Combine(Path.GetTempPath(), $"lineage-bench-e2e-{Environment.ProcessId}");
+        Directory.CreateDirectory(workDir);
+        try
+        {
+            var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.ArgumentList.Add(cli);
+            info.ArgumentList.Add("train");
+            if (context.Quick)
+            {
+                info.ArgumentList.Add("--iterations");
+                info.ArgumentList.Add(iterations.ToString(CultureInfo.InvariantCulture));
+            }
+
+            var log = Path.Combine(context.Artifacts, "e2e-main-job.log");
+            var clock = Stopwatch.StartNew();
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start `lineage train`.");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            long peak = 0;
+            while (!process.HasExited)
+            {
+                // VmHWM only grows: the last reading before exit is the process's peak (to within the poll interval).
+                peak = Math.Max(peak, Machine.PeakResidentBytes(process.Id) ?? 0);
+                await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(200));
+            }
+
+            var wall = clock.Elapsed;
+            await File.WriteAllTextAsync(log, await stdout + Environment.NewLine + await stderr);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"`lineage train` exited with {process.ExitCode}; output in {log}.");
+            }
+
+            var steps = (long)iterations * Episodes * Steps;
+            var updates = (long)iterations * Updates;
+            var ideal = IdealComputeSeconds(context, steps, updates);
+            var job = context.Quick ? $"quick main job ({iterations} of the default {DefaultIterations} iterations)" : "default main job";
+            context.Results.Add(new Figure(
+                "End to end", $"{job}: `lineage train`, wall time", wall.TotalSeconds, "s",
+                ideal is null ? null : "its acting + learning alone (this run's micro figures)", ideal,
+                Note: string.Create(CultureInfo.InvariantCulture,
+                    $"{steps:N0} env steps + {updates:N0} updates: {steps / wall.TotalSeconds:N0} env steps/s overall (the prototype: ~200); peak RSS {peak / 1e6:F0} MB; includes process start, Azurite start, data prep, evaluation and the report; `dotnet run` adds its build check")));
+        }
+        finally
+        {
+            Directory.Delete(workDir, recursive: true);
+        }
+    }
+
+    /// <summary>Seconds the job's acting and learning would take at this run's micro-benchmark rates, with no storage or orchestration.</summary>
+    private static double? IdealComputeSeconds(BenchContext context, long steps, long updates) =>
+        context.Metrics.TryGetValue(ActingSection.PlainStepsPerSecondKey, out var stepsPerSecond)
+        && context.Metrics.TryGetValue(LearnerSection.DefaultUpdateMicrosKey, out var updateMicros)
+            ? (steps / stepsPerSecond) + (updates * updateMicros / 1e6)
+            : null;
+
+    private static void CartPole(BenchContext context)
+    {
+        var options = new CartPoleTrainingOptions();
+        var seeds = context.Quick ? new ulong[] { 1 } : [1, 2, 3];
+        var runs = seeds.Select(seed => (Seed: seed, Result: CartPoleDqn.Train(options, seed))).ToList();
+        var solved = runs.Where(r => r.Result.Solved).ToList();
+        var median = runs.OrderBy(r => r.Result.Elapsed).ElementAt(runs.Count / 2).Result;
+
+        // Baseline: the same number of learner updates alone (same net, batch, optimizer), so the ratio shows what acting, replay and evaluation add.
+        using var trainer = new DqnTrainer(CartPoleEnvironment.StateSize, CartPoleEnvironment.ActionCount, options.Dqn, seed: 71);
+        var batches = Enumerable.Range(0, 16).Select(i => BenchData.RandomExperiences((ulong)(700 + i), options.Dqn.BatchSize, CartPoleEnvironment.StateSize, CartPoleEnvironment.ActionCount)).ToArray();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < median.Updates; i++)
+        {
+            trainer.Update(batches[i % batches.Length]);
+        }
+
+        var learnerOnly = clock.Elapsed;
+        context.Results.Add(new Figure(
+            "End to end", $"DQN solves CartPole-v1 (mean greedy return ≥ {options.SolvedScore} over {options.EvalEpisodes} episodes), median of {runs.Count} seed(s)", median.Elapsed.TotalSeconds, "s",
+            $"its {median.Updates:N0} learner updates alone", learnerOnly.TotalSeconds,
+            Note: $"solved {solved.Count}/{runs.Count}; " + string.Join("; ", runs.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"seed {r.Seed}: {(r.Result.Solved ? "solved" : "NOT solved")} in {r.Result.Elapsed.TotalSeconds:F1} s, {r.Result.EnvSteps:N0} env steps, {r.Result.Updates:N0} updates")))));
+    }
+}

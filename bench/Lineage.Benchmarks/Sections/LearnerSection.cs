@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lineage.Benchmarks.Harness;
+using Lineage.Benchmarks.Micro;
+
+namespace Lineage.Benchmarks.Sections;
+
+/// <summary>
+/// Learner updates/s (BenchmarkDotNet) for 5-64-4 and 64-256-256-4 at batch 32/256 on 1/2 torch
+/// threads, with the same update in PyTorch (pytorch_update.py) in the same run when a python3 with
+/// torch is installed. Target: TorchSharp time ≤ 0.8× PyTorch time, i.e. rate ≥ 1.25× PyTorch's.
+/// </summary>
+public sealed class LearnerSection : IBenchSection
+{
+    public const double TargetTimeRatio = 0.8;
+    public const string DefaultUpdateMicrosKey = "learner.5-64-4.32.1.micros";
+
+    public string Name => "learner";
+
+    public async Task RunAsync(BenchContext context)
+    {
+        var results = MicroRunner.Run<LearnerBenchmarks>(context.Quick, context.Artifacts);
+        var configs = results.Select(r => (Net: r.Param<string>("Net"), Batch: r.Param<int>("Batch"), Threads: r.Param<int>("Threads"))).ToList();
+        var pytorch = await PyTorchAsync(context, configs);
+        context.Metrics[DefaultUpdateMicrosKey] = results.Single(r => r.Param<string>("Net") == "5-64-4" && r.Param<int>("Batch") == 32 && r.Param<int>("Threads") == 1).MedianNs / 1000;
+        foreach (var r in results)
+        {
+            var key = (r.Param<string>("Net"), r.Param<int>("Batch"), r.Param<int>("Threads"));
+            var name = $"TorchSharp update, {key.Item1}, batch {key.Item2}, {key.Item3} thread{(key.Item3 == 1 ? "" : "s")}";
+            if (pytorch.TryGetValue(key, out var pyMicros))
+            {
+                var timeRatio = r.MedianNs / 1000 / pyMicros;
+                context.Results.Add(new Figure(
+                    "Learner", name, r.PerSecond, "updates/s", "PyTorch, same update", 1e6 / pyMicros,
+                    "time ≤ 0.8× PyTorch", timeRatio <= TargetTimeRatio,
+                    string.Create(CultureInfo.InvariantCulture, $"{r.MedianNs / 1000:F0} µs vs {pyMicros:F0} µs: time ratio {timeRatio:F2}×")));
+            }
+            else
+            {
+                context.Results.Add(new Figure(
+                    "Learner", name, r.PerSecond, "updates/s", Target: "time ≤ 0.8× PyTorch",
+                    Note: string.Create(CultureInfo.InvariantCulture, $"{r.MedianNs / 1000:F0} µs/update; no PyTorch to compare")));
+            }
+        }
+    }
+
+    private static async Task<Dictionary<(string, int, int), double>> PyTorchAsync(BenchContext context, IReadOnlyList<(string Net, int Batch, int Threads)> configs)
+    {
+        var found = new Dictionary<(string, int, int), double>();
+        var python = FindPythonWithTorch();
+        if (python is null)
+        {
+            context.Facts["PyTorch"] = "not installed (no python3 with torch): PyTorch column skipped. Install: apt-get install -y python3-torch libopenblas0-pthread";
+            context.Results.Note("Learner", "PyTorch is not installed; the PyTorch comparison was skipped.");
+            return found;
+        }
+
+        context.Facts["PyTorch"] = $"{python.Value.Version} via {python.Value.Path}; BLAS: {BlasLibrary()}";
+        var script = Path.Combine(AppContext.BaseDirectory, "pytorch_update.py");
+        var info = new ProcessStartInfo(python.Value.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(context.Quick ? "1" : "0");
+        foreach (var (net, batch, threads) in configs)
+        {
+            info.ArgumentList.Add(net);
+            info.ArgumentList.Add(batch.ToString(CultureInfo.InvariantCulture));
+            info.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
+        }
+
+        // Debian's build uses OpenMP; passive waiting is what TorchSharp's notes recommend on a shared 2-core box too.
+        info.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {python.Value.Path}.");
+        var stderr = process.StandardError.ReadToEndAsync();
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            var key = (root.GetProperty("net").GetString()!, root.GetProperty("batch").GetInt32(), root.GetProperty("threads").GetInt32());
+            found[key] = root.GetProperty("median_us").GetDouble();
+            Console.WriteLine($"[Learner] PyTorch {key}: {found[key]:F0} µs/update");
+        }
+
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pytorch_update.py exited with {process.ExitCode}: {(await stderr).Trim()}");
+        }
+
+        return found;
+    }
+
+    private static (string Path, string Version)? FindPythonWithTorch()
+    {
+        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("LINEAGE_BENCH_PYTHON"), "/usr/bin/python3", "python3" })
+        {
+            if (string.IsNullOrWhiteSpace(candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                var version = Machine.Run(candidate, AppContext.BaseDirectory, "-c", "import torch, numpy; print(torch.__version__)");
+                return (candidate, version);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                Console.WriteLine($"[Learner] {candidate}: no usable torch ({ex.Message.Split('\n')[0]})");
+            }
+        }
+
+        return null;
+    }
+
+    private static string BlasLibrary()
+    {
+        const string link = "/usr/lib/x86_64-linux-gnu/libblas.so.3";
+        try
+        {
+            return File.Exists(link) ? new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? link : "unknown";
+        }
+        catch (IOException ex)
+        {
+            return $"unknown ({ex.Message})";
+        }
+    }
+}
