@@ -156,7 +156,9 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             SetStatus(context, state, "Evaluating", iteration, episodes, failed, acting.MeanEpisodeReward);
             var evaluation = await context.CallActivityAsync<EvaluateOutput>(
                 ActivityNames.Evaluate, new EvaluateInput(run.RunId, iteration, trained.CheckpointUpdate, Splits.Validation), ActivityRetry);
-            var best = state.BestValidation is null || evaluation.AgentReturn > state.BestValidation.AgentReturn
+            // Ties go to the later checkpoint, as in checkpoint retention (BlobCheckpointStore keeps the best score,
+            // newest first): preferring the earlier one let retention delete it before the test evaluation.
+            var best = state.BestValidation is null || evaluation.AgentReturn >= state.BestValidation.AgentReturn
                 ? evaluation
                 : state.BestValidation;
             state = state with { LatestEvaluation = evaluation, BestValidation = best };
