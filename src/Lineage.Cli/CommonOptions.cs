@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Lineage.Cli;
 
-internal sealed record CommonSettings(DurableBackendKind Backend, string? Storage, string AzuriteFolder, string TaskHub, bool Verbose);
+internal sealed record CommonSettings(DurableBackendKind Backend, string? Storage, string AzuriteFolder, string TaskHub, bool Verbose, int WorkItemTimeoutSeconds = 300, int LeaseSeconds = 30, string Container = "lineage");
 
 /// <summary>Options every command that touches storage or the Durable backend shares.</summary>
 internal static class CommonOptions
@@ -40,6 +40,24 @@ internal static class CommonOptions
 
     private static readonly Option<bool> Verbose = new("--verbose") { Description = "Log activity and storage details" };
 
+    private static readonly Option<string> Container = new("--container")
+    {
+        Description = "Blob container holding runs, replay buffers and checkpoints",
+        DefaultValueFactory = _ => "lineage",
+    };
+
+    private static readonly Option<int> WorkItemTimeout = new("--work-item-timeout")
+    {
+        Description = "azurestorage backend: seconds before a crashed worker's work item is retried elsewhere",
+        DefaultValueFactory = _ => 300,
+    };
+
+    private static readonly Option<int> LeaseSeconds = new("--lease-seconds")
+    {
+        Description = "azurestorage backend: partition lease length; how soon a crashed worker's orchestrations move",
+        DefaultValueFactory = _ => 30,
+    };
+
     public static void AddTo(Command command)
     {
         command.Options.Add(Backend);
@@ -47,6 +65,9 @@ internal static class CommonOptions
         command.Options.Add(AzuriteFolder);
         command.Options.Add(TaskHub);
         command.Options.Add(Verbose);
+        command.Options.Add(Container);
+        command.Options.Add(WorkItemTimeout);
+        command.Options.Add(LeaseSeconds);
     }
 
     public static CommonSettings Read(ParseResult parse) => new(
@@ -54,7 +75,10 @@ internal static class CommonOptions
         parse.GetValue(Storage) ?? Environment.GetEnvironmentVariable("LINEAGE_STORAGE"),
         parse.GetValue(AzuriteFolder)!,
         parse.GetValue(TaskHub)!,
-        parse.GetValue(Verbose));
+        parse.GetValue(Verbose),
+        Math.Max(5, parse.GetValue(WorkItemTimeout)),
+        Math.Max(5, parse.GetValue(LeaseSeconds)),
+        parse.GetValue(Container)!);
 
     public static ILoggerFactory CreateLoggerFactory(CommonSettings settings) =>
         LoggerFactory.Create(builder => builder
@@ -76,6 +100,12 @@ internal static class CommonOptions
                 Backend = settings.Backend,
                 TaskHub = settings.TaskHub,
                 RunWorker = runWorker,
+                ContainerName = settings.Container,
+                Durable = new DurableBackendOptions
+                {
+                    WorkItemVisibilityTimeout = TimeSpan.FromSeconds(settings.WorkItemTimeoutSeconds),
+                    LeaseInterval = TimeSpan.FromSeconds(settings.LeaseSeconds),
+                },
             },
             loggerFactory,
             cancellationToken);

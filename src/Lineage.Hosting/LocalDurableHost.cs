@@ -239,9 +239,10 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
             await _worker.StopAsync(isForced: true);
             _worker.Dispose();
         }
-        else
+        else if (_service is IDisposable disposable)
         {
-            await _service.StopAsync(isForced: true);
+            // A client-only host never started the service: there is nothing to stop, only resources to free.
+            disposable.Dispose();
         }
     }
 

@@ -36,6 +36,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
             input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);
         LineageTelemetry.EpisodeCompleted(input.RunId, Stopwatch.GetElapsedTime(started), experiences.Count, result.TotalReward);
         LineageTelemetry.Succeeded(span);
+        await FaultInjection.HangAfterShardIfAskedAsync(workspace, input, cancellationToken);
         return new EpisodeOutput(
             shard,
             input.Iteration,

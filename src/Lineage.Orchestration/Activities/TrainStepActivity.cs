@@ -13,6 +13,7 @@ namespace Lineage.Orchestration.Activities;
 /// <summary>Everything one iteration produced, persisted as runs/{runId}/metrics/{iteration}.json.</summary>
 public sealed record IterationMetrics(
     int Iteration,
+    long BaseCheckpointUpdate,
     IterationActing Acting,
     TrainStepOutput Train,
     int BufferCount,
@@ -33,8 +34,10 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         using var span = LineageTelemetry.StartSpan(ActivityNames.TrainStep, input.RunId, input.Iteration);
         var metricsBlob = RunWorkspace.IterationMetricsBlob(input.RunId, input.Iteration);
         if (await workspace.ReadJsonAsync<IterationMetrics>(metricsBlob, cancellationToken) is { } done
-            && done.Train.CheckpointUpdate >= input.BaseCheckpointUpdate)
+            && done.BaseCheckpointUpdate == input.BaseCheckpointUpdate
+            && await IsValidCheckpointAsync(input.RunId, done.Train.CheckpointUpdate, cancellationToken))
         {
+            // A retry after the checkpoint was written: training again would advance the counters twice.
             OrchestrationLog.TrainStepAlreadyDone(logger, input.RunId, input.Iteration);
             LineageTelemetry.Succeeded(span);
             return done.Train;
@@ -122,7 +125,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             updates == 0 ? 0 : tdSum / updates,
             null,
             updates == 0 ? [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {Math.Max(run.LearningStarts, run.Dqn.BatchSize)}; no updates."] : []);
-        await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.Acting, output, count, losses, meanQs), cancellationToken);
+        await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.BaseCheckpointUpdate, input.Acting, output, count, losses, meanQs), cancellationToken);
 
         // Recorded once the step is persisted, so a retried step is not counted twice.
         foreach (var loss in losses)
@@ -134,5 +137,20 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         LineageTelemetry.TrainStepCompleted(input.RunId, updates, updateLoop, input.Iteration, record.StartIteration, run.Iterations);
         LineageTelemetry.Succeeded(span);
         return output;
+    }
+
+    private async Task<bool> IsValidCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await workspace.LoadCheckpointAsync(runId, update, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or FormatException)
+        {
+            // Missing or corrupt (e.g. truncated after a crash): this step must run again and rewrite it.
+            OrchestrationLog.RunWarning(logger, runId, $"recorded checkpoint {update} is unusable ({ex.Message}); training the step again");
+            return false;
+        }
     }
 }

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Lineage.Core.MarketData;
+using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
@@ -84,6 +86,11 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
 
         await storage.EnsureContainerAsync(cancellationToken);
+        if (await DatasetErrorAsync(run, cancellationToken) is { } datasetError)
+        {
+            return ApiResponse.Error(400, "The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
+        }
+
         var lockBlob = storage.Container.GetBlobClient($"runs/{run.RunId}/lock.json");
         ETag lockETag;
         try
@@ -215,6 +222,20 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             return (ApiResponse.Error(409, $"Run '{run.RunId}' was started by another request at the same time."), default);
+        }
+    }
+
+    /// <summary>Loads the dataset once at the edge, so a bad file is a 400 naming line and column, not a failed run.</summary>
+    private async Task<string?> DatasetErrorAsync(TrainingRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DatasetLoader.LoadAsync(run, storage.Container, cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)
+        {
+            return ex.Message;
         }
     }
 

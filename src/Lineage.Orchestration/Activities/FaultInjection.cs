@@ -1,0 +1,30 @@
+using System.Globalization;
+using Lineage.Orchestration.Training;
+
+namespace Lineage.Orchestration.Activities;
+
+/// <summary>
+/// A crash-test hook for the reliability tests, off unless the environment variable is set: with
+/// <c>LINEAGE_FAULT_HANG_AFTER_SHARD={runId}/{iteration}/{episode}</c> that episode writes its shard, leaves a
+/// marker blob, and then never completes, so a test can kill the worker in exactly that window.
+/// </summary>
+internal static class FaultInjection
+{
+    public const string HangAfterShardVariable = "LINEAGE_FAULT_HANG_AFTER_SHARD";
+
+    public static async Task HangAfterShardIfAskedAsync(RunWorkspace workspace, EpisodeInput input, CancellationToken cancellationToken)
+    {
+        var target = Environment.GetEnvironmentVariable(HangAfterShardVariable);
+        if (string.IsNullOrEmpty(target)
+            || target != string.Create(CultureInfo.InvariantCulture, $"{input.RunId}/{input.Iteration}/{input.Episode}"))
+        {
+            return;
+        }
+
+        await workspace.WriteJsonAsync(
+            string.Create(CultureInfo.InvariantCulture, $"runs/{input.RunId}/faults/hung-{input.Iteration}-{input.Episode}.json"),
+            new { input.RunId, input.Iteration, input.Episode, Environment.ProcessId },
+            cancellationToken);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+}
