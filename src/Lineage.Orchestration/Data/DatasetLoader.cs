@@ -52,10 +52,12 @@ public static class DatasetLoader
     public static async Task<PriceSeries> LoadSeriesAsync(string dataset, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (dataset.StartsWith("dataset:", StringComparison.Ordinal))
+        if (dataset.StartsWith(Models.DatasetRegistry.Prefix, StringComparison.Ordinal))
         {
-            // PrepareRun resolves dataset:{name} once and records the concrete version; loading it again here could see a newer upload.
-            throw new InvalidOperationException($"Dataset reference '{dataset}' must be resolved to a concrete version (DatasetRegistry.ResolveAsync) before loading.");
+            // The newest version now. A run resolves this once, in PrepareRun, and its activities load the recorded version.
+            var resolved = await new Models.DatasetRegistry(container ?? throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured."))
+                .ResolveAsync(dataset, cancellationToken);
+            dataset = resolved.Dataset;
         }
 
         if (dataset.StartsWith(SyntheticPrefix, StringComparison.Ordinal))

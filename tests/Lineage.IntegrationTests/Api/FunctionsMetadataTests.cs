@@ -45,7 +45,12 @@ public sealed class FunctionsMetadataTests
         Assert.DoesNotContain(Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
             b => b.TryGetProperty("authLevel", out var level) && level.GetString() == "Anonymous");
         Assert.Equal(
-            new[] { "AppendExperiences", "Evaluate", "GetRun", "ListCheckpoints", "NightlyRetrain", "PrepareRun", "RunEpisode", "StartRun", "StopRun", "TrainStep", "TrainingOrchestrator" },
+            new[]
+            {
+                "AppendExperiences", "ChampionDecision", "ChampionHistory", "Evaluate", "GetChampion", "GetRun", "ListCheckpoints", "ListDatasetVersions",
+                "ListExperiments", "NightlyRetrain", "PrepareRun", "PromoteCandidate", "PromoteModel", "PromotionDecisions", "PushDataset", "RollbackModel",
+                "RunEpisode", "ShowExperiment", "StartRun", "StopRun", "TrainStep", "TrainingOrchestrator",
+            },
             Functions.Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
     }
 

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Lineage.Core.Episodes;
+using Lineage.Core.MarketData;
+using Lineage.Core.Randomness;
+using Lineage.Hosting;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+
+namespace Lineage.IntegrationTests.Models;
+
+/// <summary>GET /api/models/champion/decision over HTTP against the evaluation path's greedy choices, bar by bar.</summary>
+public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Decision_endpoint_gives_the_evaluation_paths_action_and_q_values_for_the_same_bar()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        var csv = ModelsHarness.Csv(300, seed: 9, drift: 0.0005, noise: 0.01);
+        await api.Harness.Datasets.PushAsync("live", csv, "test", default);
+        var series = await DatasetLoader.LoadSeriesAsync("blob:" + DatasetRegistry.BlobName("live", 1), api.Harness.Container, 100, default);
+
+        // The first seeded random network that is flat, long and short at some bar past the minimum dataset length.
+        List<Step>? bars = null;
+        for (var seed = 1UL; seed <= 50 && bars is null; seed++)
+        {
+            var runId = $"champ-{seed}";
+            var context = await api.Harness.SeedRunAsync(runId, "live", ModelsHarness.Random(seed));
+
+            // The evaluation path: the checkpoint as stored, played greedily through the trading environment.
+            var policy = (await api.Harness.Workspace.GetPolicyAsync(runId, 16, default)).Policy;
+            var environment = RunWorkspace.Environment(context, series);
+            var recorder = new RecordingPolicy(policy, environment);
+            EpisodeRunner.Run(environment, environment.FirstStartIndex, int.MaxValue, recorder, 0, new Rng(0), null);
+            var found = new[] { 0, 1, -1 }
+                .Select(position => recorder.Steps.LastOrDefault(s => s.Position == position && s.Bar >= DatasetRegistry.MinRows))
+                .ToList();
+            if (found.All(s => s is not null))
+            {
+                bars = found!;
+                Assert.Equal(200, (await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = runId, By = "tester" }, default)).StatusCode);
+            }
+        }
+
+        Assert.NotNull(bars);
+        foreach (var step in bars)
+        {
+            // The newest version of the dataset ends at that bar: the decision is for its latest bar.
+            await api.Harness.Datasets.PushAsync("live", ModelsHarness.FirstRows(csv, step.Bar + 1), "test", default);
+            var query = step.Position == 0
+                ? "position=0"
+                : string.Create(CultureInfo.InvariantCulture, $"position={step.Position}&entryPrice={step.EntryPrice:R}");
+            var decision = await api.Client.GetFromJsonAsync<ChampionDecision>($"/api/models/champion/decision?dataset=dataset:live&{query}", LineageJson.Options);
+
+            Assert.Equal(step.Bar, decision!.Bar.Index);
+            Assert.Equal(series.Close[step.Bar], decision.Bar.Close);
+            Assert.Equal(series.Times[step.Bar], decision.Bar.Time);
+            Assert.Equal(step.State, decision.State);
+            Assert.Equal(step.Q, decision.QValues.Select(q => (float)q.Q).ToArray());
+            Assert.Equal(((Core.Trading.TradeAction)step.Action).ToString(), decision.Action);
+        }
+    }
+
+    [Fact]
+    public async Task Decision_without_a_position_assumes_a_flat_account()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.Random(seed: 4));
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+
+        var decision = await api.Client.GetFromJsonAsync<ChampionDecision>("/api/models/champion/decision?dataset=dataset:live", LineageJson.Options);
+
+        Assert.True(decision!.AssumedFlat);
+        Assert.Equal(0, decision.Position);
+        Assert.Equal(0f, decision.State[Core.Features.FeatureSpec.Default.IndexOf(Core.Features.FeatureKind.Position)]);
+        Assert.Equal(0f, decision.State[Core.Features.FeatureSpec.Default.IndexOf(Core.Features.FeatureKind.UnrealizedPnl)]);
+        Assert.Equal(299, decision.Bar.Index);
+        Assert.Equal(1, decision.DatasetVersion);
+    }
+
+    [Fact]
+    public async Task Decision_for_a_model_without_a_champion_answers_404()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+
+        var response = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("no champion", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decision_with_a_bad_position_answers_400_naming_the_field()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+
+        var response = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&position=2");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"field\":\"position\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private sealed record Step(int Bar, int Position, double EntryPrice, float[] State, float[] Q, int Action);
+
+    /// <summary>Wraps the policy in the greedy episode and records, per bar, what it saw and chose.</summary>
+    private sealed class RecordingPolicy(IQFunction inner, TradingEnvironment environment) : IQFunction
+    {
+        public List<Step> Steps { get; } = [];
+
+        public int StateSize => inner.StateSize;
+
+        public int ActionCount => inner.ActionCount;
+
+        public void Evaluate(ReadOnlySpan<float> state, Span<float> qValues)
+        {
+            inner.Evaluate(state, qValues);
+            Steps.Add(new Step(environment.CurrentIndex, environment.Arena.Position, environment.Arena.EntryPrice, state.ToArray(), qValues.ToArray(), EpisodeRunner.ArgMax(qValues)));
+        }
+    }
+}
+
+/// <summary>The local models API on an in-memory test server over real services and Azurite.</summary>
+internal sealed class ModelsApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ModelsApi(WebApplication app, ModelsHarness harness)
+    {
+        _app = app;
+        Harness = harness;
+        Client = app.GetTestServer().CreateClient();
+        Client.DefaultRequestHeaders.Add("x-functions-key", "test-key");
+    }
+
+    public ModelsHarness Harness { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<ModelsApi> StartAsync(AzuriteFixture azurite)
+    {
+        var harness = await ModelsHarness.StartAsync(azurite);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        var app = builder.Build();
+        app.MapLineageModelsApi(harness.Models, "test-key");
+        await app.StartAsync();
+        return new ModelsApi(app, harness);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.DisposeAsync();
+        await Harness.DisposeAsync();
+    }
+}

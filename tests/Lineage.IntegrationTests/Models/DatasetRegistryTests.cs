@@ -1,0 +1,108 @@
+using System.Text;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Runs;
+
+namespace Lineage.IntegrationTests.Models;
+
+/// <summary>Versioned datasets in a real blob store: validation before anything is written, monotonic versions, newest-wins resolution.</summary>
+public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Malformed_upload_is_rejected_with_the_reason_and_no_blob_changes()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        await h.Datasets.PushAsync("prices", ModelsHarness.Csv(300, seed: 1), "test", default);
+        var before = await h.ListingAsync();
+        var lines = Encoding.UTF8.GetString(ModelsHarness.Csv(300, seed: 2)).Split('\n');
+        lines[150] = lines[150].Split(',')[0] + ",-12.5";
+        var malformed = Encoding.UTF8.GetBytes(string.Join('\n', lines));
+
+        var error = await Assert.ThrowsAsync<DatasetRejectedException>(() => h.Datasets.PushAsync("prices", malformed, "test", default));
+
+        Assert.Contains("line 151", error.Message, StringComparison.Ordinal);
+        Assert.Contains("price must be positive", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await h.ListingAsync());
+        Assert.Equal(1, (await h.Datasets.ResolveAsync("dataset:prices", default)).Version!.Version);
+    }
+
+    [Fact]
+    public async Task Malformed_upload_over_the_api_answers_400_naming_the_problem()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        var before = await h.ListingAsync();
+
+        var response = await h.Models.PushDatasetAsync("prices", Encoding.UTF8.GetBytes("Date,Close\n2024-01-02,10\n2024-01-01,11\n"), "test", default);
+
+        Assert.Equal(400, response.StatusCode);
+        var field = Assert.Single(((ErrorBody)response.Body!).Fields);
+        Assert.Contains("chronological order", field.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await h.ListingAsync());
+    }
+
+    [Fact]
+    public async Task Too_short_upload_is_rejected()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+
+        var error = await Assert.ThrowsAsync<DatasetRejectedException>(() => h.Datasets.PushAsync("short", ModelsHarness.Csv(20, seed: 1), "test", default));
+
+        Assert.Contains($"at least {DatasetRegistry.MinRows} are required", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await h.Datasets.ListAsync("short", default));
+    }
+
+    [Fact]
+    public async Task Pushes_get_increasing_versions_and_the_reference_resolves_to_the_newest()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+
+        var first = await h.Datasets.PushAsync("prices", ModelsHarness.Csv(300, seed: 1), "alice", default);
+        var second = await h.Datasets.PushAsync("prices", ModelsHarness.Csv(320, seed: 1), "bob", default);
+        var resolved = await h.Datasets.ResolveAsync("dataset:prices", default);
+
+        Assert.Equal((1, 2), (first.Version.Version, second.Version.Version));
+        Assert.Equal("blob:datasets/prices/000002.csv", resolved.Dataset);
+        Assert.Equal(320, resolved.Version!.Rows);
+        Assert.Equal("bob", resolved.Version.UploadedBy);
+    }
+
+    [Fact]
+    public async Task Pushing_identical_content_again_keeps_the_newest_version()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        var csv = ModelsHarness.Csv(300, seed: 1);
+        await h.Datasets.PushAsync("prices", csv, "test", default);
+
+        var again = await h.Datasets.PushAsync("prices", csv, "test", default);
+
+        Assert.False(again.Created);
+        Assert.Single(await h.Datasets.ListAsync("prices", default));
+    }
+
+    [Fact]
+    public async Task Concurrent_pushes_get_distinct_versions()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => h.Datasets.PushAsync("prices", ModelsHarness.Csv(300 + i, seed: 1), "test", default)));
+
+        Assert.Equal([1, 2, 3, 4], results.Select(r => r.Version.Version).Order());
+    }
+
+    [Fact]
+    public async Task Unknown_dataset_reference_fails_with_how_to_push()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => h.Datasets.ResolveAsync("dataset:missing", default));
+
+        Assert.Contains("lineage data push", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_validation_accepts_dataset_references_and_names_a_bad_one()
+    {
+        Assert.Null(TrainingRunValidator.DatasetError("dataset:spy-live"));
+        Assert.Contains("'Spy_Live'", TrainingRunValidator.DatasetError("dataset:Spy_Live"), StringComparison.Ordinal);
+    }
+}

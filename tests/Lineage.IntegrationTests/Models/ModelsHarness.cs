@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Lineage.Core.Features;
+using Lineage.Core.Randomness;
+using Lineage.Core.Trading;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Learning;
+using Lineage.Learning.Checkpoints;
+using Lineage.Orchestration;
+using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Lineage.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lineage.IntegrationTests.Models;
+
+/// <summary>The models services wired exactly as the hosts wire them (AddLineageTraining), over a fresh container in Azurite.</summary>
+internal sealed class ModelsHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private ModelsHarness(ServiceProvider services)
+    {
+        _services = services;
+        Storage = services.GetRequiredService<RunStorage>();
+        Workspace = services.GetRequiredService<RunWorkspace>();
+        Models = services.GetRequiredService<ModelsService>();
+        Champions = services.GetRequiredService<ChampionStore>();
+        Datasets = services.GetRequiredService<DatasetRegistry>();
+        Challenger = services.GetRequiredService<ChampionChallenger>();
+        Experiments = services.GetRequiredService<ExperimentStore>();
+    }
+
+    public RunStorage Storage { get; }
+
+    public BlobContainerClient Container => Storage.Container;
+
+    public RunWorkspace Workspace { get; }
+
+    public ModelsService Models { get; }
+
+    public ChampionStore Champions { get; }
+
+    public DatasetRegistry Datasets { get; }
+
+    public ChampionChallenger Challenger { get; }
+
+    public ExperimentStore Experiments { get; }
+
+    public static async Task<ModelsHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Lineage:Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Lineage:Storage:ContainerName"] = azurite.NewContainer(),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var services = new ServiceCollection()
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddLineageTraining(new ConfigurationBuilder().AddInMemoryCollection(values).Build())
+            .BuildServiceProvider();
+        var harness = new ModelsHarness(services);
+        await harness.Storage.EnsureContainerAsync();
+        return harness;
+    }
+
+    /// <summary>Every blob name and ETag in the container: equal listings mean nothing changed.</summary>
+    public async Task<IReadOnlyList<string>> ListingAsync()
+    {
+        var names = new List<string>();
+        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions()))
+        {
+            names.Add($"{item.Name} {item.Properties.ETag}");
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// A finished run as PrepareRun and TrainStep leave it in storage: the run record (dataset resolved) and one
+    /// checkpoint whose context has the run's features and the normaliser fitted on its training split.
+    /// </summary>
+    public async Task<CheckpointContext> SeedRunAsync(string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null)
+    {
+        var resolved = await Datasets.ResolveAsync(DatasetRegistry.Prefix + datasetName, default);
+        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec() };
+        var data = await DatasetLoader.LoadAsync(run, Container, default);
+        var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
+        var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
+        var experiment = new RunExperiment(resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint, RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, "test");
+        await Workspace.WriteJsonAsync(RunWorkspace.RunRecordBlob(runId), new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment), default);
+        await Workspace.Checkpoints(runId).SaveAsync(update, CheckpointCodec.Encode(Checkpoint(policy, context)), default);
+        return context;
+    }
+
+    public static Checkpoint Checkpoint(MlpPolicy policy, CheckpointContext context) => new(
+        policy.StateSize, policy.ActionCount, new DqnOptions(), policy.ToNamedTensors(), [], [], 0, 0, 0, new Rng(1).GetState(), policy, context.ToJson());
+
+    /// <summary>A network whose Q-values ignore the state: <paramref name="action"/> always wins.</summary>
+    public static MlpPolicy Always(TradeAction action, int stateSize = 5)
+    {
+        const int hidden = 4;
+        var bias = new float[4];
+        bias[(int)action] = 1;
+        return MlpPolicy.FromWeights(
+        [
+            NamedTensor.Create("0.weight", [hidden, stateSize], new float[hidden * stateSize]),
+            NamedTensor.Create("0.bias", [hidden], new float[hidden]),
+            NamedTensor.Create("1.weight", [4, hidden], new float[4 * hidden]),
+            NamedTensor.Create("1.bias", [4], bias),
+        ], dueling: false);
+    }
+
+    /// <summary>A seeded random network: its greedy action depends on the state, including position and PnL.</summary>
+    public static MlpPolicy Random(ulong seed, int stateSize = 5, int hidden = 16)
+    {
+        var rng = new Rng(seed);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2) - 1))];
+        return MlpPolicy.FromWeights(
+        [
+            NamedTensor.Create("0.weight", [hidden, stateSize], Values(hidden * stateSize)),
+            NamedTensor.Create("0.bias", [hidden], Values(hidden)),
+            NamedTensor.Create("1.weight", [4, hidden], Values(4 * hidden)),
+            NamedTensor.Create("1.bias", [4], Values(4)),
+        ], dueling: false);
+    }
+
+    /// <summary>Daily closes rising <paramref name="drift"/> per bar (log) with seeded noise of <paramref name="noise"/>.</summary>
+    public static byte[] Csv(int bars, ulong seed, double drift = 0.002, double noise = 0.004)
+    {
+        var rng = new Rng(seed);
+        var text = new StringBuilder("Date,Close\n");
+        var log = Math.Log(100);
+        var start = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < bars; i++)
+        {
+            log += drift + (noise * rng.NextGaussian());
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddDays(i):yyyy-MM-dd},{Math.Exp(log):F4}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>The header and the first <paramref name="rows"/> data rows of a CSV.</summary>
+    public static byte[] FirstRows(byte[] csv, int rows) =>
+        Encoding.UTF8.GetBytes(string.Join("\n", Encoding.UTF8.GetString(csv).Split('\n').Take(rows + 1)) + "\n");
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+}
