@@ -280,6 +280,23 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return "is not a field of a training run";
         }
 
+        const string converted = "could not be converted to ";
+        var at = ex.Message.IndexOf(converted, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var fullType = ex.Message[(at + converted.Length)..].Split(' ')[0].TrimEnd('.');
+            return fullType switch
+            {
+                "System.Int32" or "System.Int64" => "must be a whole number",
+                "System.UInt64" => "must be a non-negative whole number",
+                "System.Double" => "must be a number",
+                "System.Boolean" => "must be true or false",
+                "System.String" => "must be a string",
+                _ when ex.Path?.EndsWith("kind", StringComparison.OrdinalIgnoreCase) == true => "is not one of the allowed values",
+                _ => $"has the wrong JSON type (expected {(fullType.Contains("Collections", StringComparison.Ordinal) || fullType.EndsWith("[]", StringComparison.Ordinal) ? "an array" : "an object")})",
+            };
+        }
+
         // System.Text.Json messages name the path and the expected type; drop the line/byte position noise.
         var message = ex.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
