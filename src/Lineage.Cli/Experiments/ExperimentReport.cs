@@ -198,6 +198,11 @@ internal static class ExperimentReport
         return md.ToString();
     }
 
+    // Baselines own C1 (buy & hold), C2 (reference) and gray (random); variants take the other colours.
+    private static Color VariantColor(int index) => VariantPalette[index % VariantPalette.Length];
+
+    private static readonly Color[] VariantPalette = [Colors.C0, Colors.C3, Colors.C4, Colors.C5, Colors.C6, Colors.C8, Colors.C9];
+
     private static MeanInterval Of(IReadOnlyList<SplitResult> s, Func<SplitResult, double> value) => MeanInterval.Of([.. s.Select(value)]);
 
     private static List<string> WritePlots(DirectoryInfo folder, string market, IReadOnlyList<SeedResult> results, bool validationOnly)
@@ -208,7 +213,7 @@ internal static class ExperimentReport
         var validation = new Plot();
         for (var v = 0; v < variants.Count; v++)
         {
-            var color = Colors.Category10[v % 10];
+            var color = VariantColor(v);
             var runs = results.Where(r => r.Variant == variants[v] && r.ValidationCurve.Count > 0).ToList();
             foreach (var run in runs)
             {
@@ -245,7 +250,7 @@ internal static class ExperimentReport
         var q = new Plot();
         for (var v = 0; v < variants.Count; v++)
         {
-            var color = Colors.Category10[v % 10];
+            var color = VariantColor(v);
             var runs = results.Where(r => r.Variant == variants[v]).ToList();
             AddSeedCurves(loss, runs, r => r.LossPerIteration.Select(x => Math.Log10(Math.Max(x, 1e-8))).ToArray(), variants[v], color);
             AddSeedCurves(q, runs, r => r.MeanQPerIteration, variants[v], color);
@@ -303,7 +308,7 @@ internal static class ExperimentReport
 
         for (var v = 0; v < variants.Count; v++)
         {
-            AddBar("agent: " + variants[v], [.. results.Where(r => r.Variant == variants[v]).Select(r => Scored(r, validationOnly)).OfType<SplitResult>().Select(s => s.Return)], Colors.Category10[v % 10]);
+            AddBar("agent: " + variants[v], [.. results.Where(r => r.Variant == variants[v]).Select(r => Scored(r, validationOnly)).OfType<SplitResult>().Select(s => s.Return)], VariantColor(v));
         }
 
         var series = results.GroupBy(r => r.Seed).Select(g => Scored(g.First(), validationOnly)).OfType<SplitResult>().ToList();
