@@ -139,7 +139,7 @@ public sealed class MlpPolicy : IQFunction
         for (var l = 0; l < hiddenSizes.Length; l++)
         {
             var output = (l % 2 == 0 ? a : b)[..hiddenSizes[l]];
-            Dense(transposed[l], biases[l], input[..width], output, relu: true);
+            Layer(l, input[..width], output, relu: true);
             input = output;
             width = hiddenSizes[l];
         }
@@ -147,14 +147,14 @@ public sealed class MlpPolicy : IQFunction
         var h = input[..width];
         if (!Dueling)
         {
-            Dense(transposed[^1], biases[^1], h, qValues[..ActionCount], relu: false);
+            Layer(weights.Length - 1, h, qValues[..ActionCount], relu: false);
             return;
         }
 
         var spare = (hiddenSizes.Length % 2 == 0 ? a : b)[..1];
-        Dense(transposed[^2], biases[^2], h, spare, relu: false);
+        Layer(weights.Length - 2, h, spare, relu: false);
         var q = qValues[..ActionCount];
-        Dense(transposed[^1], biases[^1], h, q, relu: false);
+        Layer(weights.Length - 1, h, q, relu: false);
         var mean = 0f;
         foreach (var x in q)
         {
@@ -332,6 +332,49 @@ public sealed class MlpPolicy : IQFunction
         return values;
     }
 
+    /// <summary>
+    /// Layer <paramref name="l"/>: wide layers as an axpy per input over the transposed weights (SIMD over
+    /// outputs, zero inputs skipped); layers narrower than one SIMD vector (the Q head: 4 actions) as one
+    /// SIMD dot product per output over the row-major weights, which would otherwise run scalar.
+    /// </summary>
+    private void Layer(int l, ReadOnlySpan<float> x, Span<float> y, bool relu)
+    {
+        if (Vector.IsHardwareAccelerated && y.Length < Vector<float>.Count && x.Length >= Vector<float>.Count)
+        {
+            DenseDot(weights[l], biases[l], x, y, relu);
+        }
+        else
+        {
+            Dense(transposed[l], biases[l], x, y, relu);
+        }
+    }
+
+    /// <summary>y = relu?(b + Wx) with W row-major [out, in]: one SIMD dot product per output.</summary>
+    private static void DenseDot(float[] w, float[] bias, ReadOnlySpan<float> x, Span<float> y, bool relu)
+    {
+        var inputs = x.Length;
+        var width = Vector<float>.Count;
+        for (var o = 0; o < y.Length; o++)
+        {
+            var row = w.AsSpan(o * inputs, inputs);
+            var acc = Vector<float>.Zero;
+            var i = 0;
+            for (; i <= inputs - width; i += width)
+            {
+                acc += new Vector<float>(row[i..]) * new Vector<float>(x[i..]);
+            }
+
+            var sum = Vector.Sum(acc);
+            for (; i < inputs; i++)
+            {
+                sum += row[i] * x[i];
+            }
+
+            sum += bias[o];
+            y[o] = relu && sum < 0 ? 0 : sum;
+        }
+    }
+
     /// <summary>y = relu?(b + Wᵀx) with W stored transposed [in, out]; zero inputs (ReLU outputs) are skipped.</summary>
     private static void Dense(float[] wt, float[] bias, ReadOnlySpan<float> x, Span<float> y, bool relu)
     {
@@ -365,7 +408,16 @@ public sealed class MlpPolicy : IQFunction
 
         if (relu)
         {
-            for (var o = 0; o < outputs; o++)
+            var o = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; o <= outputs - width; o += width)
+                {
+                    Vector.Max(new Vector<float>(y[o..]), Vector<float>.Zero).CopyTo(y[o..]);
+                }
+            }
+
+            for (; o < outputs; o++)
             {
                 if (y[o] < 0)
                 {
