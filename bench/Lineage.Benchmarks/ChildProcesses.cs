@@ -47,6 +47,23 @@ public static class ChildProcesses
         return lines[^1];
     }
 
+    public const string OmpWaitPolicy = "OMP_WAIT_POLICY";
+
+    /// <summary>Runs this benchmark binary again with OMP_WAIT_POLICY=PASSIVE, sharing the console.</summary>
+    public static async Task<int> ReexecAsync(string[] args)
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lineage-bench")) { UseShellExecute = false };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment[OmpWaitPolicy] = "PASSIVE";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not restart the benchmark with OMP_WAIT_POLICY set.");
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
     public static Task<int> RunAsync(string[] args)
     {
         switch (args)

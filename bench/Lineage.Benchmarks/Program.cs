@@ -18,6 +18,13 @@ public static class Program
             return await ChildProcesses.RunAsync(args[1..]);
         }
 
+        if (Environment.GetEnvironmentVariable(ChildProcesses.OmpWaitPolicy) is null)
+        {
+            // libgomp reads its wait policy from the process environment at load, before any managed code
+            // could set it: run again with it set, so TorchSharp and PyTorch wait the same (passive) way.
+            return await ChildProcesses.ReexecAsync(args);
+        }
+
         var quick = args.Contains("--quick");
         var only = Value(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var repoRoot = Machine.RepoRoot();

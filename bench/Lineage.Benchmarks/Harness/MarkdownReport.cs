@@ -28,6 +28,7 @@ public static class MarkdownReport
         Row(md, "OS", Machine.OperatingSystem());
         Row(md, ".NET", RuntimeInformation.FrameworkDescription);
         Row(md, "TorchSharp", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?");
+        Row(md, "Settings", $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}; harness JIT: tiered compilation off (fully optimised from the first call); BenchmarkDotNet in-process, medians");
         foreach (var (key, value) in context.Facts.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             Row(md, key, value);

@@ -68,8 +68,8 @@ public sealed class LearnerSection : IBenchSection
             info.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
         }
 
-        // Debian's build uses OpenMP; passive waiting is what TorchSharp's notes recommend on a shared 2-core box too.
-        info.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
+        // Same OpenMP wait policy as this process (the harness sets PASSIVE unless told otherwise).
+        info.Environment[ChildProcesses.OmpWaitPolicy] = Environment.GetEnvironmentVariable(ChildProcesses.OmpWaitPolicy) ?? "PASSIVE";
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {python.Value.Path}.");
         var stderr = process.StandardError.ReadToEndAsync();
         while (await process.StandardOutput.ReadLineAsync() is { } line)

@@ -30,11 +30,18 @@ public sealed class OrchestrationSection : IBenchSection
         var iterations = context.Quick ? 3 : 6;
         var concurrency = new DurableBackendOptions().MaxConcurrentActivities;
 
-        var direct = await DirectAsync(context, azurite.ConnectionString, Run(iterations), concurrency);
-        var directMs = Median(direct.Skip(1));
-        context.Results.Add(new Figure(
-            "Orchestration", $"iteration, activities called directly (no Durable), {concurrency} concurrent", directMs, "ms/iteration",
-            Note: $"the compute + storage baseline; iterations (ms): {Join(direct)}"));
+        // The baseline: the same activities' work called directly, at the Azure Storage worker's activity
+        // concurrency and at the full fan-out; the faster of the two is the compute to compare with.
+        var directMs = double.MaxValue;
+        foreach (var parallel in new[] { concurrency, Episodes })
+        {
+            var direct = await DirectAsync(context, azurite.ConnectionString, Run(iterations), parallel);
+            var ms = Median(direct.Skip(1));
+            directMs = Math.Min(directMs, ms);
+            context.Results.Add(new Figure(
+                "Orchestration", $"iteration, activities called directly (no Durable), {parallel} episodes at a time", ms, "ms/iteration",
+                Note: $"compute + storage without Durable; iterations (ms): {Join(direct)}"));
+        }
 
         foreach (var backend in new[] { DurableBackendKind.Embedded, DurableBackendKind.AzureStorage })
         {
@@ -43,7 +50,7 @@ public sealed class OrchestrationSection : IBenchSection
             var overhead = durableMs - directMs;
             context.Results.Add(new Figure(
                 "Orchestration", $"iteration on the {backend} Durable backend", durableMs, "ms/iteration",
-                "same activities called directly", directMs,
+                "same work called directly (faster schedule)", directMs,
                 Note: string.Create(CultureInfo.InvariantCulture,
                     $"overhead {overhead:F0} ms/iteration = {overhead / directMs:P0} of compute; iterations (ms): {Join(durable)}; whole run incl. prepare {wall.TotalSeconds:F1} s")));
         }
