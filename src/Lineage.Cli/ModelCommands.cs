@@ -50,10 +50,10 @@ internal static class ModelCommands
         list.SetAction((parse, ct) => WithModelsAsync(parse, async (models, token) =>
         {
             var versions = await models.Datasets.ListAsync(parse.GetValue(listName)!, token);
-            var table = new Table().AddColumns("version", "rows", "first bar", "last bar", "sha256", "uploaded", "by");
+            var table = new Table().AddColumns("version", "rows", "first bar", "last bar", "sha256", "uploaded (UTC)", "by");
             foreach (var v in versions)
             {
-                table.AddRow(I(v.Version), I(v.Rows), v.FirstBar.ToString("u", CultureInfo.InvariantCulture), v.LastBar.ToString("u", CultureInfo.InvariantCulture), v.Sha256[..12], v.UploadedAt.ToString("u", CultureInfo.InvariantCulture), Markup.Escape(v.UploadedBy));
+                table.AddRow(I(v.Version), I(v.Rows), Day(v.FirstBar), Day(v.LastBar), v.Sha256[..12], v.UploadedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Markup.Escape(v.UploadedBy));
             }
 
             AnsiConsole.Write(table);
@@ -129,21 +129,21 @@ internal static class ModelCommands
         list.SetAction((parse, ct) => WithModelsAsync(parse, async (models, token) =>
         {
             var runs = await models.Experiments.ListAsync(token);
-            var table = new Table().AddColumns("run", "dataset", "version", "fingerprint", "code", "seed", "iterations", "test Sharpe", "promoted", "champion", "last active");
+            var table = new Table().AddColumns("run", "dataset", "v", "data", "code", "seed", "iters", "test Sharpe", "promoted", "champion", "active (UTC)");
             foreach (var r in runs)
             {
                 table.AddRow(
                     Markup.Escape(r.RunId),
                     Markup.Escape(r.DatasetReference ?? r.Dataset ?? "?"),
                     r.DatasetVersion is { } v ? I(v) : "",
-                    r.DataFingerprint is { } f ? f[..Math.Min(12, f.Length)] : "",
+                    r.DataFingerprint is { } f ? f[..Math.Min(8, f.Length)] : "",
                     Markup.Escape(ShortCode(r.CodeVersion)),
                     r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "",
                     r.Iterations is { } n ? I(n) : "",
                     r.TestSharpe?.ToString("F3", CultureInfo.InvariantCulture) ?? "",
                     r.Promoted is { } p ? (p ? "yes" : "no") : "",
-                    r.IsChampion ? "★" : "",
-                    r.LastActive.ToString("u", CultureInfo.InvariantCulture));
+                    r.IsChampion ? "yes" : "",
+                    r.LastActive.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
 
             AnsiConsole.Write(table);
@@ -220,7 +220,9 @@ internal static class ModelCommands
     }
 
     private static string ShortCode(string? version) =>
-        version is null ? "" : version.IndexOf('+', StringComparison.Ordinal) is var plus and >= 0 && version.Length > plus + 8 ? version[..(plus + 8)] : version;
+        version is null ? "" : version.IndexOf('+', StringComparison.Ordinal) is var plus and >= 0 && version.Length > plus + 8 ? version[(plus + 1)..(plus + 8)] : version;
+
+    private static string Day(DateTimeOffset time) => time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
