@@ -12,11 +12,23 @@ internal static class FaultInjection
 {
     public const string HangAfterShardVariable = "LINEAGE_FAULT_HANG_AFTER_SHARD";
 
+    /// <summary>Comma-separated <c>{runId}/{iteration}/{episode}</c> list of episodes that always fail.</summary>
+    public const string FailEpisodeVariable = "LINEAGE_FAULT_FAIL_EPISODE";
+
+    public static void FailEpisodeIfAsked(EpisodeInput input)
+    {
+        var targets = Environment.GetEnvironmentVariable(FailEpisodeVariable);
+        if (!string.IsNullOrEmpty(targets) && targets.Split(',').Contains(Key(input)))
+        {
+            throw new InvalidOperationException($"Injected failure of episode {Key(input)} ({FailEpisodeVariable}).");
+        }
+    }
+
     public static async Task HangAfterShardIfAskedAsync(RunWorkspace workspace, EpisodeInput input, CancellationToken cancellationToken)
     {
         var target = Environment.GetEnvironmentVariable(HangAfterShardVariable);
         if (string.IsNullOrEmpty(target)
-            || target != string.Create(CultureInfo.InvariantCulture, $"{input.RunId}/{input.Iteration}/{input.Episode}"))
+            || target != Key(input))
         {
             return;
         }
@@ -27,4 +39,7 @@ internal static class FaultInjection
             cancellationToken);
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
+
+    private static string Key(EpisodeInput input) =>
+        string.Create(CultureInfo.InvariantCulture, $"{input.RunId}/{input.Iteration}/{input.Episode}");
 }

@@ -20,6 +20,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
     {
         var started = Stopwatch.GetTimestamp();
         using var span = LineageTelemetry.StartSpan(ActivityNames.RunEpisode, input.RunId, input.Iteration);
+        FaultInjection.FailEpisodeIfAsked(input);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);

@@ -146,7 +146,9 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             NextIteration = iteration + 1,
             LatestCheckpoint = trained.CheckpointUpdate,
             LastTrain = trained,
-            Notes = [.. state.Notes, .. trained.Warnings],
+            Notes = failed.Count == 0
+                ? [.. state.Notes, .. trained.Warnings]
+                : [.. state.Notes, .. trained.Warnings, $"Iteration {iteration}: episodes {string.Join(", ", failed)} failed after retries; the iteration went on with {succeeded.Count} of {episodes}."],
         };
         OrchestrationLog.IterationDone(log, iteration, succeeded.Count, appended.BufferCount, trained.MeanLoss, trained.CheckpointUpdate);
 

@@ -1,0 +1,57 @@
+using Lineage.IntegrationTests.Learning;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+
+namespace Lineage.IntegrationTests.Reliability;
+
+/// <summary>Episodes that fail every retry: tolerated up to the configured fraction, reported, deterministic buffer.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class EpisodeFailureTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Iteration_goes_on_when_enough_episodes_succeed_and_records_which_failed()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("one-episode-fails");
+        using var fault = new EnvironmentVariable("LINEAGE_FAULT_FAIL_EPISODE", "one-episode-fails/1/2");
+
+        var view = RunService.ToView(await TestRuns.RunToEndAsync(runtime, run));
+
+        Assert.Equal("Completed", view.Status);
+        Assert.Contains(view.Result!.Notes, n => n.Contains("Iteration 1: episodes 2 failed", StringComparison.Ordinal));
+        var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, 1), default);
+        Assert.Equal([2], metrics!.Acting.FailedEpisodes);
+        var manifest = await runtime.Workspace.Replay(run.RunId).GetManifestAsync();
+        Assert.Equal((4 + 3) * 32, manifest!.LiveCount);
+        Assert.DoesNotContain(manifest.Shards, s => s.Name == "000001-0002.bin");
+    }
+
+    [Fact]
+    public async Task Run_fails_with_the_reason_when_too_few_episodes_succeed()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("half-the-episodes-fail");
+        using var fault = new EnvironmentVariable("LINEAGE_FAULT_FAIL_EPISODE", "half-the-episodes-fail/0/1,half-the-episodes-fail/0/3");
+
+        var view = RunService.ToView(await TestRuns.RunToEndAsync(runtime, run));
+
+        Assert.Equal("Failed", view.Status);
+        Assert.Contains("only 2 of 4 episodes succeeded", view.Failure, StringComparison.Ordinal);
+        Assert.Contains("failed episodes: 1, 3", view.Failure, StringComparison.Ordinal);
+    }
+
+    private sealed class EnvironmentVariable : IDisposable
+    {
+        private readonly string _name;
+
+        public EnvironmentVariable(string name, string value)
+        {
+            _name = name;
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        public void Dispose() => Environment.SetEnvironmentVariable(_name, null);
+    }
+}
