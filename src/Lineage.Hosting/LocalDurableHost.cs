@@ -62,16 +62,19 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
     private readonly TaskHubClient _client;
     private readonly DurableBackendOptions _options;
     private readonly List<ExecutionHistory> _histories;
+    private readonly List<string> _executions;
 
     private LocalDurableHost(
         IOrchestrationService service,
         IOrchestrationServiceClient serviceClient,
         TaskHubWorker? worker,
         List<ExecutionHistory> histories,
+        List<string> counters,
         DurableBackendOptions options,
         ILoggerFactory loggerFactory)
     {
         _histories = histories;
+        _executions = counters;
         _service = service;
         _worker = worker;
         _options = options;
@@ -124,6 +127,7 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
 
         TaskHubWorker? worker = null;
         var histories = new List<ExecutionHistory>();
+        var counters = new List<string>();
         if (options.RunWorker)
         {
             var shims = new DurableTaskShimFactory(
@@ -141,8 +145,20 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
                 {
                     lock (histories)
                     {
+                        counters.Add($"orchestration:{instance.InstanceId}");
                         histories.RemoveAll(h => h.ExecutionId == instance.ExecutionId);
                         histories.Add(new ExecutionHistory(instance.InstanceId, instance.ExecutionId, [.. runtime.Events]));
+                    }
+                }
+            });
+            worker.AddActivityDispatcherMiddleware(async (context, next) =>
+            {
+                await next();
+                if (context.GetProperty<OrchestrationInstance>() is { } instance && context.GetProperty<TaskScheduledEvent>() is { } scheduled)
+                {
+                    lock (histories)
+                    {
+                        counters.Add($"activity:{instance.InstanceId}:{scheduled.Name}");
                     }
                 }
             });
@@ -154,7 +170,7 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
             await worker.StartAsync();
         }
 
-        return new LocalDurableHost(service, serviceClient, worker, histories, options, loggerFactory);
+        return new LocalDurableHost(service, serviceClient, worker, histories, counters, options, loggerFactory);
     }
 
     public async Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken) =>
@@ -229,6 +245,23 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
         lock (_histories)
         {
             return [.. _histories.Where(h => h.InstanceId == instanceId).SelectMany(h => h.Events)];
+        }
+    }
+
+    /// <summary>
+    /// How often this worker ran each activity of a run, and how often it ran (replayed) the orchestrator —
+    /// for tests that show replays cause no side effects.
+    /// </summary>
+    public (int OrchestratorRuns, IReadOnlyDictionary<string, int> ActivityRuns) GetExecutionCounts(string instanceId)
+    {
+        lock (_histories)
+        {
+            var activityPrefix = $"activity:{instanceId}:";
+            return (
+                _executions.Count(e => e == $"orchestration:{instanceId}"),
+                _executions.Where(e => e.StartsWith(activityPrefix, StringComparison.Ordinal))
+                    .GroupBy(e => e[activityPrefix.Length..])
+                    .ToDictionary(g => g.Key, g => g.Count()));
         }
     }
 

@@ -68,6 +68,22 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task Orchestrator_replays_run_no_activity_twice()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("replay-run");
+
+        await TestRuns.RunToEndAsync(runtime, run);
+
+        // The orchestrator ran once per history event batch, replaying everything before it each time;
+        // the work it scheduled ran exactly once per TaskScheduled event.
+        var (orchestratorRuns, activityRuns) = runtime.Durable.GetExecutionCounts(run.RunId);
+        var scheduled = runtime.Durable.GetHistory(run.RunId).OfType<TaskScheduledEvent>().GroupBy(e => e.Name!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(orchestratorRuns > 10, $"{orchestratorRuns} orchestrator executions");
+        Assert.Equal(scheduled.OrderBy(p => p.Key), activityRuns.OrderBy(p => p.Key));
+    }
+
+    [Fact]
     public async Task Same_seed_gives_bit_identical_final_weights()
     {
         await using var first = await TestRuns.StartAsync(azurite);
