@@ -46,7 +46,7 @@ public sealed class ModelsHttpFunctions(ModelsService models)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/promote")] HttpRequest request,
         string model,
         CancellationToken cancellationToken) =>
-        RunsHttpFunctions.ToResult(await ReadTextAsync(request, cancellationToken) is { } body
+        RunsHttpFunctions.ToResult(await LimitedBody.ReadTextAsync(request.Body, ModelsService.MaxBodyBytes, cancellationToken) is { } body
             ? await models.PromoteAsync(model, body, cancellationToken)
             : TooLarge(ModelsService.MaxBodyBytes));
 
@@ -55,7 +55,7 @@ public sealed class ModelsHttpFunctions(ModelsService models)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/rollback")] HttpRequest request,
         string model,
         CancellationToken cancellationToken) =>
-        RunsHttpFunctions.ToResult(await ReadTextAsync(request, cancellationToken) is { } body
+        RunsHttpFunctions.ToResult(await LimitedBody.ReadTextAsync(request.Body, ModelsService.MaxBodyBytes, cancellationToken) is { } body
             ? await models.RollbackAsync(model, body, cancellationToken)
             : TooLarge(ModelsService.MaxBodyBytes));
 
@@ -64,7 +64,7 @@ public sealed class ModelsHttpFunctions(ModelsService models)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{name}")] HttpRequest request,
         string name,
         CancellationToken cancellationToken) =>
-        RunsHttpFunctions.ToResult(await ReadBytesAsync(request, DatasetRegistry.MaxBytes, cancellationToken) is { } content
+        RunsHttpFunctions.ToResult(await LimitedBody.ReadBytesAsync(request.Body, DatasetRegistry.MaxBytes, cancellationToken) is { } content
             ? await models.PushDatasetAsync(name, content, request.Query["by"].FirstOrDefault() ?? "http", cancellationToken)
             : TooLarge(DatasetRegistry.MaxBytes));
 
@@ -89,25 +89,4 @@ public sealed class ModelsHttpFunctions(ModelsService models)
         RunsHttpFunctions.ToResult(await models.ShowRunAsync(runId, cancellationToken));
 
     private static ApiResponse TooLarge(long limit) => ApiResponse.Error(413, $"Request body is larger than {limit} bytes.");
-
-    private static async Task<string?> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        await ReadBytesAsync(request, ModelsService.MaxBodyBytes, cancellationToken) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
 }

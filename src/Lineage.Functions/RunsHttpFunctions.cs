@@ -17,7 +17,7 @@ public sealed class RunsHttpFunctions(RunStorage storage, ILoggerFactory loggerF
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(request, cancellationToken);
+        var body = await LimitedBody.ReadTextAsync(request.Body, RunService.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return ToResult(ApiResponse.Error(413, $"Request body is larger than {RunService.MaxBodyBytes} bytes."));
@@ -55,18 +55,4 @@ public sealed class RunsHttpFunctions(RunStorage storage, ILoggerFactory loggerF
 
     private RunService Service(DurableTaskClient client) =>
         new(new DurableClientAdapter(client), storage, loggerFactory.CreateLogger<RunService>());
-
-    /// <summary>Reads at most the allowed body size; null when the body is larger.</summary>
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[RunService.MaxBodyBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
-        {
-            total += read;
-        }
-
-        return total > RunService.MaxBodyBytes ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, total);
-    }
 }

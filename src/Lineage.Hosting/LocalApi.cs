@@ -15,16 +15,11 @@ public static class LocalApi
 {
     public static IEndpointRouteBuilder MapLineageApi(this IEndpointRouteBuilder app, RunService runs, string? functionKey)
     {
-        var api = app.MapGroup("/api");
-        if (!string.IsNullOrEmpty(functionKey))
-        {
-            api.AddEndpointFilter(async (context, next) =>
-                HasKey(context.HttpContext.Request, functionKey) ? await next(context) : Results.Json(new ErrorBody("A valid function key is required (x-functions-key header or code query parameter).", []), statusCode: 401));
-        }
+        var api = ApiGroup(app, functionKey);
 
         api.MapPost("/runs", async (HttpRequest request, CancellationToken ct) =>
         {
-            var body = await ReadBodyAsync(request, ct);
+            var body = await LimitedBody.ReadTextAsync(request.Body, RunService.MaxBodyBytes, ct);
             return ToResult(body is null
                 ? ApiResponse.Error(413, $"Request body is larger than {RunService.MaxBodyBytes} bytes.")
                 : await runs.StartAsync(body, ct));
@@ -35,6 +30,19 @@ public static class LocalApi
         return app;
     }
 
+    /// <summary>The /api route group, behind the function-key check when a key is given.</summary>
+    internal static RouteGroupBuilder ApiGroup(IEndpointRouteBuilder app, string? functionKey)
+    {
+        var api = app.MapGroup("/api");
+        if (!string.IsNullOrEmpty(functionKey))
+        {
+            api.AddEndpointFilter(async (context, next) =>
+                HasKey(context.HttpContext.Request, functionKey) ? await next(context) : Results.Json(new ErrorBody("A valid function key is required (x-functions-key header or code query parameter).", []), statusCode: 401));
+        }
+
+        return api;
+    }
+
     public static IResult ToResult(ApiResponse response) =>
         Results.Json(response.Body, LineageJson.Options, statusCode: response.StatusCode);
 
@@ -42,18 +50,5 @@ public static class LocalApi
     {
         var given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
         return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
-    }
-
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[RunService.MaxBodyBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
-        {
-            total += read;
-        }
-
-        return total > RunService.MaxBodyBytes ? null : Encoding.UTF8.GetString(buffer, 0, total);
     }
 }

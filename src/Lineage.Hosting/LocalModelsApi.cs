@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Microsoft.AspNetCore.Builder;
@@ -16,15 +14,7 @@ public static class LocalModelsApi
 {
     public static IEndpointRouteBuilder MapLineageModelsApi(this IEndpointRouteBuilder app, ModelsService models, string? functionKey)
     {
-        var api = app.MapGroup("/api");
-        if (!string.IsNullOrEmpty(functionKey))
-        {
-            api.AddEndpointFilter(async (context, next) =>
-                HasKey(context.HttpContext.Request, functionKey)
-                    ? await next(context)
-                    : Results.Json(new ErrorBody("A valid function key is required (x-functions-key header or code query parameter).", []), statusCode: 401));
-        }
-
+        var api = LocalApi.ApiGroup(app, functionKey);
         api.MapGet("/models/champion/decision", async (HttpRequest request, CancellationToken ct) => LocalApi.ToResult(await models.DecideAsync(
             request.Query["dataset"].FirstOrDefault(),
             request.Query["model"].FirstOrDefault(),
@@ -35,15 +25,15 @@ public static class LocalModelsApi
         api.MapGet("/models/{model}/history", async (string model, CancellationToken ct) => LocalApi.ToResult(await models.GetHistoryAsync(model, ct)));
         api.MapGet("/models/{model}/decisions", async (string model, CancellationToken ct) => LocalApi.ToResult(await models.GetDecisionsAsync(model, ct)));
         api.MapPost("/models/{model}/promote", async (string model, HttpRequest request, CancellationToken ct) =>
-            LocalApi.ToResult(await ReadTextAsync(request, ModelsService.MaxBodyBytes, ct) is { } body
+            LocalApi.ToResult(await LimitedBody.ReadTextAsync(request.Body, ModelsService.MaxBodyBytes, ct) is { } body
                 ? await models.PromoteAsync(model, body, ct)
                 : ApiResponse.Error(413, $"Request body is larger than {ModelsService.MaxBodyBytes} bytes.")));
         api.MapPost("/models/{model}/rollback", async (string model, HttpRequest request, CancellationToken ct) =>
-            LocalApi.ToResult(await ReadTextAsync(request, ModelsService.MaxBodyBytes, ct) is { } body
+            LocalApi.ToResult(await LimitedBody.ReadTextAsync(request.Body, ModelsService.MaxBodyBytes, ct) is { } body
                 ? await models.RollbackAsync(model, body, ct)
                 : ApiResponse.Error(413, $"Request body is larger than {ModelsService.MaxBodyBytes} bytes.")));
         api.MapPost("/datasets/{name}", async (string name, HttpRequest request, CancellationToken ct) =>
-            LocalApi.ToResult(await ReadBytesAsync(request, DatasetRegistry.MaxBytes, ct) is { } content
+            LocalApi.ToResult(await LimitedBody.ReadBytesAsync(request.Body, DatasetRegistry.MaxBytes, ct) is { } content
                 ? await models.PushDatasetAsync(name, content, request.Query["by"].FirstOrDefault() ?? "http", ct)
                 : ApiResponse.Error(413, $"Request body is larger than {DatasetRegistry.MaxBytes} bytes.")));
         api.MapGet("/datasets/{name}", async (string name, CancellationToken ct) => LocalApi.ToResult(await models.ListDatasetVersionsAsync(name, ct)));
@@ -51,32 +41,4 @@ public static class LocalModelsApi
         api.MapGet("/experiments/{runId}", async (string runId, CancellationToken ct) => LocalApi.ToResult(await models.ShowRunAsync(runId, ct)));
         return app;
     }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static bool HasKey(HttpRequest request, string key)
-    {
-        var given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
-    }
-
-    private static async Task<string?> ReadTextAsync(HttpRequest request, long limit, CancellationToken cancellationToken) =>
-        await ReadBytesAsync(request, limit, cancellationToken) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 }
