@@ -12,4 +12,5 @@ dotnet build src/Lineage.Cli -c Release -nologo -v quiet
 dotnet build bench/Lineage.Benchmarks -c Release -nologo -v quiet
 # Passive OpenMP waiting: spinning threads hurt badly on a small, shared machine (see NOTES on torch threads).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export LINEAGE_BENCH_COMMAND="bench/run.sh $*"
 exec dotnet bench/Lineage.Benchmarks/bin/Release/net10.0/linux-x64/lineage-bench.dll "$@"

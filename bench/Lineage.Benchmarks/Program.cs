@@ -80,7 +80,7 @@ public static class Program
                 Machine.GitCommit(repoRoot),
                 started,
                 quick,
-                "lineage-bench " + string.Join(' ', args),
+                Environment.GetEnvironmentVariable("LINEAGE_BENCH_COMMAND") ?? ("lineage-bench " + string.Join(' ', args)).Trim(),
                 clock.Elapsed,
                 loadAtStart,
                 Machine.LoadAverage());

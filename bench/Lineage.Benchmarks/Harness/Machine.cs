@@ -25,7 +25,8 @@ public static class Machine
     public static string OperatingSystem()
     {
         var pretty = ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?[12..].Trim('"');
-        return pretty is null ? RuntimeInformation.OSDescription : $"{pretty} ({RuntimeInformation.OSDescription})";
+        var kernel = ReadLines("/proc/sys/kernel/osrelease").FirstOrDefault();
+        return $"{pretty ?? RuntimeInformation.OSDescription}, kernel {kernel ?? "unknown"}";
     }
 
     /// <summary>The 1, 5 and 15 minute load averages: how busy the shared machine was.</summary>
@@ -52,8 +53,10 @@ public static class Machine
     public static string GitCommit(string repoRoot)
     {
         var head = Run("git", repoRoot, "rev-parse", "HEAD");
-        var dirty = Run("git", repoRoot, "status", "--porcelain", "--untracked-files=no");
-        return dirty.Length > 0 ? $"{head} (working tree has uncommitted changes)" : head;
+        // Others share this working tree: say how many tracked files differ from the commit, and whether any is the bench's own.
+        var dirty = Run("git", repoRoot, "status", "--porcelain", "--untracked-files=no").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var bench = dirty.Count(l => l.Length > 3 && l[3..].StartsWith("bench/", StringComparison.Ordinal));
+        return dirty.Length > 0 ? $"{head} (plus uncommitted changes in {dirty.Length} tracked file(s), {bench} of them under bench/)" : head;
     }
 
     /// <summary>The repository root: the nearest folder above the binary holding Lineage.Functions.sln.</summary>

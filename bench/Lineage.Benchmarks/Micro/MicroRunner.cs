@@ -51,7 +51,7 @@ public static class MicroRunner
 
             var parameters = c.Parameters.Items.ToDictionary(p => p.Name, p => p.Value);
             var allocated = report.GcStats.GetBytesAllocatedPerOperation(c);
-            results.Add(new MicroResult(c.Descriptor.WorkloadMethod.Name, c.Descriptor.WorkloadMethodDisplayInfo, parameters, stats.Median, allocated));
+            results.Add(new MicroResult(c.Descriptor.WorkloadMethod.Name, c.Descriptor.WorkloadMethodDisplayInfo.Trim('\''), parameters, stats.Median, allocated));
         }
 
         return results;
