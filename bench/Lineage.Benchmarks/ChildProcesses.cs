@@ -13,9 +13,12 @@ namespace Lineage.Benchmarks;
 public static class ChildProcesses
 {
     public const string TrainingWorker = "training-worker";
+    public const string Learner = "learner";
 
     /// <summary>Starts this benchmark binary as a child (`--child NAME args...`) and returns its last stdout line.</summary>
-    public static async Task<string> StartAsync(string name, params string[] args)
+    public static Task<string> StartAsync(string name, params string[] args) => StartAsync(name, new Dictionary<string, string>(), args);
+
+    public static async Task<string> StartAsync(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lineage-bench"))
         {
@@ -23,6 +26,11 @@ public static class ChildProcesses
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         info.ArgumentList.Add("--child");
         info.ArgumentList.Add(name);
         foreach (var a in args)
@@ -36,6 +44,10 @@ public static class ChildProcesses
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
             lines.Add(line);
+            if (name == Learner)
+            {
+                Console.WriteLine($"[child {name}] {line}");
+            }
         }
 
         await process.WaitForExitAsync();
@@ -71,6 +83,11 @@ public static class ChildProcesses
             case [TrainingWorker, var updates, var net, var batch]:
                 Console.WriteLine(JsonSerializer.Serialize(RunTrainingWorker(
                     int.Parse(updates, CultureInfo.InvariantCulture), net, int.Parse(batch, CultureInfo.InvariantCulture))));
+                return Task.FromResult(0);
+            case [Learner, var quick]:
+                // The learner benchmarks under this process's own OMP_WAIT_POLICY; the result is the last line.
+                var results = Micro.MicroRunner.Run<LearnerBenchmarks>(quick == "1", Path.Combine(Machine.RepoRoot(), "bench", "artifacts"));
+                Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new LearnerTiming(r.Param<string>("Net"), r.Param<int>("Batch"), r.Param<int>("Threads"), r.MedianNs)).ToList()));
                 return Task.FromResult(0);
             default:
                 Console.Error.WriteLine($"Unknown child command: {string.Join(' ', args)}");
@@ -112,5 +129,7 @@ public static class ChildProcesses
         return new TrainingWorkerMemory(startRss, readyRss, Machine.PeakResidentBytes(pid) ?? 0, samples, clock.Elapsed.TotalSeconds);
     }
 }
+
+public sealed record LearnerTiming(string Net, int Batch, int Threads, double MedianNs);
 
 public sealed record TrainingWorkerMemory(long StartRss, long ReadyRss, long PeakRss, IReadOnlyList<long> Samples, double Seconds);

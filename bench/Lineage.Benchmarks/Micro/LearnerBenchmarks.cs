@@ -24,7 +24,13 @@ public class LearnerBenchmarks : IDisposable
     [Params(32, 256)]
     public int Batch { get; set; }
 
-    [Params(1, 2)]
+    /// <summary>1 and 2, or only the count in LINEAGE_BENCH_THREADS (the wait-policy child runs 2 only).</summary>
+    public static IEnumerable<int> ThreadCounts =>
+        Environment.GetEnvironmentVariable(ThreadsVariable) is { } only ? [int.Parse(only, System.Globalization.CultureInfo.InvariantCulture)] : [1, 2];
+
+    public const string ThreadsVariable = "LINEAGE_BENCH_THREADS";
+
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
 
     /// <summary>"5-64-4" → state 5, hidden [64], 4 actions.</summary>

@@ -28,33 +28,53 @@ public sealed class LearnerSection : IBenchSection
         // machine's load during the section biases neither side.
         IReadOnlyList<(string Net, int Batch, int Threads)> configs =
             [.. from net in LearnerBenchmarks.Nets from batch in Batches from threads in Threads select (net, batch, threads)];
-        var before = await PyTorchAsync(context, configs);
+        var twoThreads = configs.Where(c => c.Threads == 2).ToList();
+        var before = await PyTorchAsync(context, configs, Passive);
         var results = MicroRunner.Run<LearnerBenchmarks>(context.Quick, context.Artifacts);
-        var after = before.Count == 0 ? before : await PyTorchAsync(context, configs);
-        var pytorch = before.Keys.Where(after.ContainsKey).ToDictionary(k => k, k => (before[k] + after[k]) / 2);
+
+        // libgomp reads OMP_WAIT_POLICY once per process: the 2-thread cases run again in a child with the
+        // other policy, and PyTorch too, so each library is compared at its best policy.
+        var activeLine = await ChildProcesses.StartAsync(
+            ChildProcesses.Learner,
+            new Dictionary<string, string> { [ChildProcesses.OmpWaitPolicy] = Active, [LearnerBenchmarks.ThreadsVariable] = "2" },
+            context.Quick ? "1" : "0");
+        var active = (JsonSerializer.Deserialize<List<LearnerTiming>>(activeLine) ?? []).ToDictionary(t => (t.Net, t.Batch, t.Threads), t => t.MedianNs / 1000);
+        var pyActive = before.Count == 0 ? before : await PyTorchAsync(context, twoThreads, Active);
+        var after = before.Count == 0 ? before : await PyTorchAsync(context, configs, Passive);
+        var pyPassive = before.Keys.Where(after.ContainsKey).ToDictionary(k => k, k => (before[k] + after[k]) / 2);
         context.Metrics[DefaultUpdateMicrosKey] = results.Single(r => r.Param<string>("Net") == "5-64-4" && r.Param<int>("Batch") == 32 && r.Param<int>("Threads") == 1).MedianNs / 1000;
-        foreach (var r in results)
+
+        var rows = results.Select(r => (Key: (r.Param<string>("Net"), r.Param<int>("Batch"), r.Param<int>("Threads")), Policy: Passive, Micros: r.MedianNs / 1000))
+            .Concat(active.Select(a => (a.Key, Policy: Active, Micros: a.Value)));
+        foreach (var (key, policy, micros) in rows)
         {
-            var key = (r.Param<string>("Net"), r.Param<int>("Batch"), r.Param<int>("Threads"));
-            var name = $"TorchSharp update, {key.Item1}, batch {key.Item2}, {key.Item3} thread{(key.Item3 == 1 ? "" : "s")}";
-            if (pytorch.TryGetValue(key, out var pyMicros))
-            {
-                var timeRatio = r.MedianNs / 1000 / pyMicros;
-                context.Results.Add(new Figure(
-                    "Learner", name, r.PerSecond, "updates/s", "PyTorch, same update", 1e6 / pyMicros,
-                    "time ≤ 0.8× PyTorch", timeRatio <= TargetTimeRatio,
-                    string.Create(CultureInfo.InvariantCulture, $"{r.MedianNs / 1000:F0} µs vs {pyMicros:F0} µs (PyTorch before/after: {before[key]:F0}/{after[key]:F0} µs): time ratio {timeRatio:F2}×")));
-            }
-            else
+            var name = $"TorchSharp update, {key.Item1}, batch {key.Item2}, {key.Item3} thread{(key.Item3 == 1 ? "" : "s")}{(key.Item3 == 1 ? "" : $", OMP_WAIT_POLICY={policy}")}";
+            if (!pyPassive.TryGetValue(key, out var passiveMicros))
             {
                 context.Results.Add(new Figure(
-                    "Learner", name, r.PerSecond, "updates/s", Target: "time ≤ 0.8× PyTorch",
-                    Note: string.Create(CultureInfo.InvariantCulture, $"{r.MedianNs / 1000:F0} µs/update; no PyTorch to compare")));
+                    "Learner", name, 1e6 / micros, "updates/s", Target: "time ≤ 0.8× PyTorch",
+                    Note: string.Create(CultureInfo.InvariantCulture, $"{micros:F0} µs/update; no PyTorch to compare")));
+                continue;
             }
+
+            var (pyMicros, pyPolicy) = pyActive.TryGetValue(key, out var activeMicros) && activeMicros < passiveMicros ? (activeMicros, Active) : (passiveMicros, Passive);
+            var timeRatio = micros / pyMicros;
+            var pyDetail = pyActive.TryGetValue(key, out var pyActiveMicros)
+                ? $"PyTorch {Passive} before/after {before[key]:F0}/{after[key]:F0} µs, {Active} {pyActiveMicros:F0} µs"
+                : $"PyTorch before/after {before[key]:F0}/{after[key]:F0} µs";
+            context.Results.Add(new Figure(
+                "Learner", name, 1e6 / micros, "updates/s", key.Item3 == 1 ? "PyTorch, same update" : $"PyTorch, same update, best policy ({pyPolicy})", 1e6 / pyMicros,
+                "time ≤ 0.8× PyTorch", timeRatio <= TargetTimeRatio,
+                string.Create(CultureInfo.InvariantCulture, $"{micros:F0} µs vs {pyMicros:F0} µs ({pyDetail}): time ratio {timeRatio:F2}×")));
         }
+
+        context.Results.Note("Learner", "OMP_WAIT_POLICY only matters with 2 threads: PASSIVE sleeps between parallel regions (kind to a shared machine), ACTIVE spins (fast when the cores are free). An update is dozens of tiny ops, so TorchSharp's 2-thread rows depend on it heavily; the default trainer uses 1 thread (DqnOptions.TorchThreads).");
     }
 
-    private static async Task<Dictionary<(string, int, int), double>> PyTorchAsync(BenchContext context, IReadOnlyList<(string Net, int Batch, int Threads)> configs)
+    private const string Passive = "PASSIVE";
+    private const string Active = "ACTIVE";
+
+    private static async Task<Dictionary<(string, int, int), double>> PyTorchAsync(BenchContext context, IReadOnlyList<(string Net, int Batch, int Threads)> configs, string waitPolicy)
     {
         var found = new Dictionary<(string, int, int), double>();
         var python = FindPythonWithTorch();
@@ -77,8 +97,7 @@ public sealed class LearnerSection : IBenchSection
             info.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
         }
 
-        // Same OpenMP wait policy as this process (the harness sets PASSIVE unless told otherwise).
-        info.Environment[ChildProcesses.OmpWaitPolicy] = Environment.GetEnvironmentVariable(ChildProcesses.OmpWaitPolicy) ?? "PASSIVE";
+        info.Environment[ChildProcesses.OmpWaitPolicy] = waitPolicy;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {python.Value.Path}.");
         var stderr = process.StandardError.ReadToEndAsync();
         while (await process.StandardOutput.ReadLineAsync() is { } line)
@@ -87,7 +106,7 @@ public sealed class LearnerSection : IBenchSection
             var root = json.RootElement;
             var key = (root.GetProperty("net").GetString()!, root.GetProperty("batch").GetInt32(), root.GetProperty("threads").GetInt32());
             found[key] = root.GetProperty("median_us").GetDouble();
-            Console.WriteLine($"[Learner] PyTorch {key}: {found[key]:F0} µs/update");
+            Console.WriteLine($"[Learner] PyTorch {key}, {waitPolicy}: {found[key]:F0} µs/update");
         }
 
         await process.WaitForExitAsync();
