@@ -7,10 +7,13 @@ namespace Lineage.Orchestration.Training;
 /// <summary>
 /// One training run: prepare (or resume), then per iteration fan out episodes, append their shards to
 /// the blob replay buffer, train and checkpoint, and evaluate every k iterations. Replay-safe: no clock,
-/// no randomness (seeds derive from run seed, run id, iteration, episode), no I/O — all in activities.
+/// no randomness (episode seeds derive from the run seed, iteration and episode index — not the run id, so the
+/// same seed and configuration reproduce a run under any id), no I/O — all in activities.
 /// </summary>
 public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, TrainingResult>
 {
+    private const int MaxNotes = 50;
+
     private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 3,
         firstRetryInterval: TimeSpan.FromSeconds(1),
@@ -33,7 +36,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                 NextIteration = prepared.StartIteration,
                 LatestCheckpoint = prepared.CheckpointUpdate,
                 BufferCount = prepared.BufferCount,
-                Notes = [.. state.Notes, .. prepared.Warnings],
+                Notes = KeepLast([.. state.Notes, .. prepared.Warnings]),
             };
             OrchestrationLog.RunPrepared(log, run.RunId, prepared.StartIteration, prepared.CheckpointUpdate, prepared.BufferCount);
         }
@@ -147,8 +150,8 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             LatestCheckpoint = trained.CheckpointUpdate,
             LastTrain = trained,
             Notes = failed.Count == 0
-                ? [.. state.Notes, .. trained.Warnings]
-                : [.. state.Notes, .. trained.Warnings, $"Iteration {iteration}: episodes {string.Join(", ", failed)} failed after retries; the iteration went on with {succeeded.Count} of {episodes}."],
+                ? KeepLast([.. state.Notes, .. trained.Warnings])
+                : KeepLast([.. state.Notes, .. trained.Warnings, $"Iteration {iteration}: episodes {string.Join(", ", failed)} failed after retries; the iteration went on with {succeeded.Count} of {episodes}."]),
         };
         OrchestrationLog.IterationDone(log, iteration, succeeded.Count, appended.BufferCount, trained.MeanLoss, trained.CheckpointUpdate);
 
@@ -189,7 +192,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                 ActivityNames.PromoteCandidate,
                 new Models.PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
                 ActivityRetry);
-            state = state with { Notes = [.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"] };
+            state = state with { Notes = KeepLast([.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"]) };
         }
 
         SetStatus(context, state with { LatestEvaluation = test ?? state.LatestEvaluation }, outcome, state.NextIteration - 1, 0, []);
@@ -203,6 +206,10 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             state.LastTrain,
             state.Notes);
     }
+
+    /// <summary>Notes travel in the orchestration state and status: keep them bounded on long runs.</summary>
+    private static IReadOnlyList<string> KeepLast(IReadOnlyList<string> notes) =>
+        notes.Count <= MaxNotes ? notes : [.. notes.Skip(notes.Count - MaxNotes)];
 
     private static void SetStatus(
         TaskOrchestrationContext context,
