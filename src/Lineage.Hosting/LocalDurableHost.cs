@@ -60,7 +60,6 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
     private readonly IOrchestrationService _service;
     private readonly TaskHubWorker? _worker;
     private readonly TaskHubClient _client;
-    private readonly DurableBackendOptions _options;
     private readonly List<ExecutionHistory> _histories;
     private readonly List<string> _executions;
 
@@ -70,14 +69,12 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
         TaskHubWorker? worker,
         List<ExecutionHistory> histories,
         List<string> counters,
-        DurableBackendOptions options,
         ILoggerFactory loggerFactory)
     {
         _histories = histories;
         _executions = counters;
         _service = service;
         _worker = worker;
-        _options = options;
         _client = new TaskHubClient(serviceClient, new StjDataConverter(), loggerFactory);
     }
 
@@ -170,7 +167,7 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
             await worker.StartAsync();
         }
 
-        return new LocalDurableHost(service, serviceClient, worker, histories, counters, options, loggerFactory);
+        return new LocalDurableHost(service, serviceClient, worker, histories, counters, loggerFactory);
     }
 
     public async Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken) =>

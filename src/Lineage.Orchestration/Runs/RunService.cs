@@ -263,14 +263,8 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return null;
         }
 
-        try
-        {
-            return JsonSerializer.Deserialize<T>(json, LineageJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        // Written by our own orchestrator; the lenient options skip fields an older or newer version added.
+        return JsonSerializer.Deserialize<T>(json, LineageJson.Options);
     }
 
     private static string Describe(JsonException ex)
