@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
+using Lineage.Orchestration.Runs;
+using Spectre.Console;
 using Lineage.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -79,6 +82,25 @@ internal static class CommonOptions
         Math.Max(5, parse.GetValue(WorkItemTimeout)),
         Math.Max(5, parse.GetValue(LeaseSeconds)),
         parse.GetValue(Container)!);
+
+    /// <summary>The training run of a --config file (the HTTP body's JSON), or defaults; null after printing why it can't be read.</summary>
+    public static async Task<TrainingRun?> ReadConfigAsync(FileInfo? file, CancellationToken cancellationToken)
+    {
+        if (file is null)
+        {
+            return new TrainingRun();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRun>(await File.ReadAllTextAsync(file.FullName, cancellationToken), LineageJson.Strict) ?? new TrainingRun();
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot read --config:[/] {ex.Message}");
+            return null;
+        }
+    }
 
     public static ILoggerFactory CreateLoggerFactory(CommonSettings settings) =>
         LoggerFactory.Create(builder => builder

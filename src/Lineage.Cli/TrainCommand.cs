@@ -31,16 +31,8 @@ internal static class TrainCommand
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            TrainingRun run;
-            try
+            if (await CommonOptions.ReadConfigAsync(parse.GetValue(config), ct) is not { } run)
             {
-                run = parse.GetValue(config) is { } file
-                    ? JsonSerializer.Deserialize<TrainingRun>(await File.ReadAllTextAsync(file.FullName, ct), LineageJson.Strict) ?? new TrainingRun()
-                    : new TrainingRun();
-            }
-            catch (Exception ex) when (ex is JsonException or IOException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read --config:[/] {ex.Message}");
                 return 2;
             }
 

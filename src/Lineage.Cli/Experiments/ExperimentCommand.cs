@@ -40,16 +40,8 @@ internal static class ExperimentCommand
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            TrainingRun baseRun;
-            try
+            if (await CommonOptions.ReadConfigAsync(parse.GetValue(config), ct) is not { } baseRun)
             {
-                baseRun = parse.GetValue(config) is { } file
-                    ? JsonSerializer.Deserialize<TrainingRun>(await File.ReadAllTextAsync(file.FullName, ct), LineageJson.Strict) ?? new TrainingRun()
-                    : new TrainingRun();
-            }
-            catch (Exception ex) when (ex is JsonException or IOException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]Cannot read --config:[/] {ex.Message}");
                 return 2;
             }
 
