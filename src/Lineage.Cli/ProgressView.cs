@@ -70,7 +70,9 @@ internal static class ProgressView
 
         if (p.FailedEpisodes.Count > 0)
         {
-            text += $" | failed episodes: {string.Join(",", p.FailedEpisodes)}";
+            text += p.FailedEpisodeCount > p.FailedEpisodes.Count
+                ? $" | failed episodes: {string.Join(",", p.FailedEpisodes)} and {p.FailedEpisodeCount - p.FailedEpisodes.Count} more"
+                : $" | failed episodes: {string.Join(",", p.FailedEpisodes)}";
         }
 
         return text;

@@ -12,7 +12,8 @@ public sealed class TrainingFunctions(
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
     EvaluateActivity evaluate,
-    Lineage.Orchestration.Models.PromoteCandidateActivity promote)
+    Lineage.Orchestration.Models.PromoteCandidateActivity promote,
+    Lineage.Orchestration.Models.RunRetentionActivity retention)
 {
     [Function(ActivityNames.TrainingOrchestrator)]
     public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -20,7 +21,7 @@ public sealed class TrainingFunctions(
             ?? throw new InvalidOperationException("The training orchestration was started without input."));
 
     [Function(ActivityNames.PrepareRun)]
-    public Task<RunContext> PrepareRun([ActivityTrigger] Lineage.Orchestration.Runs.TrainingRun input, CancellationToken cancellationToken) =>
+    public Task<RunContext> PrepareRun([ActivityTrigger] PrepareInput input, CancellationToken cancellationToken) =>
         prepare.ExecuteAsync(input, cancellationToken);
 
     [Function(ActivityNames.RunEpisode)]
@@ -43,4 +44,8 @@ public sealed class TrainingFunctions(
     public Task<Lineage.Orchestration.Models.PromotionOutcome> PromoteCandidate(
         [ActivityTrigger] Lineage.Orchestration.Models.PromotionInput input, CancellationToken cancellationToken) =>
         promote.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.ApplyRunRetention)]
+    public Task<Lineage.Orchestration.Models.RunRetentionOutcome> ApplyRunRetention([ActivityTrigger] string finishedRunId, CancellationToken cancellationToken) =>
+        retention.ExecuteAsync(finishedRunId, cancellationToken);
 }

@@ -109,6 +109,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 [ActivityNames.TrainStep] = services.GetRequiredService<TrainStepActivity>,
                 [ActivityNames.Evaluate] = services.GetRequiredService<EvaluateActivity>,
                 [ActivityNames.PromoteCandidate] = services.GetRequiredService<Lineage.Orchestration.Models.PromoteCandidateActivity>,
+                [ActivityNames.ApplyRunRetention] = services.GetRequiredService<Lineage.Orchestration.Models.RunRetentionActivity>,
             };
             var durable = await LocalDurableHost.StartAsync(
                 options.Durable with

@@ -155,6 +155,14 @@ public sealed class DqnTrainer : IDisposable
         }
 
         optimizer.step();
+        if (!WeightsAreFinite())
+        {
+            // Finite loss and gradients can still step the weights to ∞ (a huge learning rate): the trainer is now
+            // poisoned and must not be checkpointed. The caller discards it and keeps the last good checkpoint.
+            throw new NonFiniteUpdateException(
+                $"DQN update {UpdateCount + 1}: the optimizer step left non-finite weights (loss {lossValue}, gradient norm {gradNorm}); discard this trainer.");
+        }
+
         UpdateCount++;
         UpdateTarget();
 
@@ -202,6 +210,11 @@ public sealed class DqnTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(rngState);
         ArgumentNullException.ThrowIfNull(contextJson);
+        if (!WeightsAreFinite())
+        {
+            throw new NonFiniteUpdateException($"Refusing to checkpoint update {UpdateCount}: the online weights hold NaN or ∞.");
+        }
+
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -296,6 +309,13 @@ public sealed class DqnTrainer : IDisposable
             rewards[i] = e.Reward;
             notDone[i] = e.Terminated ? 0f : 1f;
         }
+    }
+
+    private bool WeightsAreFinite()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return parameters.All(p => p.isfinite().all().item<bool>());
     }
 
     /// <summary>L2 norm over all gradients, computed as torch.nn.utils.clip_grad_norm_ does (norm of per-tensor norms, float32).</summary>

@@ -35,6 +35,7 @@ public static class TrainingServiceCollectionExtensions
         services.AddSingleton<Models.ChampionDecisions>();
         services.AddSingleton<Models.ExperimentStore>();
         services.AddSingleton<Models.PromoteCandidateActivity>();
+        services.AddSingleton<Models.RunRetentionActivity>();
         services.AddSingleton<Models.ModelsService>();
         return services;
     }

@@ -15,7 +15,8 @@ public sealed record CheckpointRef(long Update, string Name, long Bytes, string 
 /// One run's checkpoints: <c>runs/{runId}/checkpoints/{update:D10}.ckpt</c> (opaque bytes) and a
 /// <c>latest</c> pointer written only after the checkpoint blob is complete. Loading validates with the
 /// caller's decoder and falls back to the previous valid checkpoint when the latest is corrupt or missing.
-/// Retention keeps the newest <c>keep</c> checkpoints, the best by validation score, and the latest.
+/// Retention keeps the newest <c>keep</c> checkpoints, the best by validation score, the latest, and any checkpoint
+/// the caller protects (a live orchestration's selected checkpoint, which may be neither new nor the run's best ever).
 /// </summary>
 public sealed class BlobCheckpointStore
 {
@@ -50,8 +51,13 @@ public sealed class BlobCheckpointStore
     public string CheckpointBlobName(long update) => _prefix + CheckpointName(update);
 
     /// <summary>Writes the checkpoint, then moves <c>latest</c> to it (never backwards), then applies retention.</summary>
-    public async Task<CheckpointRef> SaveAsync(long update, byte[] data, CancellationToken cancellationToken = default)
+    public Task<CheckpointRef> SaveAsync(long update, byte[] data, CancellationToken cancellationToken = default) =>
+        SaveAsync(update, data, [], cancellationToken);
+
+    /// <summary>As <see cref="SaveAsync(long, byte[], CancellationToken)"/>; retention never deletes <paramref name="protect"/>.</summary>
+    public async Task<CheckpointRef> SaveAsync(long update, byte[] data, IReadOnlyCollection<long> protect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(protect);
         CheckUpdate(update);
         ArgumentNullException.ThrowIfNull(data);
         var sha = Convert.ToHexStringLower(SHA256.HashData(data));
@@ -61,7 +67,7 @@ public sealed class BlobCheckpointStore
             cancellationToken);
         var saved = new CheckpointRef(update, CheckpointName(update), data.Length, sha, null);
         await MoveLatestAsync(saved, cancellationToken);
-        await ApplyRetentionAsync(cancellationToken);
+        await ApplyRetentionAsync(protect, cancellationToken);
         return saved;
     }
 
@@ -89,8 +95,13 @@ public sealed class BlobCheckpointStore
         Best(await ListAsync(cancellationToken));
 
     /// <summary>Stores a validation score on a saved checkpoint (blob metadata); retention then keeps the best.</summary>
-    public async Task RecordScoreAsync(long update, double validationScore, CancellationToken cancellationToken = default)
+    public Task RecordScoreAsync(long update, double validationScore, CancellationToken cancellationToken = default) =>
+        RecordScoreAsync(update, validationScore, [], cancellationToken);
+
+    /// <summary>As <see cref="RecordScoreAsync(long, double, CancellationToken)"/>; retention never deletes <paramref name="protect"/>.</summary>
+    public async Task RecordScoreAsync(long update, double validationScore, IReadOnlyCollection<long> protect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(protect);
         CheckUpdate(update);
         if (!double.IsFinite(validationScore))
         {
@@ -125,7 +136,7 @@ public sealed class BlobCheckpointStore
             }
         }
 
-        await ApplyRetentionAsync(cancellationToken);
+        await ApplyRetentionAsync(protect, cancellationToken);
     }
 
     /// <summary>
@@ -293,11 +304,12 @@ public sealed class BlobCheckpointStore
         return (null, result.Details.ETag);
     }
 
-    private async Task ApplyRetentionAsync(CancellationToken cancellationToken)
+    private async Task ApplyRetentionAsync(IReadOnlyCollection<long> protect, CancellationToken cancellationToken)
     {
         var all = await ListAsync(cancellationToken);
         var (pointer, _) = await ReadLatestAsync([], cancellationToken);
         var keep = all.OrderByDescending(c => c.Update).Take(_keep).Select(c => c.Update).ToHashSet();
+        keep.UnionWith(protect);
         if (Best(all) is { } best)
         {
             keep.Add(best.Update);

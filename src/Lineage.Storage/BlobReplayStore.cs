@@ -16,7 +16,8 @@ namespace Lineage.Storage;
 /// appends them to <c>runs/{runId}/replay/manifest.json</c>, which keeps the newest <c>capacity</c>
 /// experiences in (iteration, episode) order. The manifest is written with ETag conditions: a writer that read
 /// a stale manifest gets 412, re-reads and merges, so concurrent appends never lose a shard. Priorities of a
-/// prioritized buffer live beside it in <c>priorities.bin</c>.
+/// prioritized buffer live beside it in <c>priorities/{update:D10}.bin</c>, one per checkpoint they belong to, so a
+/// retried training step samples exactly what its first attempt sampled.
 /// </summary>
 public sealed class BlobReplayStore
 {
@@ -47,10 +48,17 @@ public sealed class BlobReplayStore
 
     public string ManifestBlobName => $"{_prefix}manifest.json";
 
-    public string PrioritiesBlobName => $"{_prefix}priorities.bin";
+    public string PrioritiesPrefix => $"{_prefix}priorities/";
 
     /// <summary>Test hook run just before each manifest write attempt (argument: attempt number from 1).</summary>
     internal Func<int, Task>? BeforeManifestWrite { get; set; }
+
+    /// <summary>Test hook run after a manifest commit, before evicted shards are deleted (a crash there leaves orphans).</summary>
+    internal Func<Task>? AfterManifestCommit { get; set; }
+
+    /// <summary>The priorities that belong to checkpoint <paramref name="update"/> (saved by the step that produced it).</summary>
+    public string PrioritiesBlobName(long update) =>
+        string.Create(CultureInfo.InvariantCulture, $"{PrioritiesPrefix}{update:D10}.bin");
 
     public static string ShardName(int iteration, int episode) =>
         string.Create(CultureInfo.InvariantCulture, $"{iteration:D6}-{episode:D4}.bin");
@@ -103,6 +111,7 @@ public sealed class BlobReplayStore
             {
                 // Nothing new: a retried append. Finish any deletions the first attempt may not have reached.
                 await DeleteShardsAsync(evicted, cancellationToken);
+                await DeleteOrphansAsync(current, cancellationToken);
                 return current;
             }
 
@@ -131,13 +140,88 @@ public sealed class BlobReplayStore
                 continue;
             }
 
+            if (AfterManifestCommit is { } afterCommit)
+            {
+                await afterCommit();
+            }
+
             await DeleteShardsAsync(evicted, cancellationToken);
+            await DeleteOrphansAsync(next, cancellationToken);
             StorageLog.ManifestCommitted(_logger, RunId, next.Revision, next.LiveCount, next.Shards.Count, evicted.Count);
             return next;
         }
 
         throw new ReplayManifestConflictException(
             $"Replay manifest {ManifestBlobName} changed on every one of {MaxAppendAttempts} append attempts; another writer keeps updating it.");
+    }
+
+    /// <summary>
+    /// Removes from the manifest every shard of an iteration after <paramref name="lastIteration"/> and deletes their
+    /// blobs (resume: those experiences were acted by a checkpoint that is lost). ETag-guarded and idempotent.
+    /// Returns the manifest (unchanged when nothing was newer) and how many shards were removed.
+    /// </summary>
+    public async Task<(ReplayManifest? Manifest, int Removed)> TruncateAfterAsync(int lastIteration, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; attempt <= MaxAppendAttempts; attempt++)
+        {
+            var (current, etag) = await ReadManifestAsync(cancellationToken);
+            if (current is null)
+            {
+                return (null, 0);
+            }
+
+            var removed = current.Shards.Where(s => s.Iteration > lastIteration).Select(s => s.Name).ToList();
+            if (removed.Count == 0)
+            {
+                await DeleteOrphansAsync(current, cancellationToken);
+                return (current, 0);
+            }
+
+            var next = current with { Revision = current.Revision + 1, Shards = [.. current.Shards.Where(s => s.Iteration <= lastIteration)] };
+            try
+            {
+                await _container.GetBlobClient(ManifestBlobName).UploadAsync(
+                    BinaryData.FromObjectAsJson(next, JsonOptions),
+                    new BlobUploadOptions
+                    {
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                        Conditions = new BlobRequestConditions { IfMatch = etag },
+                    },
+                    cancellationToken);
+            }
+            catch (RequestFailedException ex) when (IsConditionFailure(ex))
+            {
+                StorageLog.ManifestConflict(_logger, RunId, attempt, ex.Status);
+                continue;
+            }
+
+            await DeleteShardsAsync(removed, cancellationToken);
+            await DeleteOrphansAsync(next, cancellationToken);
+            return (next, removed.Count);
+        }
+
+        throw new ReplayManifestConflictException(
+            $"Replay manifest {ManifestBlobName} changed on every one of {MaxAppendAttempts} truncation attempts; another writer keeps updating it.");
+    }
+
+    /// <summary>The newest iteration with experiences in the manifest, or -1 when it holds none.</summary>
+    public static int HighWaterIteration(ReplayManifest? manifest) =>
+        manifest is null || manifest.Shards.Count == 0 ? -1 : manifest.Shards.Max(s => s.Iteration);
+
+    /// <summary>Deletes saved priorities of checkpoints other than <paramref name="keepUpdates"/>.</summary>
+    public async Task PrunePrioritiesAsync(IReadOnlySet<long> keepUpdates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keepUpdates);
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = PrioritiesPrefix }, cancellationToken))
+        {
+            var name = item.Name[PrioritiesPrefix.Length..];
+            if (name.Length == 14 && name.EndsWith(".bin", StringComparison.Ordinal)
+                && long.TryParse(name.AsSpan(0, 10), NumberStyles.None, CultureInfo.InvariantCulture, out var update)
+                && !keepUpdates.Contains(update))
+            {
+                await _container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+        }
     }
 
     /// <summary>The live window as a FIFO buffer of the manifest's capacity, oldest first.</summary>
@@ -153,15 +237,16 @@ public sealed class BlobReplayStore
     }
 
     /// <summary>
-    /// The live window as a prioritized buffer, with the priorities saved by <see cref="SavePrioritiesAsync"/>
-    /// for experiences that were live then; experiences added since get the saved maximum priority.
+    /// The live window as a prioritized buffer, with the priorities saved by <see cref="SavePrioritiesAsync"/> for
+    /// checkpoint <paramref name="update"/> on experiences that were live then; experiences added since (or all, when
+    /// nothing was saved for that checkpoint) get the saved maximum priority.
     /// </summary>
     public async Task<PrioritizedReplayBuffer> LoadPrioritizedAsync(
-        ReplayManifest manifest, IShardCache? cache = null, double alpha = PrioritizedReplayBuffer.DefaultAlpha, CancellationToken cancellationToken = default)
+        ReplayManifest manifest, long update, IShardCache? cache = null, double alpha = PrioritizedReplayBuffer.DefaultAlpha, CancellationToken cancellationToken = default)
     {
         var buffer = new PrioritizedReplayBuffer(manifest.Capacity, alpha);
         var loadShards = ReadLiveAsync(manifest, cache, cancellationToken);
-        var saved = await ReadPrioritiesAsync(cancellationToken);
+        var saved = await ReadPrioritiesAsync(update, cancellationToken);
         foreach (var shard in await loadShards)
         {
             buffer.AddRange(shard);
@@ -194,8 +279,12 @@ public sealed class BlobReplayStore
         return buffer;
     }
 
-    /// <summary>Persists a prioritized buffer's priorities, aligned with the manifest it was loaded from.</summary>
-    public async Task SavePrioritiesAsync(ReplayManifest manifest, PrioritizedReplayBuffer buffer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Persists a prioritized buffer's priorities, aligned with the manifest it was loaded from, as the priorities of
+    /// checkpoint <paramref name="update"/> (the checkpoint the same step saves next). Never overwrites another
+    /// checkpoint's priorities, so a retried step loads what its first attempt loaded.
+    /// </summary>
+    public async Task SavePrioritiesAsync(ReplayManifest manifest, PrioritizedReplayBuffer buffer, long update, CancellationToken cancellationToken = default)
     {
         CheckManifest(manifest);
         ArgumentNullException.ThrowIfNull(buffer);
@@ -207,7 +296,7 @@ public sealed class BlobReplayStore
         }
 
         var bytes = PrioritiesCodec.Encode(manifest, buffer.GetPriorities(), buffer.MaxPriority);
-        await _container.GetBlobClient(PrioritiesBlobName).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, cancellationToken);
+        await _container.GetBlobClient(PrioritiesBlobName(update)).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, cancellationToken);
     }
 
     /// <summary>SHA-256 of the live experiences in order (see <see cref="ExperienceCodec.ComputeContentHash"/>).</summary>
@@ -331,6 +420,37 @@ public sealed class BlobReplayStore
         }
     }
 
+    /// <summary>
+    /// Deletes shard blobs that can never be (or become again) part of the buffer: not in the manifest, and of an
+    /// iteration older than the oldest one it holds — evicted shards whose deletion a crashed writer never reached, and
+    /// (once the window has moved past them) shards of episodes that failed after writing. Newer shards are left alone:
+    /// another append may still add them.
+    /// </summary>
+    private async Task DeleteOrphansAsync(ReplayManifest manifest, CancellationToken cancellationToken)
+    {
+        if (manifest.Shards.Count == 0)
+        {
+            return;
+        }
+
+        var oldest = manifest.Shards.Min(s => s.Iteration);
+        var live = manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var prefix = ShardBlobName("");
+        var orphans = new List<string>();
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            var name = item.Name[prefix.Length..];
+            if (!live.Contains(name) && name.Length == 15
+                && int.TryParse(name.AsSpan(0, 6), NumberStyles.None, CultureInfo.InvariantCulture, out var iteration)
+                && iteration < oldest)
+            {
+                orphans.Add(name);
+            }
+        }
+
+        await DeleteShardsAsync(orphans, cancellationToken);
+    }
+
     private async Task<(ReplayManifest? Manifest, ETag ETag)> ReadManifestAsync(CancellationToken cancellationToken)
     {
         BlobDownloadResult result;
@@ -431,12 +551,12 @@ public sealed class BlobReplayStore
         return new ArraySegment<Experience>(all, shard.Skip, shard.LiveCount);
     }
 
-    private async Task<PrioritiesCodec.Saved?> ReadPrioritiesAsync(CancellationToken cancellationToken)
+    private async Task<PrioritiesCodec.Saved?> ReadPrioritiesAsync(long update, CancellationToken cancellationToken)
     {
         byte[] bytes;
         try
         {
-            bytes = (await _container.GetBlobClient(PrioritiesBlobName).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            bytes = (await _container.GetBlobClient(PrioritiesBlobName(update)).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound.ToString())
         {
@@ -449,7 +569,7 @@ public sealed class BlobReplayStore
         }
         catch (ExperienceFormatException ex)
         {
-            throw new ExperienceFormatException($"Priorities blob {PrioritiesBlobName}: {ex.Message}", ex);
+            throw new ExperienceFormatException($"Priorities blob {PrioritiesBlobName(update)}: {ex.Message}", ex);
         }
     }
 }

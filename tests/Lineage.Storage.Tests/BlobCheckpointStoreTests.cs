@@ -146,6 +146,42 @@ public class BlobCheckpointStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Retention_never_deletes_a_protected_checkpoint_that_is_neither_new_nor_the_best_ever()
+    {
+        // A nightly run: an earlier night's best (update 1, score 10) outranks this orchestration's selected
+        // checkpoint (update 2, score 3); five newer checkpoints follow. The orchestration will test and promote 2.
+        var (store, _) = await NewStoreAsync(keep: 5);
+        await store.SaveAsync(1, Encode("u1"));
+        await store.RecordScoreAsync(1, 10.0);
+        await store.SaveAsync(2, Encode("u2"));
+        await store.RecordScoreAsync(2, 3.0, protect: [2]);
+        for (var update = 3; update <= 8; update++)
+        {
+            await store.SaveAsync(update, Encode($"u{update}"), protect: [2]);
+            await store.RecordScoreAsync(update, 1.0, protect: [2]);
+        }
+
+        Assert.Equal([1L, 2L, 4L, 5L, 6L, 7L, 8L], (await store.ListAsync()).Select(c => c.Update));
+    }
+
+    [Fact]
+    public async Task Retention_without_protection_deletes_an_early_selected_checkpoint_below_the_best_ever()
+    {
+        // The same history without protection: the defect the orchestration's protection closes.
+        var (store, _) = await NewStoreAsync(keep: 5);
+        await store.SaveAsync(1, Encode("u1"));
+        await store.RecordScoreAsync(1, 10.0);
+        await store.SaveAsync(2, Encode("u2"));
+        await store.RecordScoreAsync(2, 3.0);
+        for (var update = 3; update <= 8; update++)
+        {
+            await store.SaveAsync(update, Encode($"u{update}"));
+        }
+
+        Assert.DoesNotContain(2L, (await store.ListAsync()).Select(c => c.Update));
+    }
+
+    [Fact]
     public async Task RecordScore_ForMissingCheckpoint_Throws()
     {
         var (store, _) = await NewStoreAsync();

@@ -203,18 +203,18 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
     {
         var store = await NewStoreAsync();
         var manifest = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 10), 30);
-        var buffer = await store.LoadPrioritizedAsync(manifest);
+        var buffer = await store.LoadPrioritizedAsync(manifest, update: 0);
         var rng = new Rng(3);
         var sample = buffer.Sample(16, 0.4, rng);
         buffer.UpdatePriorities(sample.Indices, sample.Indices.Select(i => (float)(i + 1) * 0.5f).ToArray());
-        await store.SavePrioritiesAsync(manifest, buffer);
+        await store.SavePrioritiesAsync(manifest, buffer, update: 16);
 
-        var reloaded = await store.LoadPrioritizedAsync(manifest);
+        var reloaded = await store.LoadPrioritizedAsync(manifest, update: 16);
         Assert.Equal(buffer.GetPriorities(), reloaded.GetPriorities());
         Assert.Equal(buffer.MaxPriority, reloaded.MaxPriority);
 
         var next = await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 1, perEpisode: 15, firstId: 500), 30);
-        var realigned = await store.LoadPrioritizedAsync(next);
+        var realigned = await store.LoadPrioritizedAsync(next, update: 16);
         var priorities = realigned.GetPriorities();
         Assert.Equal(buffer.GetPriorities()[5..], priorities[..15]);
         Assert.All(priorities[15..], p => Assert.Equal(buffer.MaxPriority, p));
@@ -316,6 +316,91 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
         var store = await NewStoreAsync();
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.WriteShardAsync(1_000_000, 0, Experiences.Range(0, 1), S));
+    }
+
+    [Fact]
+    public async Task Saved_priorities_belong_to_one_checkpoint_so_a_retried_step_loads_what_its_first_attempt_loaded()
+    {
+        var store = await NewStoreAsync();
+        var manifest = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 10), 30);
+        var first = await store.LoadPrioritizedAsync(manifest, update: 16);
+        var before = first.GetPriorities();
+        var sample = first.Sample(8, 0.4, new Rng(5));
+        first.UpdatePriorities(sample.Indices, sample.Indices.Select(i => 7f + i).ToArray());
+
+        // The step saved its updated priorities for the checkpoint it was about to write (32), then crashed.
+        await store.SavePrioritiesAsync(manifest, first, update: 32);
+        var retried = await store.LoadPrioritizedAsync(manifest, update: 16);
+
+        Assert.Equal(before, retried.GetPriorities());
+        Assert.NotEqual(before, (await store.LoadPrioritizedAsync(manifest, update: 32)).GetPriorities());
+    }
+
+    [Fact]
+    public async Task Prune_priorities_keeps_only_the_named_checkpoints()
+    {
+        var store = await NewStoreAsync();
+        var manifest = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 1, perEpisode: 10), 30);
+        var buffer = await store.LoadPrioritizedAsync(manifest, update: 0);
+        foreach (var update in new long[] { 16, 32, 48 })
+        {
+            await store.SavePrioritiesAsync(manifest, buffer, update);
+        }
+
+        await store.PrunePrioritiesAsync(new HashSet<long> { 32, 48 });
+
+        var names = new List<string>();
+        await foreach (var blob in store.Container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = store.PrioritiesPrefix }))
+        {
+            names.Add(blob.Name);
+        }
+
+        Assert.Equal([store.PrioritiesBlobName(32), store.PrioritiesBlobName(48)], names);
+    }
+
+    [Fact]
+    public async Task Shards_evicted_by_a_commit_whose_writer_died_before_deleting_them_are_deleted_by_the_next_append()
+    {
+        var store = await NewStoreAsync();
+        await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 10), 20);
+        store.AfterManifestCommit = () => throw new IOException("worker died after the manifest commit");
+        await Assert.ThrowsAsync<IOException>(async () => await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 2, perEpisode: 10), 20));
+        Assert.Contains("000000-0000.bin", await ListShardBlobsAsync(store));
+
+        store.AfterManifestCommit = null;
+        await store.AppendAsync(await WriteIterationAsync(store, 2, episodes: 1, perEpisode: 10), 20);
+
+        Assert.Equal(["000001-0001.bin", "000002-0000.bin"], (await ListShardBlobsAsync(store)).Order());
+    }
+
+    [Fact]
+    public async Task Shard_of_a_failed_episode_is_deleted_once_the_window_has_moved_past_its_iteration()
+    {
+        var store = await NewStoreAsync();
+        var iteration0 = await WriteIterationAsync(store, 0, episodes: 3, perEpisode: 10);
+        await store.AppendAsync(iteration0[..2], 20); // episode 2 wrote its shard, then failed for good
+        await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 2, perEpisode: 10), 20);
+
+        Assert.Equal(["000001-0000.bin", "000001-0001.bin"], (await ListShardBlobsAsync(store)).Order());
+    }
+
+    [Fact]
+    public async Task Truncate_after_an_iteration_drops_newer_shards_from_the_manifest_and_storage()
+    {
+        var store = await NewStoreAsync();
+        await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 5), 100);
+        await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 2, perEpisode: 5), 100);
+        var before = (await store.AppendAsync(await WriteIterationAsync(store, 2, episodes: 2, perEpisode: 5), 100)).Revision;
+
+        var (manifest, removed) = await store.TruncateAfterAsync(0);
+        var (again, removedAgain) = await store.TruncateAfterAsync(0);
+
+        Assert.Equal(4, removed);
+        Assert.Equal(0, removedAgain);
+        Assert.Equal(before + 1, again!.Revision);
+        Assert.Equal(0, BlobReplayStore.HighWaterIteration(manifest));
+        Assert.Equal(Enumerable.Range(0, 10), Experiences.Ids(await store.LoadAsync(manifest!)));
+        Assert.Equal(["000000-0000.bin", "000000-0001.bin"], (await ListShardBlobsAsync(store)).Order());
     }
 
     internal static async Task<List<ShardRef>> WriteIterationAsync(BlobReplayStore store, int iteration, int episodes, int perEpisode, int firstId = -1)

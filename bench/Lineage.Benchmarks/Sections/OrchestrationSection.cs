@@ -107,7 +107,7 @@ public sealed class OrchestrationSection : IBenchSection
         var episode = services.GetRequiredService<RunEpisodeActivity>();
         var append = services.GetRequiredService<AppendExperiencesActivity>();
         var train = services.GetRequiredService<TrainStepActivity>();
-        var prepared = await services.GetRequiredService<PrepareRunActivity>().ExecuteAsync(run, CancellationToken.None);
+        var prepared = await services.GetRequiredService<PrepareRunActivity>().ExecuteAsync(new PrepareInput(run, "bench"), CancellationToken.None);
         var checkpoint = prepared.CheckpointUpdate;
         var times = new List<double>();
         for (var i = 0; i < run.Iterations; i++)
@@ -120,9 +120,10 @@ public sealed class OrchestrationSection : IBenchSection
                 new ParallelOptions { MaxDegreeOfParallelism = concurrency },
                 async (e, ct) => outputs[e] = await episode.ExecuteAsync(
                     new EpisodeInput(run.RunId, iteration, e, checkpoint, run.Epsilon.EpsilonFor(i, run.Iterations, e, Episodes), Seeds.Derive(run.Seed, iteration, e)), ct));
-            var appended = await append.ExecuteAsync(new AppendInput(run.RunId, iteration, outputs), CancellationToken.None);
-            var acting = new IterationActing(Episodes, 0, [], outputs.Average(o => o.TotalReward), outputs.Average(o => o.Roi), appended.Appended, run.Epsilon.EpsilonFor(i, run.Iterations, 0, Episodes));
-            var trained = await train.ExecuteAsync(new TrainStepInput(run.RunId, iteration, run.UpdatesPerIteration, checkpoint, acting, appended.BufferCount), CancellationToken.None);
+            var acting = new IterationActing(Episodes, 0, [], outputs.Average(o => o.TotalReward), outputs.Average(o => o.Roi), outputs.Sum(o => o.Experiences), run.Epsilon.EpsilonFor(i, run.Iterations, 0, Episodes));
+            var beta = run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * Math.Clamp((iteration + 1.0) / run.Iterations, 0, 1));
+            var appended = await append.ExecuteAsync(new AppendInput(run.RunId, iteration, outputs, acting, beta), CancellationToken.None);
+            var trained = await train.ExecuteAsync(new TrainStepInput(run.RunId, iteration, run.UpdatesPerIteration, checkpoint, acting, appended.BufferCount, beta, []), CancellationToken.None);
             checkpoint = trained.CheckpointUpdate;
             times.Add(clock.Elapsed.TotalMilliseconds);
         }

@@ -4,7 +4,11 @@ using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
 
-/// <summary>The single writer after the fan-in: appends the iteration's shards, in episode order, to the FIFO manifest.</summary>
+/// <summary>
+/// The single writer after the fan-in: records the iteration's acting (<see cref="ActingRecord"/>), then appends its
+/// shards, in episode order, to the FIFO manifest. Both writes are deterministic in the input, so a retry rewrites the
+/// same record and the append finds its shards already there.
+/// </summary>
 public sealed class AppendExperiencesActivity(RunWorkspace workspace) : TaskActivity<AppendInput, AppendOutput>
 {
     public override Task<AppendOutput> RunAsync(TaskActivityContext context, AppendInput input) => ExecuteAsync(input, CancellationToken.None);
@@ -14,6 +18,9 @@ public sealed class AppendExperiencesActivity(RunWorkspace workspace) : TaskActi
         using var span = LineageTelemetry.StartSpan(ActivityNames.AppendExperiences, input.RunId, input.Iteration);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var shards = input.Episodes.OrderBy(e => e.Episode).Select(e => e.Shard).ToList();
+        // Before the commit: whenever the manifest holds this iteration, a resumed run can train on it as this run would have.
+        await workspace.WriteJsonAsync(
+            RunWorkspace.ActingBlob(input.RunId, input.Iteration), new ActingRecord(input.Iteration, input.Acting, input.PriorityBeta), cancellationToken);
         var manifest = await workspace.Replay(input.RunId).AppendAsync(shards, record.Run.ReplayCapacity, cancellationToken);
         LineageTelemetry.ReplaySizeObserved(input.RunId, manifest.LiveCount);
         LineageTelemetry.Succeeded(span);

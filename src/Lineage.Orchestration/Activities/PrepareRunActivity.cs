@@ -6,6 +6,7 @@ using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -14,13 +15,18 @@ namespace Lineage.Orchestration.Activities;
 /// <summary>
 /// Loads and validates the dataset, fits the normaliser on the training split, and either creates the
 /// run's first checkpoint (update 0, a seeded random network) or resumes from its latest valid one.
+/// Idempotent: a retry of the same attempt finds what its first execution wrote and returns the same context.
+/// On resume it reconciles the replay buffer with the checkpoint (see <see cref="ReconcileAsync"/>).
 /// </summary>
-public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRunActivity> logger) : TaskActivity<TrainingRun, RunContext>
+public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRunActivity> logger) : TaskActivity<PrepareInput, RunContext>
 {
-    public override Task<RunContext> RunAsync(TaskActivityContext context, TrainingRun input) => ExecuteAsync(input, CancellationToken.None);
+    private const long MaxCheckpointUpdate = 9_999_999_999;
 
-    public async Task<RunContext> ExecuteAsync(TrainingRun run, CancellationToken cancellationToken)
+    public override Task<RunContext> RunAsync(TaskActivityContext context, PrepareInput input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<RunContext> ExecuteAsync(PrepareInput input, CancellationToken cancellationToken)
     {
+        var run = input.Run;
         using var span = LineageTelemetry.StartSpan(ActivityNames.PrepareRun, run.RunId, 0);
         var errors = TrainingRunValidator.Validate(run);
         if (errors.Count > 0)
@@ -39,44 +45,34 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         workspace.RememberData(data);
         var checkpoints = workspace.Checkpoints(run.RunId);
         var latest = await checkpoints.LoadLatestAsync(bytes => CheckpointCodec.Decode(bytes), cancellationToken);
-        var manifest = await workspace.Replay(run.RunId).GetManifestAsync(cancellationToken);
 
-        if (latest is { } found)
+        if (latest is { } found && !run.Resume)
         {
-            if (!run.Resume)
+            var record = await workspace.ReadJsonAsync<RunRecord>(RunWorkspace.RunRecordBlob(run.RunId), cancellationToken);
+            if (record?.Attempt != input.Attempt || found.Ref.Update != 0)
             {
                 throw new InvalidOperationException(
                     $"Run '{run.RunId}' already has checkpoints (latest update {found.Ref.Update}); start it with resume: true to continue, or use a new run id.");
             }
 
-            foreach (var warning in found.Warnings)
-            {
-                OrchestrationLog.RunWarning(logger, run.RunId, warning);
-            }
-
-            // Keep the features and normaliser the network was trained with: new data flows through the same lens.
-            var previous = CheckpointContext.FromJson(found.Value.ContextJson);
-            var startIteration = previous.Iteration + 1;
-            await workspace.WriteJsonAsync(
-                RunWorkspace.RunRecordBlob(run.RunId),
-                new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment),
-                cancellationToken);
-            OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Ref.Update);
-            return new RunContext(
-                startIteration,
-                found.Ref.Update,
-                found.Value.EnvSteps,
-                manifest?.LiveCount ?? 0,
-                data.Fingerprint,
-                data.Train.Count,
-                data.Validation.Count,
-                data.Test.Count,
-                Resumed: true,
-                found.Warnings);
+            // A retry of this attempt after its checkpoint 0 was written: creating it again writes the same bytes.
+            OrchestrationLog.RunWarning(logger, run.RunId, "PrepareRun retried after it wrote checkpoint 0; preparing the same fresh run again");
+        }
+        else if (latest is { } resumed)
+        {
+            return await ResumeAsync(run, input.Attempt, data, experiment, resumed.Value, resumed.Ref, resumed.Warnings, cancellationToken);
         }
 
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(run.RunId, -1, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
+        CheckBounds(run, 0, 0);
+        var replay = workspace.Replay(run.RunId);
+        var warnings = new List<string>();
+        if ((await replay.TruncateAfterAsync(-1, cancellationToken)).Removed is > 0 and var stale)
+        {
+            warnings.Add($"The replay buffer held {stale} shards but the run had no checkpoint; they were removed so the fresh run starts empty.");
+        }
+
         using (var trainer = new DqnTrainer(run.Features.StateSize, TradingActions.Count, run.Dqn, run.Seed))
         {
             var first = trainer.CreateCheckpoint(0, 0, new Core.Randomness.Rng(run.Seed).GetState(), context.ToJson());
@@ -85,10 +81,116 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
 
         await workspace.WriteJsonAsync(
             RunWorkspace.RunRecordBlob(run.RunId),
-            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment),
+            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt),
             cancellationToken);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
-        return new RunContext(0, 0, 0, manifest?.LiveCount ?? 0, data.Fingerprint, data.Train.Count, data.Validation.Count, data.Test.Count, Resumed: false, []);
+        return new RunContext(0, 0, 0, 0, data.Fingerprint, data.Train.Count, data.Validation.Count, data.Test.Count, Resumed: false, warnings);
+    }
+
+    private async Task<RunContext> ResumeAsync(
+        TrainingRun run,
+        string attempt,
+        RunData data,
+        RunExperiment experiment,
+        Checkpoint checkpoint,
+        CheckpointRef found,
+        IReadOnlyList<string> loadWarnings,
+        CancellationToken cancellationToken)
+    {
+        foreach (var warning in loadWarnings)
+        {
+            OrchestrationLog.RunWarning(logger, run.RunId, warning);
+        }
+
+        // Keep the features and normaliser the network was trained with: new data flows through the same lens.
+        var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
+        var startIteration = previous.Iteration + 1;
+        CheckBounds(run, startIteration, found.Update);
+        var warnings = loadWarnings.ToList();
+        var (bufferCount, acted) = await ReconcileAsync(run.RunId, startIteration, warnings, cancellationToken);
+        await workspace.WriteJsonAsync(
+            RunWorkspace.RunRecordBlob(run.RunId),
+            new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt),
+            cancellationToken);
+        OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Update);
+        return new RunContext(
+            startIteration,
+            found.Update,
+            checkpoint.EnvSteps,
+            bufferCount,
+            data.Fingerprint,
+            data.Train.Count,
+            data.Validation.Count,
+            data.Test.Count,
+            Resumed: true,
+            warnings,
+            acted);
+    }
+
+    /// <summary>
+    /// Makes the replay buffer agree with the checkpoint the run resumes from (trained through iteration
+    /// <paramref name="startIteration"/> − 1). The buffer's high-water mark is the newest iteration it holds:
+    /// <list type="bullet">
+    /// <item>≤ start − 1: nothing to do; the start iteration acts as usual.</item>
+    /// <item>= start: its experiences were appended but its training step was lost (a crash, a refused update, a damaged
+    /// checkpoint). The iteration is not acted again — its shards are part of the FIFO history (eviction already happened)
+    /// and a replay with a different ε would change them — but trained on, with the acting record written before the append.</item>
+    /// <item>&gt; start: later iterations were acted by a checkpoint that is gone; their shards are removed (experiences
+    /// they evicted cannot come back: said in a warning), then as above.</item>
+    /// </list>
+    /// An appended iteration without an acting record (written by an older version) is removed and acted again.
+    /// </summary>
+    private async Task<(int BufferCount, ActingRecord? Acted)> ReconcileAsync(
+        string runId, int startIteration, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var replay = workspace.Replay(runId);
+        var manifest = await replay.GetManifestAsync(cancellationToken);
+        var highWater = BlobReplayStore.HighWaterIteration(manifest);
+        if (highWater > startIteration)
+        {
+            (manifest, var removed) = await replay.TruncateAfterAsync(startIteration, cancellationToken);
+            warnings.Add(
+                $"The replay buffer held iterations up to {highWater}, acted by checkpoints after the one resumed from; " +
+                $"their {removed} shards were removed (experiences they had evicted cannot be restored).");
+        }
+
+        ActingRecord? acted = null;
+        if (BlobReplayStore.HighWaterIteration(manifest) == startIteration)
+        {
+            acted = await workspace.ReadJsonAsync<ActingRecord>(RunWorkspace.ActingBlob(runId, startIteration), cancellationToken);
+            if (acted is null || acted.Iteration != startIteration)
+            {
+                (manifest, _) = await replay.TruncateAfterAsync(startIteration - 1, cancellationToken);
+                warnings.Add($"Iteration {startIteration} was in the replay buffer without its acting record; its shards were removed and it acts again.");
+            }
+            else
+            {
+                warnings.Add(
+                    $"Iteration {startIteration} was appended to the replay buffer but never trained; it trains on those experiences without acting again.");
+            }
+        }
+
+        return (manifest?.LiveCount ?? 0, acted);
+    }
+
+    /// <summary>Shard names hold 6 digits of iteration and checkpoint names 10 digits of update: a run must fit in both.</summary>
+    private static void CheckBounds(TrainingRun run, int startIteration, long startUpdate)
+    {
+        var lastIteration = (long)startIteration + run.Iterations - 1;
+        if (lastIteration > BlobReplayStore.MaxIteration)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' would reach iteration {lastIteration} (starting at {startIteration} with iterations {run.Iterations}), " +
+                $"beyond the last iteration a run can hold ({BlobReplayStore.MaxIteration}); start a new run id.");
+        }
+
+        var lastUpdate = startUpdate + ((long)run.Iterations * run.UpdatesPerIteration);
+        if (lastUpdate > MaxCheckpointUpdate)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' would reach learner update {lastUpdate} (from {startUpdate}, {run.Iterations} iterations × {run.UpdatesPerIteration} updates), " +
+                $"beyond the last update a checkpoint can be named ({MaxCheckpointUpdate}); start a new run id.");
+        }
     }
 }
 

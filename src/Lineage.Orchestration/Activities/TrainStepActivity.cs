@@ -58,7 +58,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         int count;
         if (run.PrioritizedReplay)
         {
-            prioritized = await replay.LoadPrioritizedAsync(manifest, cache, run.PriorityAlpha, cancellationToken);
+            prioritized = await replay.LoadPrioritizedAsync(manifest, input.BaseCheckpointUpdate, cache, run.PriorityAlpha, cancellationToken);
             count = prioritized.Count;
         }
         else
@@ -72,8 +72,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         var losses = new float[updates];
         var meanQs = new float[updates];
         double tdSum = 0;
-        var progress = Math.Clamp((input.Iteration + 1.0) / Math.Max(1, record.StartIteration + run.Iterations), 0, 1);
-        var beta = run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * progress);
+        var beta = input.PriorityBeta;
         var updateLoopStarted = Stopwatch.GetTimestamp();
         for (var u = 0; u < updates; u++)
         {
@@ -104,18 +103,35 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
 
         var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);
 
-        if (prioritized is not null)
+        var nextContext = context with { Iteration = input.Iteration };
+        Checkpoint next;
+        try
         {
-            await replay.SavePrioritiesAsync(manifest, prioritized, cancellationToken);
+            next = trainer.CreateCheckpoint(
+                checkpoint.EnvSteps + input.Acting.ExperiencesAdded,
+                input.Iteration + 1,
+                rng.GetState(),
+                nextContext.ToJson());
+        }
+        catch (NonFiniteUpdateException ex)
+        {
+            OrchestrationLog.UpdateRefused(logger, input.RunId, input.Iteration, updates, ex.Message);
+            return new TrainStepOutput(input.BaseCheckpointUpdate, updates, double.NaN, double.NaN, double.NaN, ex.Message, []);
         }
 
-        var nextContext = context with { Iteration = input.Iteration };
-        var next = trainer.CreateCheckpoint(
-            checkpoint.EnvSteps + input.Acting.ExperiencesAdded,
-            input.Iteration + 1,
-            rng.GetState(),
-            nextContext.ToJson());
-        var saved = await workspace.Checkpoints(input.RunId).SaveAsync(trainer.UpdateCount, CheckpointCodec.Encode(next), cancellationToken);
+        if (prioritized is not null)
+        {
+            // Saved as the new checkpoint's priorities: the base checkpoint's stay as they were, so a retry of this step
+            // (say the worker dies before the checkpoint is written) samples exactly what this attempt sampled.
+            await replay.SavePrioritiesAsync(manifest, prioritized, trainer.UpdateCount, cancellationToken);
+        }
+
+        var checkpoints = workspace.Checkpoints(input.RunId);
+        var saved = await checkpoints.SaveAsync(trainer.UpdateCount, CheckpointCodec.Encode(next), input.Protect, cancellationToken);
+        if (prioritized is not null)
+        {
+            await replay.PrunePrioritiesAsync((await checkpoints.ListAsync(cancellationToken)).Select(c => c.Update).ToHashSet(), cancellationToken);
+        }
 
         var output = new TrainStepOutput(
             saved.Update,

@@ -35,12 +35,20 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var window = data.Test;
         var candidate = await workspace.GetPolicyAsync(runId, update, cancellationToken);
+        var decisionBlob = ChampionStore.DecisionBlob(model, runId, update);
         for (var attempt = 1; ; attempt++)
         {
             var (current, etag) = await champions.ReadAsync(model, cancellationToken);
+            await champions.RepairHistoryAsync(model, current, cancellationToken);
+            if (await champions.FindChangeForDecisionAsync(model, decisionBlob, cancellationToken) is { } earlier)
+            {
+                // A retry after this decision's promotion took effect (the crash came before the decision blob). Record it as
+                // it was decided — even if the champion has changed since (say, a rollback): never promote it a second time.
+                return await RecordEarlierPromotionAsync(record, model, runId, update, candidate, window, earlier, decidedBy, cancellationToken);
+            }
+
             ChampionPolicy? champion = current is null ? null : await champions.LoadPolicyAsync(current.Champion, cancellationToken);
             var (candidateScore, championScore, start) = Score(candidate.Policy, candidate.Context, champion, window);
-            var decisionBlob = ChampionStore.DecisionBlob(model, runId, update);
 
             var alreadyChampion = current is not null && current.Champion.RunId == runId && current.Champion.Update == update;
             bool promoted;
@@ -91,6 +99,33 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             ModelsLog.Decided(logger, model, runId, update, promoted, candidateScore.Sharpe, championScore?.Sharpe, reason);
             return decision;
         }
+    }
+
+    private async Task<PromotionDecision> RecordEarlierPromotionAsync(
+        RunRecord record, string model, string runId, long update, LoadedPolicy candidate, Core.MarketData.PriceSeries window, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
+    {
+        var replaced = earlier.Replaced is null ? null : await champions.LoadPolicyAsync(earlier.Replaced, cancellationToken);
+        var (candidateScore, championScore, start) = Score(candidate.Policy, candidate.Context, replaced, window);
+        var decision = new PromotionDecision(
+            model,
+            runId,
+            update,
+            true,
+            earlier.Reason,
+            Metric,
+            options.PromotionMargin,
+            candidateScore,
+            championScore,
+            earlier.Replaced,
+            record.Run.Dataset,
+            window.Fingerprint(),
+            window.Times[start],
+            window.Times[^1],
+            _time.GetUtcNow(),
+            decidedBy);
+        await champions.WriteDecisionAsync(decision, cancellationToken);
+        ModelsLog.Decided(logger, model, runId, update, true, candidateScore.Sharpe, championScore?.Sharpe, earlier.Reason);
+        return decision;
     }
 
     /// <summary>The rule itself, separate from storage so it can be read (and tested) on its own.</summary>

@@ -26,14 +26,22 @@ public sealed record ChampionPolicy(ModelEntry Entry, MlpPolicy Policy, Checkpoi
 /// one line per change of champion: who, what, why), <c>models/{name}/decisions/{runId}-{update}.json</c>
 /// (every champion/challenger decision) and <c>models/{name}/checkpoints/{runId}-{update}.ckpt</c> (copies
 /// of the checkpoints that are or were champion).
+/// The pointer is the source of truth and carries its last change: the history line of that change is appended after
+/// the pointer write, and repaired from the pointer before any later write, so a crash in between never loses a line.
+/// Appends are conditional on the append position and look for their sequence number first, so a retried append
+/// (say the response was lost) never duplicates one.
 /// </summary>
 public sealed class ChampionStore(BlobContainerClient container, ModelOptions options, TimeProvider? timeProvider = null)
 {
     private const int MaxCachedPolicies = 16;
+    private const int MaxHistoryAttempts = 20;
     private readonly ConcurrentDictionary<string, ChampionPolicy> _policies = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public BlobContainerClient Container => container;
+
+    /// <summary>Fault injection for tests: runs after a pointer write, before its history line (a crash there).</summary>
+    internal Func<Task>? AfterPointerWrite { get; set; }
 
     public static string Root(string model) => $"models/{model}/";
 
@@ -158,26 +166,32 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
         return loaded;
     }
 
-    /// <summary>Every change of champion, oldest first.</summary>
+    /// <summary>
+    /// Every change of champion, oldest first, including the pointer's last change when a crash kept it from the log
+    /// (it is written there by the next change, or by <see cref="RepairHistoryAsync"/>).
+    /// </summary>
     public async Task<IReadOnlyList<ChampionChange>> HistoryAsync(string model, CancellationToken cancellationToken)
     {
         CheckModel(model);
-        BinaryData content;
-        try
-        {
-            content = (await container.GetBlobClient(HistoryBlob(model)).DownloadContentAsync(cancellationToken)).Value.Content;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return [];
-        }
-
-        return content.ToString()
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => JsonSerializer.Deserialize<ChampionChange>(line, LineageJson.Options)
-                ?? throw new InvalidDataException($"{HistoryBlob(model)} has an empty line."))
-            .ToList();
+        var (lines, _) = await ReadHistoryAsync(model, cancellationToken);
+        var pointer = await GetAsync(model, cancellationToken);
+        return pointer is not null && lines.All(c => c.Sequence != pointer.LastChange.Sequence)
+            ? [.. lines, pointer.LastChange]
+            : lines;
     }
+
+    /// <summary>Writes the pointer's last change to the history if a crash after the pointer write kept it out.</summary>
+    public async Task RepairHistoryAsync(string model, ChampionPointer? current, CancellationToken cancellationToken)
+    {
+        if (current is not null)
+        {
+            await EnsureHistoryLineAsync(model, current.LastChange, cancellationToken);
+        }
+    }
+
+    /// <summary>The logged change that carried out decision <paramref name="decisionBlob"/>, if it took effect.</summary>
+    public async Task<ChampionChange?> FindChangeForDecisionAsync(string model, string decisionBlob, CancellationToken cancellationToken) =>
+        (await HistoryAsync(model, cancellationToken)).LastOrDefault(c => c.Decision == decisionBlob);
 
     public async Task<PromotionDecision?> GetDecisionAsync(string model, string runId, long update, CancellationToken cancellationToken)
     {
@@ -281,6 +295,8 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
             throw new ArgumentException("Who changes the champion ('by') is required.", nameof(by));
         }
 
+        // A crash after the previous pointer write may have kept its line out of the log: write it first.
+        await RepairHistoryAsync(model, current, cancellationToken);
         var sequence = (current?.Sequence ?? 0) + 1;
         var change = new ChampionChange(sequence, action, by, reason, _time.GetUtcNow(), champion, current?.Champion, decision);
         var pointer = new ChampionPointer(model, sequence, champion, previous, change);
@@ -299,17 +315,70 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
             throw new ChampionConflictException($"The champion of model '{model}' changed while {action} was being decided (expected sequence {current?.Sequence ?? 0}); read it again.", ex);
         }
 
-        await AppendHistoryAsync(model, change, cancellationToken);
+        if (AfterPointerWrite is { } crash)
+        {
+            await crash();
+        }
+
+        await EnsureHistoryLineAsync(model, change, cancellationToken);
         return pointer;
     }
 
-    private async Task AppendHistoryAsync(string model, ChampionChange change, CancellationToken cancellationToken)
+    private async Task<(List<ChampionChange> Lines, long Length)> ReadHistoryAsync(string model, CancellationToken cancellationToken)
+    {
+        BlobDownloadResult download;
+        try
+        {
+            download = (await container.GetBlobClient(HistoryBlob(model)).DownloadContentAsync(cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return ([], -1);
+        }
+
+        var lines = download.Content.ToString()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonSerializer.Deserialize<ChampionChange>(line, LineageJson.Options)
+                ?? throw new InvalidDataException($"{HistoryBlob(model)} has an empty line."))
+            .ToList();
+        return (lines, download.Details.ContentLength);
+    }
+
+    /// <summary>Appends <paramref name="change"/>'s line unless a line with its sequence is there; at most once.</summary>
+    private async Task EnsureHistoryLineAsync(string model, ChampionChange change, CancellationToken cancellationToken)
     {
         var history = container.GetAppendBlobClient(HistoryBlob(model));
-        await history.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        var line = JsonSerializer.Serialize(change, LineageJson.Options) + "\n";
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(line));
-        await history.AppendBlockAsync(stream, cancellationToken: cancellationToken);
+        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(change, LineageJson.Options) + "\n");
+        for (var attempt = 1; attempt <= MaxHistoryAttempts; attempt++)
+        {
+            var (lines, length) = await ReadHistoryAsync(model, cancellationToken);
+            if (lines.Any(c => c.Sequence == change.Sequence))
+            {
+                return;
+            }
+
+            if (length < 0)
+            {
+                await history.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                length = 0;
+            }
+
+            try
+            {
+                using var stream = new MemoryStream(bytes);
+                await history.AppendBlockAsync(
+                    stream,
+                    new AppendBlobAppendBlockOptions { Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = length } },
+                    cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Someone appended meanwhile — or this very append was applied and its response lost: read and look again.
+            }
+        }
+
+        throw new InvalidOperationException($"{HistoryBlob(model)} changed on every one of {MaxHistoryAttempts} attempts to log change {change.Sequence}.");
     }
 
     private static void CheckModel(string model)

@@ -9,10 +9,10 @@ public sealed record PromotionInput(string RunId, long CheckpointUpdate, Evaluat
 public sealed record PromotionOutcome(string Model, bool Promoted, string Reason, double CandidateSharpe, double? ChampionSharpe);
 
 /// <summary>
-/// The last step of a completed run: apply the champion/challenger rule to the run's candidate, write the
-/// run's final record (<c>runs/{id}/final.json</c>), then apply run retention. Idempotent on retry.
+/// The last step of a completed run: apply the champion/challenger rule to the run's candidate and write the
+/// run's final record (<c>runs/{id}/final.json</c>). Idempotent on retry. Run retention is a separate activity.
 /// </summary>
-public sealed class PromoteCandidateActivity(ChampionChallenger challenger, ExperimentStore experiments, RunWorkspace workspace, TimeProvider? timeProvider = null)
+public sealed class PromoteCandidateActivity(ChampionChallenger challenger, RunWorkspace workspace, TimeProvider? timeProvider = null)
     : TaskActivity<PromotionInput, PromotionOutcome>
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -26,7 +26,6 @@ public sealed class PromoteCandidateActivity(ChampionChallenger challenger, Expe
             ExperimentStore.FinalBlob(input.RunId),
             new RunFinal(input.RunId, input.CheckpointUpdate, input.BestValidation, input.Test, decision, _time.GetUtcNow()),
             cancellationToken);
-        await experiments.ApplyRetentionAsync(cancellationToken);
         return new PromotionOutcome(decision.Model, decision.Promoted, decision.Reason, decision.Candidate.Sharpe, decision.Champion?.Sharpe);
     }
 }

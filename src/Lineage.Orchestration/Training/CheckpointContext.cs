@@ -30,5 +30,14 @@ public sealed record CheckpointContext(
 /// <summary>
 /// Persisted as runs/{runId}/run.json when a run (re)starts: the request (its dataset resolved to a concrete
 /// version), what it was prepared with, and the experiment record (requested dataset, version, code version).
+/// <see cref="StartIteration"/> with <c>Run.Iterations</c> is the schedule anchor (ε and β) of this (re)start;
+/// <see cref="Attempt"/> is the orchestration attempt that wrote the record.
 /// </summary>
-public sealed record RunRecord(TrainingRun Run, int StartIteration, string DataFingerprint, Normalizer Normalizer, FeatureSpec Features, Models.RunExperiment? Experiment = null);
+public sealed record RunRecord(
+    TrainingRun Run,
+    int StartIteration,
+    string DataFingerprint,
+    Normalizer Normalizer,
+    FeatureSpec Features,
+    Models.RunExperiment? Experiment = null,
+    string? Attempt = null);

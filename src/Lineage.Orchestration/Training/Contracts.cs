@@ -6,7 +6,17 @@ namespace Lineage.Orchestration.Training;
 // Activity inputs and outputs. They carry references (run id, iteration, checkpoint update, shard
 // names), never experience arrays or weights, so every message stays far below Durable's 64 KB limit.
 
-/// <summary>What <c>PrepareRun</c> found or created: where the run starts.</summary>
+/// <summary>
+/// <c>PrepareRun</c>'s input: the request and this orchestration's attempt id (from <c>context.NewGuid()</c>, so replay-safe),
+/// recorded in run.json so a retried PrepareRun of a fresh run recognises the checkpoint 0 its first attempt wrote.
+/// </summary>
+public sealed record PrepareInput(TrainingRun Run, string Attempt);
+
+/// <summary>
+/// What <c>PrepareRun</c> found or created: where the run starts. <see cref="AlreadyActed"/> is set when the replay buffer
+/// already holds the experiences of <see cref="StartIteration"/> (appended before the previous orchestration's training step
+/// was lost): that iteration trains on them instead of acting again.
+/// </summary>
 public sealed record RunContext(
     int StartIteration,
     long CheckpointUpdate,
@@ -17,7 +27,15 @@ public sealed record RunContext(
     int ValidationBars,
     int TestBars,
     bool Resumed,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    ActingRecord? AlreadyActed = null);
+
+/// <summary>
+/// The acting half of an iteration, written by <c>AppendExperiences</c> before its manifest commit
+/// (<c>runs/{id}/acting/{iteration:D6}.json</c>): what a resumed run needs to train on an iteration that was appended
+/// but not trained, exactly as the lost training step would have.
+/// </summary>
+public sealed record ActingRecord(int Iteration, IterationActing Acting, double PriorityBeta);
 
 public sealed record EpisodeInput(
     string RunId,
@@ -37,7 +55,7 @@ public sealed record EpisodeOutput(
     int Trades,
     bool Bankrupt);
 
-public sealed record AppendInput(string RunId, int Iteration, IReadOnlyList<EpisodeOutput> Episodes);
+public sealed record AppendInput(string RunId, int Iteration, IReadOnlyList<EpisodeOutput> Episodes, IterationActing Acting, double PriorityBeta);
 
 public sealed record AppendOutput(int BufferCount, int Appended);
 
@@ -51,13 +69,19 @@ public sealed record IterationActing(
     int ExperiencesAdded,
     double Epsilon);
 
+/// <summary>
+/// <see cref="PriorityBeta"/> is the importance-sampling exponent of this iteration (from the schedule in force when it
+/// acted); <see cref="Protect"/> names checkpoints retention must keep (the orchestration's selected checkpoint).
+/// </summary>
 public sealed record TrainStepInput(
     string RunId,
     int Iteration,
     int Updates,
     long BaseCheckpointUpdate,
     IterationActing Acting,
-    int BufferCount);
+    int BufferCount,
+    double PriorityBeta,
+    IReadOnlyList<long> Protect);
 
 public sealed record TrainStepOutput(
     long CheckpointUpdate,
@@ -68,7 +92,8 @@ public sealed record TrainStepOutput(
     string? RefusedReason,
     IReadOnlyList<string> Warnings);
 
-public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointUpdate, string Split);
+/// <summary><see cref="Protect"/>: checkpoints that retention, run after a validation score is recorded, must keep.</summary>
+public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointUpdate, string Split, IReadOnlyList<long>? Protect = null);
 
 public sealed record EvaluateOutput(
     string Split,
@@ -108,7 +133,10 @@ public sealed record TrainingState
     public bool StopRequested { get; init; }
 }
 
-/// <summary>The orchestration's custom status: what a caller polling the run sees.</summary>
+/// <summary>
+/// The orchestration's custom status: what a caller polling the run sees. Bounded below Durable's 16 KB:
+/// <see cref="FailedEpisodes"/> lists at most 100 of the iteration's <see cref="FailedEpisodeCount"/> failed episodes.
+/// </summary>
 public sealed record RunProgress(
     string Phase,
     int Iteration,
@@ -123,7 +151,8 @@ public sealed record RunProgress(
     long LatestCheckpoint,
     EvaluateOutput? LatestEvaluation,
     bool StopRequested,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    int FailedEpisodeCount = 0);
 
 public sealed record TrainingResult(
     string Outcome,

@@ -40,6 +40,9 @@ public sealed class RunWorkspace(RunStorage storage)
     public static string IterationMetricsBlob(string runId, int iteration) =>
         string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/metrics/{iteration:D6}.json");
 
+    public static string ActingBlob(string runId, int iteration) =>
+        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/acting/{iteration:D6}.json");
+
     public static string EvaluationBlob(string runId, long update, string split) =>
         string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/evaluations/{update:D10}-{split}.json");
 

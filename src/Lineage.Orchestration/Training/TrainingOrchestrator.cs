@@ -1,4 +1,5 @@
 using Lineage.Core.Randomness;
+using Lineage.Orchestration.Runs;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,10 @@ namespace Lineage.Orchestration.Training;
 public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, TrainingResult>
 {
     private const int MaxNotes = 50;
+    private const int MaxListedEpisodes = 20;
+    private const int MaxStatusEpisodes = 100;
+    private const int MaxNoteChars = 600;
+    private const int MaxNotesChars = 8_000;
 
     private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 3,
@@ -29,7 +34,8 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         if (state.Context is null)
         {
             SetStatus(context, state, "Preparing", 0, 0, []);
-            var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, run, ActivityRetry);
+            var attempt = context.NewGuid().ToString("N");
+            var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, new PrepareInput(run, attempt), ActivityRetry);
             state = state with
             {
                 Context = prepared,
@@ -72,7 +78,73 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         var iteration = state.NextIteration;
         var relative = iteration - runContext.StartIteration;
         var episodes = run.EpisodesPerIteration;
+        IReadOnlyList<int> failed;
+        IterationActing acting;
+        double beta;
+        if (runContext.AlreadyActed is { } acted && acted.Iteration == iteration)
+        {
+            // Reconciled by PrepareRun: this iteration's experiences are already in the buffer; train on them as the lost
+            // training step would have (same acting record, same β), without acting again.
+            (acting, beta, failed) = (acted.Acting, acted.PriorityBeta, acted.Acting.FailedEpisodes);
+        }
+        else
+        {
+            (var outcome, failed) = await ActAsync(context, state, iteration, relative);
+            (acting, beta) = (outcome.Summary, PriorityBeta(run, runContext, iteration));
+            SetStatus(context, state, "Appending", iteration, episodes, failed);
+            var appended = await context.CallActivityAsync<AppendOutput>(
+                ActivityNames.AppendExperiences, new AppendInput(run.RunId, iteration, outcome.Episodes, acting, beta), ActivityRetry);
+            state = state with { BufferCount = appended.BufferCount };
+        }
 
+        SetStatus(context, state, "Training", iteration, episodes, failed, acting.MeanEpisodeReward);
+        var trained = await context.CallActivityAsync<TrainStepOutput>(
+            ActivityNames.TrainStep,
+            new TrainStepInput(run.RunId, iteration, run.UpdatesPerIteration, state.LatestCheckpoint, acting, state.BufferCount, beta, Protected(state)),
+            ActivityRetry);
+        if (trained.RefusedReason is not null)
+        {
+            throw new InvalidOperationException(
+                $"Iteration {iteration}: the training step refused an update ({trained.RefusedReason}). " +
+                $"The last good checkpoint is update {state.LatestCheckpoint}; resume from it after fixing the configuration.");
+        }
+
+        state = state with
+        {
+            NextIteration = iteration + 1,
+            LatestCheckpoint = trained.CheckpointUpdate,
+            LastTrain = trained,
+            Notes = failed.Count == 0
+                ? KeepLast([.. state.Notes, .. trained.Warnings])
+                : KeepLast([.. state.Notes, .. trained.Warnings, $"Iteration {iteration}: episodes {FailedList(failed)} failed after retries; the iteration went on with {acting.EpisodesSucceeded} of {episodes}."]),
+        };
+        OrchestrationLog.IterationDone(log, iteration, acting.EpisodesSucceeded, state.BufferCount, trained.MeanLoss, trained.CheckpointUpdate);
+
+        var isLast = iteration + 1 == runContext.StartIteration + run.Iterations;
+        if (run.EvaluateEvery > 0 && ((relative + 1) % run.EvaluateEvery == 0 || isLast))
+        {
+            SetStatus(context, state, "Evaluating", iteration, episodes, failed, acting.MeanEpisodeReward);
+            var evaluation = await context.CallActivityAsync<EvaluateOutput>(
+                ActivityNames.Evaluate, new EvaluateInput(run.RunId, iteration, trained.CheckpointUpdate, Splits.Validation, Protected(state)), ActivityRetry);
+            // Ties go to the later checkpoint, as in checkpoint retention (BlobCheckpointStore keeps the best score,
+            // newest first): preferring the earlier one let retention delete it before the test evaluation.
+            var best = state.BestValidation is null || evaluation.AgentReturn >= state.BestValidation.AgentReturn
+                ? evaluation
+                : state.BestValidation;
+            state = state with { LatestEvaluation = evaluation, BestValidation = best };
+        }
+
+        SetStatus(context, state, "Iteration done", iteration, episodes, failed, acting.MeanEpisodeReward);
+        return state;
+    }
+
+    /// <summary>Fans out the iteration's episodes (throttled), tolerating failures down to the configured fraction.</summary>
+    private static async Task<(ActingOutcome Acting, IReadOnlyList<int> Failed)> ActAsync(
+        TaskOrchestrationContext context, TrainingState state, int iteration, int relative)
+    {
+        var log = context.CreateReplaySafeLogger<TrainingOrchestrator>();
+        var run = state.Run;
+        var episodes = run.EpisodesPerIteration;
         var pending = new Dictionary<Task<EpisodeOutput>, int>();
         var succeeded = new List<EpisodeOutput>();
         var failed = new List<int>();
@@ -114,64 +186,39 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         {
             throw new InvalidOperationException(
                 $"Iteration {iteration}: only {succeeded.Count} of {episodes} episodes succeeded " +
-                $"({fraction:P0}, below the required {run.MinEpisodeSuccessFraction:P0}); failed episodes: {string.Join(", ", failed)}.");
+                $"({fraction:P0}, below the required {run.MinEpisodeSuccessFraction:P0}); failed episodes: {FailedList(failed)}.");
         }
 
         // The buffer's content must not depend on which episode finished first.
         succeeded.Sort((a, b) => a.Episode.CompareTo(b.Episode));
-        SetStatus(context, state, "Appending", iteration, episodes, failed);
-        var appended = await context.CallActivityAsync<AppendOutput>(
-            ActivityNames.AppendExperiences, new AppendInput(run.RunId, iteration, succeeded), ActivityRetry);
-
-        var acting = new IterationActing(
+        var summary = new IterationActing(
             succeeded.Count,
             failed.Count,
             failed,
             succeeded.Count == 0 ? 0 : succeeded.Average(e => e.TotalReward),
             succeeded.Count == 0 ? 0 : succeeded.Average(e => e.Roi),
-            appended.Appended,
+            succeeded.Sum(e => e.Experiences),
             run.Epsilon.EpsilonFor(relative, run.Iterations, 0, episodes));
-        state = state with { BufferCount = appended.BufferCount };
-        SetStatus(context, state, "Training", iteration, episodes, failed, acting.MeanEpisodeReward);
-        var trained = await context.CallActivityAsync<TrainStepOutput>(
-            ActivityNames.TrainStep,
-            new TrainStepInput(run.RunId, iteration, run.UpdatesPerIteration, state.LatestCheckpoint, acting, appended.BufferCount),
-            ActivityRetry);
-        if (trained.RefusedReason is not null)
-        {
-            throw new InvalidOperationException(
-                $"Iteration {iteration}: the training step refused an update ({trained.RefusedReason}). " +
-                $"The last good checkpoint is update {state.LatestCheckpoint}; resume from it after fixing the configuration.");
-        }
-
-        state = state with
-        {
-            NextIteration = iteration + 1,
-            LatestCheckpoint = trained.CheckpointUpdate,
-            LastTrain = trained,
-            Notes = failed.Count == 0
-                ? KeepLast([.. state.Notes, .. trained.Warnings])
-                : KeepLast([.. state.Notes, .. trained.Warnings, $"Iteration {iteration}: episodes {string.Join(", ", failed)} failed after retries; the iteration went on with {succeeded.Count} of {episodes}."]),
-        };
-        OrchestrationLog.IterationDone(log, iteration, succeeded.Count, appended.BufferCount, trained.MeanLoss, trained.CheckpointUpdate);
-
-        var isLast = iteration + 1 == runContext.StartIteration + run.Iterations;
-        if (run.EvaluateEvery > 0 && ((relative + 1) % run.EvaluateEvery == 0 || isLast))
-        {
-            SetStatus(context, state, "Evaluating", iteration, episodes, failed, acting.MeanEpisodeReward);
-            var evaluation = await context.CallActivityAsync<EvaluateOutput>(
-                ActivityNames.Evaluate, new EvaluateInput(run.RunId, iteration, trained.CheckpointUpdate, Splits.Validation), ActivityRetry);
-            // Ties go to the later checkpoint, as in checkpoint retention (BlobCheckpointStore keeps the best score,
-            // newest first): preferring the earlier one let retention delete it before the test evaluation.
-            var best = state.BestValidation is null || evaluation.AgentReturn >= state.BestValidation.AgentReturn
-                ? evaluation
-                : state.BestValidation;
-            state = state with { LatestEvaluation = evaluation, BestValidation = best };
-        }
-
-        SetStatus(context, state, "Iteration done", iteration, episodes, failed, acting.MeanEpisodeReward);
-        return state;
+        return (new ActingOutcome(succeeded, summary), failed);
     }
+
+    /// <summary>Prioritized replay's β, annealed to 1 over this (re)start's schedule: anchored at its start iteration.</summary>
+    private static double PriorityBeta(TrainingRun run, RunContext runContext, int iteration)
+    {
+        var progress = Math.Clamp((iteration + 1.0) / Math.Max(1, runContext.StartIteration + run.Iterations), 0, 1);
+        return run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * progress);
+    }
+
+    /// <summary>Checkpoints this orchestration still needs (its selected one): retention must not delete them.</summary>
+    private static IReadOnlyList<long> Protected(TrainingState state) =>
+        state.BestValidation is { } best ? [best.CheckpointUpdate] : [];
+
+    internal static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    private static string FailedList(IReadOnlyList<int> failed) =>
+        failed.Count <= MaxListedEpisodes
+            ? string.Join(", ", failed)
+            : $"{string.Join(", ", failed.Take(MaxListedEpisodes))} and {failed.Count - MaxListedEpisodes} more";
 
     private static async Task<TrainingResult> FinishAsync(TaskOrchestrationContext context, TrainingState state, string outcome)
     {
@@ -186,13 +233,35 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                 new EvaluateInput(run.RunId, state.BestValidation.Iteration, state.BestValidation.CheckpointUpdate, Splits.Test),
                 ActivityRetry);
 
-            // The selected checkpoint is a candidate: the champion/challenger rule decides (and records) whether it is promoted.
-            SetStatus(context, state, "Deciding promotion", state.NextIteration - 1, 0, []);
-            var promotion = await context.CallActivityAsync<Models.PromotionOutcome>(
-                ActivityNames.PromoteCandidate,
-                new Models.PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
-                ActivityRetry);
-            state = state with { Notes = KeepLast([.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"]) };
+            if (state.BestValidation.CheckpointUpdate == state.Context!.CheckpointUpdate)
+            {
+                // Nothing this run learned: its selection is the checkpoint it started from (no update, or none better).
+                state = state with
+                {
+                    Notes = KeepLast([.. state.Notes, $"Not a candidate for promotion: the selected checkpoint (update {state.BestValidation.CheckpointUpdate}) is the one the run started from; this run performed no update that validated better."]),
+                };
+            }
+            else
+            {
+                // The selected checkpoint is a candidate: the champion/challenger rule decides (and records) whether it is promoted.
+                SetStatus(context, state, "Deciding promotion", state.NextIteration - 1, 0, []);
+                var promotion = await context.CallActivityAsync<Models.PromotionOutcome>(
+                    ActivityNames.PromoteCandidate,
+                    new Models.PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
+                    ActivityRetry);
+                state = state with { Notes = KeepLast([.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"]) };
+            }
+
+            // Housekeeping: a failure is a note, never a failed run.
+            SetStatus(context, state, "Applying run retention", state.NextIteration - 1, 0, []);
+            try
+            {
+                await context.CallActivityAsync<Models.RunRetentionOutcome>(ActivityNames.ApplyRunRetention, run.RunId);
+            }
+            catch (TaskFailedException ex)
+            {
+                state = state with { Notes = KeepLast([.. state.Notes, $"Run retention failed and was skipped this time: {Truncate(ex.FailureDetails.ErrorMessage, 300)}"]) };
+            }
         }
 
         SetStatus(context, state with { LatestEvaluation = test ?? state.LatestEvaluation }, outcome, state.NextIteration - 1, 0, []);
@@ -207,9 +276,49 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             state.Notes);
     }
 
-    /// <summary>Notes travel in the orchestration state and status: keep them bounded on long runs.</summary>
-    private static IReadOnlyList<string> KeepLast(IReadOnlyList<string> notes) =>
-        notes.Count <= MaxNotes ? notes : [.. notes.Skip(notes.Count - MaxNotes)];
+    /// <summary>
+    /// Notes travel in the orchestration state and the custom status (16 KB at most): keep the newest, each at most
+    /// <see cref="MaxNoteChars"/> characters and all together at most <see cref="MaxNotesChars"/>.
+    /// </summary>
+    internal static IReadOnlyList<string> KeepLast(IReadOnlyList<string> notes)
+    {
+        var kept = new List<string>();
+        var total = 0;
+        for (var i = notes.Count - 1; i >= 0 && kept.Count < MaxNotes; i--)
+        {
+            var note = Truncate(notes[i], MaxNoteChars);
+            if (total + note.Length > MaxNotesChars)
+            {
+                break;
+            }
+
+            total += note.Length;
+            kept.Add(note);
+        }
+
+        kept.Reverse();
+        return kept;
+    }
+
+    /// <summary>The custom status, bounded whatever the run does (failed episodes listed up to <see cref="MaxStatusEpisodes"/>).</summary>
+    internal static RunProgress Progress(
+        TrainingState state, string phase, int iteration, int episodesDone, IReadOnlyList<int> failed, double? meanReward) =>
+        new(
+            phase,
+            iteration,
+            (state.Context?.StartIteration ?? 0) + state.Run.Iterations,
+            episodesDone,
+            state.Run.EpisodesPerIteration,
+            [.. failed.Take(MaxStatusEpisodes)],
+            state.BufferCount,
+            state.LastTrain?.MeanLoss,
+            state.LastTrain?.MeanQ,
+            meanReward,
+            state.LatestCheckpoint,
+            state.LatestEvaluation,
+            state.StopRequested,
+            KeepLast(state.Notes),
+            failed.Count);
 
     private static void SetStatus(
         TaskOrchestrationContext context,
@@ -220,23 +329,12 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         IReadOnlyList<int> failed,
         double? meanReward = null)
     {
-        context.SetCustomStatus(new RunProgress(
-            phase,
-            iteration,
-            (state.Context?.StartIteration ?? 0) + state.Run.Iterations,
-            episodesDone,
-            state.Run.EpisodesPerIteration,
-            [.. failed],
-            state.BufferCount,
-            state.LastTrain?.MeanLoss,
-            state.LastTrain?.MeanQ,
-            meanReward,
-            state.LatestCheckpoint,
-            state.LatestEvaluation,
-            state.StopRequested,
-            state.Notes));
+        context.SetCustomStatus(Progress(state, phase, iteration, episodesDone, failed, meanReward));
     }
 }
+
+/// <summary>An iteration's successful episodes (in episode order) and their summary.</summary>
+internal sealed record ActingOutcome(IReadOnlyList<EpisodeOutput> Episodes, IterationActing Summary);
 
 public static class Splits
 {

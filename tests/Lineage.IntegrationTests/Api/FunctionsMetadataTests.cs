@@ -47,7 +47,7 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(
             new[]
             {
-                "AppendExperiences", "ChampionDecision", "ChampionHistory", "Evaluate", "GetChampion", "GetRun", "ListCheckpoints", "ListDatasetVersions",
+                "AppendExperiences", "ApplyRunRetention", "ChampionDecision", "ChampionHistory", "Evaluate", "GetChampion", "GetRun", "ListCheckpoints", "ListDatasetVersions",
                 "ListExperiments", "NightlyRetrain", "PrepareRun", "PromoteCandidate", "PromoteModel", "PromotionDecisions", "PushDataset", "RollbackModel",
                 "RunEpisode", "ShowExperiment", "StartRun", "StopRun", "TrainStep", "TrainingOrchestrator",
             },

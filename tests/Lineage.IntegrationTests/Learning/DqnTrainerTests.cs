@@ -122,6 +122,22 @@ public sealed class DqnTrainerTests
     }
 
     [Fact]
+    public void Optimizer_step_that_overflows_the_weights_is_refused_and_cannot_be_checkpointed()
+    {
+        // Loss and gradient norm are finite; SGD with lr 1e38 steps the weights to ∞. Before the check this update
+        // "succeeded" and the next checkpoint carried ∞ weights as `latest`.
+        var sgd = Options with { Optimizer = DqnOptimizer.Sgd, LearningRate = 1e38, MaxGradNorm = 0 };
+        using var trainer = new DqnTrainer(5, 4, sgd, seed: 9);
+        var batch = LearningTestData.RandomBatch(new Rng(10), 8);
+
+        var ex = Assert.Throws<NonFiniteUpdateException>(() => trainer.Update(batch));
+
+        Assert.Contains("non-finite weights", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, trainer.UpdateCount);
+        Assert.Throws<NonFiniteUpdateException>(() => trainer.CreateCheckpoint(0, 0, new Rng(1).GetState(), "{}"));
+    }
+
+    [Fact]
     public void A_rejected_update_leaves_optimizer_state_untouched()
     {
         using var clean = new DqnTrainer(5, 4, Options, seed: 11);
