@@ -126,9 +126,9 @@ public sealed class DqnTrainerTests
     {
         // Loss and gradient norm are finite; SGD with lr 1e38 steps the weights to ∞. Before the check this update
         // "succeeded" and the next checkpoint carried ∞ weights as `latest`.
-        var sgd = Options with { Optimizer = DqnOptimizer.Sgd, LearningRate = 1e38, MaxGradNorm = 0 };
+        var sgd = Options with { Optimizer = DqnOptimizer.Sgd, Loss = DqnLoss.Mse, LearningRate = 1e38, MaxGradNorm = 0 };
         using var trainer = new DqnTrainer(5, 4, sgd, seed: 9);
-        var batch = LearningTestData.RandomBatch(new Rng(10), 8);
+        var batch = LearningTestData.RandomBatch(new Rng(10), 8).Select(e => e with { Reward = 1e6f }).ToList();
 
         var ex = Assert.Throws<NonFiniteUpdateException>(() => trainer.Update(batch));
 

@@ -32,7 +32,11 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    public static WorkerProcess Start(string connectionString, string taskHub, string container, IReadOnlyDictionary<string, string>? environment = null)
+    public static WorkerProcess Start(string connectionString, string taskHub, string container, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartCli(["worker", "--storage", connectionString, "--task-hub", taskHub, "--container", container, "--work-item-timeout", "8", "--lease-seconds", "8"], environment);
+
+    /// <summary>Any `lineage` command in a fresh OS process (cold caches, nothing shared with the test process).</summary>
+    public static WorkerProcess StartCli(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cli = typeof(WorkerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LineageCli").Value!;
         var start = new ProcessStartInfo("dotnet")
@@ -41,7 +45,8 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { cli, "worker", "--storage", connectionString, "--task-hub", taskHub, "--container", container, "--work-item-timeout", "8", "--lease-seconds", "8" })
+        start.ArgumentList.Add(cli);
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -52,6 +57,15 @@ internal sealed class WorkerProcess : IDisposable
         }
 
         return new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the worker process."));
+    }
+
+    /// <summary>Waits for the process to exit by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
     }
 
     public void Kill()
