@@ -311,11 +311,21 @@ public sealed class DqnTrainer : IDisposable
         }
     }
 
+    /// <summary>Whether every online weight is finite (temporaries disposed at once: this also runs outside any dispose scope).</summary>
     private bool WeightsAreFinite()
     {
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return parameters.All(p => p.isfinite().all().item<bool>());
+        foreach (var p in parameters)
+        {
+            using var finite = p.isfinite();
+            using var all = finite.all();
+            if (!all.item<bool>())
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>L2 norm over all gradients, computed as torch.nn.utils.clip_grad_norm_ does (norm of per-tensor norms, float32).</summary>
