@@ -145,6 +145,27 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(view.Result.FinalCheckpoint, latest.Value.Ref.Update);
     }
 
+    [Fact]
+    public async Task Stop_requested_around_a_continue_as_new_is_honoured_by_the_next_generation()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        // Every iteration ends its generation: the stop lands while the orchestration continues as new.
+        var run = TestRuns.Small("stop-can") with { Iterations = 200, EvaluateEvery = 0, IterationsPerGeneration = 1 };
+        Assert.Equal(202, (await runtime.Runs.StartAsync(run, default)).StatusCode);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (RunService.ToView((await runtime.Durable.GetAsync(run.RunId, cts.Token))!).Progress is not { Iteration: >= 1 })
+        {
+            await Task.Delay(20, cts.Token);
+        }
+
+        Assert.Equal(202, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).StatusCode);
+        var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(100), null, cts.Token);
+
+        var view = RunService.ToView(final);
+        Assert.Equal("Stopped", view.Status);
+        Assert.True(view.Result!.IterationsCompleted < 10, $"stopped after {view.Result.IterationsCompleted} iterations");
+    }
+
     private static async Task<List<string>> ListAsync(LocalRuntime runtime, string prefix)
     {
         var names = new List<string>();
