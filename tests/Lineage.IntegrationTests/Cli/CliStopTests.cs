@@ -31,7 +31,7 @@ public sealed partial class CliStopTests(AzuriteFixture azurite, ITestOutputHelp
                 "train", "--storage", azurite.ConnectionString, "--container", azurite.NewContainer(), "--run-id", runId,
                 "--dataset", "synthetic:trend", "--iterations", "500", "--episodes", "2", "--steps", "32", "--updates", "4", "--out", reports.FullName,
             ]);
-            await train.WaitForOutputAsync("it 2/500", Patience);
+            await train.WaitForOutputAsync(" loss ", Patience);
 
             train.Signal(signal);
             var exit = await train.WaitForExitAsync(Patience);
