@@ -16,10 +16,13 @@ public static class TrainingRunValidator
     public const int MaxReplayCapacity = 5_000_000;
     public const int MaxIterationsPerGeneration = 1_000;
 
-    /// <summary>Budget on iterations × episodes × steps: environment steps a run may take (about 3 h of acting at ~11 µs a step).</summary>
+    /// <summary>
+    /// Budget on iterations × episodes × steps: environment steps a run may take. Acting alone is ~4 min a core at the
+    /// plain-C# policy's 4.4 M steps/s (bench/results.md), but every step also becomes an experience in a shard blob.
+    /// </summary>
     public const long MaxTotalEnvironmentSteps = 1_000_000_000;
 
-    /// <summary>Budget on iterations × updates: learner updates a run may make (about 7.5 h at ~270 µs an update, batch 32).</summary>
+    /// <summary>Budget on iterations × updates: learner updates a run may make (about 7.5 h at ~270 µs an update, batch 32, 5-64-4 net).</summary>
     public const long MaxTotalUpdates = 100_000_000;
 
     private static readonly string[] SyntheticKinds = ["trend", "meanrev", "randomwalk"];
