@@ -2,12 +2,15 @@ using System.CommandLine;
 using Lineage.Cli;
 using Lineage.Cli.Experiments;
 
+var train = TrainCommand.Create();
+var serve = ServeCommand.Create();
+var worker = WorkerCommand.Create();
 var root = new RootCommand("Lineage: deep Q-learning trading agents trained as Durable orchestrations.")
 {
-    TrainCommand.Create(),
+    train,
     EvaluateCommand.Create(),
-    ServeCommand.Create(),
-    WorkerCommand.Create(),
+    serve,
+    worker,
     ExperimentCommand.Create(),
     ReportCommand.Create(),
     ModelCommands.Data(),
@@ -16,4 +19,9 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     ModelCommands.Decide(),
     ModelCommands.Runs(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+
+// train, serve and worker stop gracefully on SIGINT and SIGTERM themselves (StopSignal); the other commands keep
+// System.CommandLine's handling (cancel the token, exit 130/143 if the command has not returned within 2 s).
+var stopsItself = parse.CommandResult.Command == train || parse.CommandResult.Command == serve || parse.CommandResult.Command == worker;
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = stopsItself ? null : TimeSpan.FromSeconds(2) });

@@ -15,34 +15,88 @@ internal static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
-        var key = new Option<string?>("--key") { Description = "Function key callers must send (x-functions-key or ?code=); default: LINEAGE_FUNCTION_KEY or a random one, printed" };
-        var command = new Command("serve", "Serve the run API (POST /api/runs, GET /api/runs/{id}, ...) locally.") { urls, key };
+        var key = new Option<string?>("--key") { Description = "Function key callers must send (x-functions-key or ?code=); default: LINEAGE_FUNCTION_KEY or a random one, printed. Never empty" };
+        var noAuth = new Option<bool>("--no-auth") { Description = "Serve without a function key; only on loopback addresses (127.0.0.1, [::1], localhost)" };
+        var command = new Command("serve", "Serve the run API (POST /api/runs, GET /api/runs/{id}, ...) locally.") { urls, key, noAuth };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var address = parse.GetValue(urls)!;
+            if (FunctionKey(parse.GetValue(noAuth), parse.GetValue(key), address) is not (true, var functionKey))
+            {
+                return 2;
+            }
+
+            using var signal = new StopSignal();
             var settings = CommonOptions.Read(parse);
-            var functionKey = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("LINEAGE_FUNCTION_KEY")
-                ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
             await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, ct);
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls(parse.GetValue(urls)!);
+            builder.WebHost.UseUrls(address);
             await using var app = builder.Build();
             app.MapLineageApi(runtime.Runs, functionKey);
             app.MapLineageModelsApi(runtime.Services.GetRequiredService<Lineage.Orchestration.Models.ModelsService>(), functionKey);
             await app.StartAsync(ct);
-            AnsiConsole.MarkupLineInterpolated($"Serving the run API on [cyan]{parse.GetValue(urls)}/api/runs[/] (function key: [yellow]{functionKey}[/]). Ctrl+C to stop.");
-            var stopped = new TaskCompletionSource();
-            Console.CancelKeyPress += (_, e) =>
+            if (functionKey is null)
             {
-                e.Cancel = true;
-                stopped.TrySetResult();
-            };
-            await stopped.Task.WaitAsync(ct);
+                AnsiConsole.MarkupLineInterpolated($"Serving the run API on [cyan]{address}/api/runs[/] [yellow]without a function key[/] (--no-auth, loopback only). Ctrl+C or SIGTERM to stop.");
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated($"Serving the run API on [cyan]{address}/api/runs[/] (function key: [yellow]{functionKey}[/]). Ctrl+C or SIGTERM to stop.");
+            }
+
+            var received = await signal.Received;
             await app.StopAsync(CancellationToken.None);
+            AnsiConsole.MarkupLineInterpolated($"Stopped serving ({StopSignal.Name(received)}).");
             return 0;
         });
         return command;
     }
+
+    /// <summary>
+    /// The key callers must send, or null with --no-auth (the route group then has no key check). False after
+    /// printing why serving is refused: an empty key (it would disable the check silently), or --no-auth on an
+    /// address other machines can reach.
+    /// </summary>
+    internal static (bool Ok, string? Key) FunctionKey(bool noAuth, string? key, string urls)
+    {
+        if (noAuth)
+        {
+            if (key is not null)
+            {
+                AnsiConsole.MarkupLine("[red]--key and --no-auth contradict each other: give one.[/]");
+                return (false, null);
+            }
+
+            var exposed = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(u => !IsLoopback(u)).ToList();
+            if (exposed.Count > 0)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--no-auth is only allowed on loopback addresses (127.0.0.1, [[::1]], localhost); --urls has {string.Join(", ", exposed)}.[/]");
+                return (false, null);
+            }
+
+            return (true, null);
+        }
+
+        var (value, source) = key is not null
+            ? (key, "--key")
+            : (Environment.GetEnvironmentVariable("LINEAGE_FUNCTION_KEY"), "LINEAGE_FUNCTION_KEY");
+        if (value is null)
+        {
+            return (true, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{source} is empty: an empty function key would let anyone call the API. Give a key, or --no-auth to serve without one on a loopback address.[/]");
+            return (false, null);
+        }
+
+        return (true, value);
+    }
+
+    /// <summary>Kestrel's "*", "+" and "0.0.0.0" hosts listen on every interface: not loopback.</summary>
+    private static bool IsLoopback(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback;
 }

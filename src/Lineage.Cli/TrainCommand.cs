@@ -84,8 +84,23 @@ internal static class TrainCommand
         AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}");
         AnsiConsole.MarkupLineInterpolated($"Durable backend [cyan]{settings.Backend}[/], storage {(settings.Storage is null ? "the project's Azurite (" + settings.AzuriteFolder + ")" : "given connection string")}");
 
-        await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
+        // Ctrl+C or SIGTERM while the runtime starts cancels the start-up; once the run is started it asks the run
+        // to stop after its current step, and the command ends with the Stopped summary and exit code 128 + signal.
+        using var signal = new StopSignal();
+        using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signal.Token);
         var started = DateTime.UtcNow;
+        LocalRuntime startedRuntime;
+        try
+        {
+            startedRuntime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, startup.Token);
+        }
+        catch (OperationCanceledException) when (signal.ExitCode is { } code)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{StopSignal.Name(await signal.Received)} before the run started: nothing was trained.[/]");
+            return code;
+        }
+
+        await using var runtime = startedRuntime;
         var response = await runtime.Runs.StartAsync(run, cancellationToken);
         if (response.StatusCode != 202)
         {
@@ -93,31 +108,26 @@ internal static class TrainCommand
             return response.StatusCode == 409 ? 3 : 2;
         }
 
-        var stopRequested = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (Interlocked.Increment(ref stopRequested) == 1)
+        var stopping = signal.Received.ContinueWith(
+            received =>
             {
-                e.Cancel = true;
-                AnsiConsole.MarkupLine("[yellow]Stopping after the current step (Ctrl+C again to abort immediately)...[/]");
-                _ = runtime.Runs.StopAsync(run.RunId, CancellationToken.None);
-            }
-        };
-        Console.CancelKeyPress += onCancel;
-        RunInstance final;
-        try
-        {
-            final = await ProgressView.FollowAsync(runtime.Durable, run, cancellationToken);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{StopSignal.Name(received.Result)}: Stopping after the current step… (send it again to abort immediately)[/]");
+                return runtime.Runs.StopAsync(run.RunId, CancellationToken.None);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default).Unwrap();
+        var final = await ProgressView.FollowAsync(runtime.Durable, run, cancellationToken);
         var view = RunService.ToView(final);
         var elapsed = DateTime.UtcNow - started;
         var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
         Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name);
+        if (signal.ExitCode is { } signalled && view.Status == "Stopped")
+        {
+            await stopping;
+            return signalled;
+        }
+
         return view.Status is "Completed" or "Stopped" ? 0 : 1;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Lineage.Hosting;
 using Spectre.Console;
 
@@ -20,16 +21,15 @@ internal static class WorkerCommand
                 return 2;
             }
 
+            using var signal = new StopSignal();
             using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
             await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, ct);
-            AnsiConsole.MarkupLineInterpolated($"Worker {Environment.ProcessId} joined task hub [cyan]{settings.TaskHub}[/]. Ctrl+C to leave.");
-            var stopped = new TaskCompletionSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                stopped.TrySetResult();
-            };
-            await stopped.Task.WaitAsync(ct);
+            AnsiConsole.MarkupLineInterpolated($"Worker {Environment.ProcessId} joined task hub [cyan]{settings.TaskHub}[/]. Ctrl+C or SIGTERM to leave.");
+            var received = await signal.Received;
+            var (activities, steps) = runtime.Durable.ExecutionTotals;
+            // Plain text, one line (no markup, no wrapping at the console width): process managers' logs keep it.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Worker {Environment.ProcessId} leaving task hub {settings.TaskHub} on {StopSignal.Name(received)}: executed {activities} activities and {steps} orchestration steps."));
             return 0;
         });
         return command;

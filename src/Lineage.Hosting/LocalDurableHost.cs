@@ -262,6 +262,19 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
         }
     }
 
+    /// <summary>Activities and orchestration steps (orchestrator work items, replays included) this worker has finished, over every run.</summary>
+    public (int Activities, int OrchestrationSteps) ExecutionTotals
+    {
+        get
+        {
+            lock (_histories)
+            {
+                var activities = _executions.Count(e => e.StartsWith("activity:", StringComparison.Ordinal));
+                return (activities, _executions.Count - activities);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_worker is not null)

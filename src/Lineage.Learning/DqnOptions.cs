@@ -27,6 +27,24 @@ public enum DqnLoss
 /// </summary>
 public sealed record DqnOptions
 {
+    /// <summary>At most this many hidden layers.</summary>
+    public const int MaxHiddenLayers = 4;
+
+    /// <summary>At most this many units per hidden layer.</summary>
+    public const int MaxHiddenUnits = 1024;
+
+    /// <summary>
+    /// At most this many weights and biases in one Q-network (8 MB of floats; with the target network, gradients
+    /// and Adam's two moments about 40 MB). [1024, 1024] fits, [1024, 1024, 1024] does not.
+    /// </summary>
+    public const long MaxParameters = 2_000_000;
+
+    /// <summary>At most this many transitions per update.</summary>
+    public const int MaxBatchSize = 4096;
+
+    /// <summary>At most this many torch threads (the setting is process-wide, see <see cref="TorchThreads"/>).</summary>
+    public const int MaxTorchThreads = 8;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         Converters = { new JsonStringEnumConverter() },
@@ -69,9 +87,10 @@ public sealed record DqnOptions
     public double MaxGradNorm { get; init; } = 10;
 
     /// <summary>
-    /// torch intra-op threads for this process (torch.set_num_threads). Default 1: on a 2-core machine
-    /// 2 threads measured 2–20× slower when anything else runs. A machine tuning, not a hyperparameter,
-    /// but results are bit-reproducible only for a fixed thread count.
+    /// torch intra-op threads (torch.set_num_threads), 1..<see cref="MaxTorchThreads"/>. Default 1: on a 2-core
+    /// machine 2 threads measured 2–20× slower when anything else runs. A machine tuning, not a hyperparameter,
+    /// but results are bit-reproducible only for a fixed thread count. Process-wide: <see cref="DqnTrainer"/>'s
+    /// constructor sets it for the whole process, so the last trainer created decides for every run in that worker.
     /// </summary>
     public int TorchThreads { get; init; } = 1;
 
@@ -85,8 +104,27 @@ public sealed record DqnOptions
         MaxGradNorm = 0,
     };
 
+    /// <summary>Weights and biases of the Q-network these options build for the given state and action sizes.</summary>
+    public long ParameterCount(int stateSize, int actionCount)
+    {
+        long count = 0;
+        long inputs = stateSize;
+        foreach (var size in HiddenLayers ?? [])
+        {
+            count += (inputs + 1) * size;
+            inputs = size;
+        }
+
+        // Dueling: a 1-unit value head and an actionCount-unit advantage head; otherwise one output layer.
+        return count + ((inputs + 1) * (actionCount + (Dueling ? 1 : 0)));
+    }
+
     /// <summary>Every problem with these options, each naming the field and its value; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <remarks>The parameter cap is checked for the smallest network (1 input, 1 action); <see cref="Validate(int, int)"/> checks the real one.</remarks>
+    public IReadOnlyList<string> Validate() => Validate(stateSize: 1, actionCount: 1);
+
+    /// <summary>As <see cref="Validate()"/>, with the parameter cap checked for this state and action size.</summary>
+    public IReadOnlyList<string> Validate(int stateSize, int actionCount)
     {
         var errors = new List<string>();
         void Check(bool ok, string field, object? value, string rule)
@@ -103,21 +141,29 @@ public sealed record DqnOptions
         }
         else
         {
+            Check(HiddenLayers.Count <= MaxHiddenLayers, "HiddenLayers.Count", HiddenLayers.Count, $"at most {MaxHiddenLayers} hidden layers");
             for (var i = 0; i < HiddenLayers.Count; i++)
             {
-                Check(HiddenLayers[i] > 0, $"HiddenLayers[{i}]", HiddenLayers[i], "must be positive");
+                Check(HiddenLayers[i] is > 0 and <= MaxHiddenUnits, $"HiddenLayers[{i}]", HiddenLayers[i], $"must be 1..{MaxHiddenUnits}");
+            }
+
+            if (HiddenLayers.All(h => h is > 0 and <= MaxHiddenUnits))
+            {
+                var parameters = ParameterCount(stateSize, actionCount);
+                Check(parameters <= MaxParameters, nameof(HiddenLayers), $"[{string.Join(", ", HiddenLayers)}]",
+                    string.Create(CultureInfo.InvariantCulture, $"the network would have {parameters} parameters, the maximum is {MaxParameters}"));
             }
         }
 
         Check(Gamma is >= 0 and <= 1, nameof(Gamma), Gamma, "must be in [0, 1]");
-        Check(BatchSize > 0, nameof(BatchSize), BatchSize, "must be positive");
+        Check(BatchSize is > 0 and <= MaxBatchSize, nameof(BatchSize), BatchSize, $"must be 1..{MaxBatchSize}");
         Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive and finite");
         Check(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "must be Adam or Sgd");
         Check(Enum.IsDefined(Loss), nameof(Loss), Loss, "must be Huber or Mse");
         Check(TargetUpdateInterval > 0, nameof(TargetUpdateInterval), TargetUpdateInterval, "must be positive");
         Check(Tau is >= 0 and <= 1, nameof(Tau), Tau, "must be in [0, 1] (0 = hard updates)");
         Check(double.IsFinite(MaxGradNorm) && MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must be >= 0 (0 = no clipping)");
-        Check(TorchThreads > 0, nameof(TorchThreads), TorchThreads, "must be positive");
+        Check(TorchThreads is > 0 and <= MaxTorchThreads, nameof(TorchThreads), TorchThreads, $"must be 1..{MaxTorchThreads} (it is process-wide)");
         return errors;
     }
 

@@ -6,10 +6,23 @@ namespace Lineage.Core.MarketData;
 /// Loads <c>Date,Open,High,Low,Close,Volume</c> or <c>Date,Close</c> files (header names case-insensitive,
 /// columns found by name, other columns ignored). Dates are ISO 8601 (UTC assumed when no offset is given)
 /// or Unix timestamps in seconds (milliseconds when above 10^11). Every bad row fails with a
-/// <see cref="PriceDataException"/>; nothing is skipped.
+/// <see cref="PriceDataException"/>; nothing is skipped. Errors name the file, line, column and what was
+/// expected; they quote a value only when it is a short cell of a CSV data row, never a header line or a line
+/// that looks like JSON, so pointing the loader at a file that is not a price file does not echo its content.
 /// </summary>
 public static class CsvPriceLoader
 {
+    /// <summary>Largest price file accepted (64 MB): far above the bundled series, small enough to parse in memory.</summary>
+    public const long MaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>Most data rows accepted: 2,000,000 bars (about 4 years of 1-minute FX bars).</summary>
+    public const int MaxRows = 2_000_000;
+
+    /// <summary>Longest cell an error message quotes.</summary>
+    public const int MaxQuotedCell = 32;
+
+    private const string ExpectedHeader = "a header line such as Date,Open,High,Low,Close,Volume or Date,Close";
+
     private static readonly string[] DateHeaders = ["date", "datetime", "time", "timestamp"];
 
     public static PriceSeries Load(string path, int minRows)
@@ -20,9 +33,19 @@ public static class CsvPriceLoader
             throw new PriceDataException(path, 0, null, null, "file not found");
         }
 
+        var bytes = new FileInfo(path).Length;
+        if (bytes > MaxBytes)
+        {
+            throw new PriceDataException(path, 0, null, null, TooLarge(bytes));
+        }
+
         using var reader = new StreamReader(path);
         return Parse(reader, path, minRows, Path.GetFileNameWithoutExtension(path));
     }
+
+    /// <summary>The problem text for a price file of <paramref name="bytes"/> bytes, above <see cref="MaxBytes"/>.</summary>
+    public static string TooLarge(long bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"file has {bytes} bytes; the maximum is {MaxBytes} (64 MB)");
 
     /// <param name="seriesName">Name of the resulting series; <paramref name="sourceName"/> when null.</param>
     public static PriceSeries Parse(TextReader reader, string sourceName, int minRows, string? seriesName = null)
@@ -34,7 +57,7 @@ public static class CsvPriceLoader
         var header = reader.ReadLine();
         if (header is null || header.Trim().Length == 0)
         {
-            throw new PriceDataException(sourceName, header is null ? 0 : 1, null, null, "file is empty (expected a header such as Date,Open,High,Low,Close,Volume or Date,Close)");
+            throw new PriceDataException(sourceName, header is null ? 0 : 1, null, null, $"file is empty (expected {ExpectedHeader})");
         }
 
         var names = Split(header);
@@ -46,12 +69,12 @@ public static class CsvPriceLoader
         var volumeCol = FindColumn(names, ["volume"]);
         if (dateCol < 0)
         {
-            throw new PriceDataException(sourceName, 1, "Date", header, "header has no Date column");
+            throw new PriceDataException(sourceName, 1, "Date", null, $"header has no Date column (expected {ExpectedHeader})");
         }
 
         if (closeCol < 0)
         {
-            throw new PriceDataException(sourceName, 1, "Close", header, "header has no Close column");
+            throw new PriceDataException(sourceName, 1, "Close", null, $"header has no Close column (expected {ExpectedHeader})");
         }
 
         var times = new List<DateTimeOffset>();
@@ -70,56 +93,62 @@ public static class CsvPriceLoader
 
             if (blankLine != 0)
             {
-                throw new PriceDataException(sourceName, blankLine, null, "", "blank line between data rows");
+                throw new PriceDataException(sourceName, blankLine, null, null, "blank line between data rows");
+            }
+
+            if (times.Count == MaxRows)
+            {
+                throw new PriceDataException(sourceName, lineNumber, null, null, $"has more than {MaxRows} data rows (the maximum is {MaxRows})");
             }
 
             var fields = Split(line);
             if (fields.Length != names.Length)
             {
-                throw new PriceDataException(sourceName, lineNumber, null, line, $"row has {fields.Length} fields, header has {names.Length}");
+                throw new PriceDataException(sourceName, lineNumber, null, null, $"row has {fields.Length} fields, header has {names.Length}");
             }
 
-            var time = ParseTime(sourceName, lineNumber, names[dateCol], fields[dateCol]);
+            var row = new Row(sourceName, lineNumber, LooksLikeCsv(line));
+            var time = ParseTime(row, names[dateCol], fields[dateCol]);
             if (times.Count > 0)
             {
                 var previous = times[^1];
                 if (time == previous)
                 {
-                    throw new PriceDataException(sourceName, lineNumber, names[dateCol], fields[dateCol], "duplicate date");
+                    throw row.Error(names[dateCol], fields[dateCol], "duplicate date");
                 }
 
                 if (time < previous)
                 {
-                    throw new PriceDataException(sourceName, lineNumber, names[dateCol], fields[dateCol], $"date is before the previous row's {previous:O} (rows must be in chronological order)");
+                    throw row.Error(names[dateCol], fields[dateCol], $"date is before the previous row's {previous:O} (rows must be in chronological order)");
                 }
             }
 
             times.Add(time);
-            closes.Add(ParsePrice(sourceName, lineNumber, names, fields, closeCol));
-            opens?.Add(ParsePrice(sourceName, lineNumber, names, fields, openCol));
+            closes.Add(ParsePrice(row, names, fields, closeCol));
+            opens?.Add(ParsePrice(row, names, fields, openCol));
             if (highCol >= 0)
             {
-                ParsePrice(sourceName, lineNumber, names, fields, highCol);
+                ParsePrice(row, names, fields, highCol);
             }
 
             if (lowCol >= 0)
             {
-                ParsePrice(sourceName, lineNumber, names, fields, lowCol);
+                ParsePrice(row, names, fields, lowCol);
             }
 
             if (volumeCol >= 0)
             {
-                var volume = ParseNumber(sourceName, lineNumber, names, fields, volumeCol);
+                var volume = ParseNumber(row, names, fields, volumeCol);
                 if (volume < 0)
                 {
-                    throw new PriceDataException(sourceName, lineNumber, names[volumeCol], fields[volumeCol], "volume must not be negative");
+                    throw row.Error(names[volumeCol], fields[volumeCol], "volume must not be negative");
                 }
             }
         }
 
         if (times.Count < minRows)
         {
-            throw new PriceDataException(sourceName, lineNumber, null, times.Count.ToString(CultureInfo.InvariantCulture), $"has {times.Count} data rows, at least {minRows} are required");
+            throw new PriceDataException(sourceName, lineNumber, null, null, $"has {times.Count} data rows, at least {minRows} are required");
         }
 
         return new PriceSeries(seriesName ?? sourceName, [.. times], opens?.ToArray(), [.. closes]);
@@ -158,11 +187,18 @@ public static class CsvPriceLoader
         return -1;
     }
 
-    private static DateTimeOffset ParseTime(string source, int line, string column, string text)
+    /// <summary>A JSON object or array line is not a CSV data row, even when its commas split it into the right number of fields.</summary>
+    private static bool LooksLikeCsv(string line)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.Length > 0 && trimmed[0] is not ('{' or '[');
+    }
+
+    private static DateTimeOffset ParseTime(Row row, string column, string text)
     {
         if (text.Length == 0)
         {
-            throw new PriceDataException(source, line, column, text, "empty date");
+            throw row.Error(column, text, "empty date");
         }
 
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unix))
@@ -170,7 +206,7 @@ public static class CsvPriceLoader
             // Digit-only values are Unix timestamps: a yyyyMMdd date would be ambiguous, so reject it clearly.
             if (unix is >= 19000101 and <= 21001231 && text.Length == 8)
             {
-                throw new PriceDataException(source, line, column, text, "looks like yyyyMMdd; use ISO 8601 (yyyy-MM-dd) or a Unix timestamp");
+                throw row.Error(column, text, "looks like yyyyMMdd; use ISO 8601 (yyyy-MM-dd) or a Unix timestamp");
             }
 
             return unix > 100_000_000_000L ? DateTimeOffset.FromUnixTimeMilliseconds(unix) : DateTimeOffset.FromUnixTimeSeconds(unix);
@@ -181,33 +217,50 @@ public static class CsvPriceLoader
             return time;
         }
 
-        throw new PriceDataException(source, line, column, text, "unparsable date (expected ISO 8601 or a Unix timestamp)");
+        throw row.Error(column, text, "unparsable date (expected ISO 8601 or a Unix timestamp)");
     }
 
-    private static double ParseNumber(string source, int line, string[] names, string[] fields, int col)
+    private static double ParseNumber(Row row, string[] names, string[] fields, int col)
     {
         var text = fields[col];
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            throw new PriceDataException(source, line, names[col], text, "unparsable number");
+            throw row.Error(names[col], text, "unparsable number");
         }
 
         if (!double.IsFinite(value))
         {
-            throw new PriceDataException(source, line, names[col], text, "value is not finite");
+            throw row.Error(names[col], text, "value is not finite");
         }
 
         return value;
     }
 
-    private static double ParsePrice(string source, int line, string[] names, string[] fields, int col)
+    private static double ParsePrice(Row row, string[] names, string[] fields, int col)
     {
-        var value = ParseNumber(source, line, names, fields, col);
+        var value = ParseNumber(row, names, fields, col);
         if (value <= 0)
         {
-            throw new PriceDataException(source, line, names[col], fields[col], "price must be positive");
+            throw row.Error(names[col], fields[col], "price must be positive");
         }
 
         return value;
+    }
+
+    /// <summary>Where a data row is; <see cref="Error"/> quotes its cell only when the row is CSV and the cell short.</summary>
+    private readonly record struct Row(string Source, int Line, bool IsCsv)
+    {
+        public PriceDataException Error(string column, string cell, string problem)
+        {
+            if (IsCsv && cell.Length <= MaxQuotedCell)
+            {
+                return new PriceDataException(Source, Line, column, cell, problem);
+            }
+
+            var unquoted = IsCsv
+                ? string.Create(CultureInfo.InvariantCulture, $"{problem} (a {cell.Length} characters cell, not quoted)")
+                : $"{problem} (the line looks like JSON, not a CSV data row; not quoted)";
+            return new PriceDataException(Source, Line, column, null, unquoted);
+        }
     }
 }

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Lineage.Core.MarketData;
 
-/// <summary>A price file that cannot be used as is. The message names the file, line, column and value.</summary>
+/// <summary>
+/// A price file that cannot be used as is. The message names the file, line, column and problem, and quotes the
+/// value only when it is a short cell of a CSV data row (see <see cref="CsvPriceLoader"/>).
+/// </summary>
 public sealed class PriceDataException : Exception
 {
     public PriceDataException()
@@ -35,6 +38,7 @@ public sealed class PriceDataException : Exception
 
     public string? Column { get; }
 
+    /// <summary>The quoted cell, or null when nothing was quoted.</summary>
     public string? Value { get; }
 
     private static string Format(string sourceName, int line, string? column, string? value, string problem)

@@ -70,6 +70,12 @@ public static class DatasetLoader
             return BundledData.Load(dataset);
         }
 
+        // Only blobs under datasets/ (the training run's rule): a reference must never reach another folder or container.
+        if (TrainingRunValidator.DatasetError(dataset) is { } referenceError)
+        {
+            throw new ArgumentException($"Dataset reference: {referenceError}", nameof(dataset));
+        }
+
         var path = dataset[BlobPrefix.Length..];
         if (container is null)
         {
@@ -79,7 +85,14 @@ public static class DatasetLoader
         BinaryData content;
         try
         {
-            content = (await container.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content;
+            // Size first (the response headers), so an oversized blob is refused before its body is read.
+            using var download = (await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+            if (download.Details.ContentLength > CsvPriceLoader.MaxBytes)
+            {
+                throw new PriceDataException(path, 0, null, null, CsvPriceLoader.TooLarge(download.Details.ContentLength));
+            }
+
+            content = await BinaryData.FromStreamAsync(download.Content, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -4,6 +4,7 @@ using Lineage.Core.Features;
 using Lineage.Core.MarketData;
 using Lineage.Core.Trading;
 using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Runs;
 
 namespace Lineage.Orchestration.Models;
 
@@ -46,9 +47,11 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
 {
     public async Task<ChampionDecision> DecideAsync(string? model, string? dataset, int? position, double? entryPrice, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(dataset))
+        // The training run's rule, checked before anything is read: blob references stay under datasets/.
+        var datasetError = TrainingRunValidator.DatasetError(dataset);
+        if (datasetError is not null || dataset is null)
         {
-            throw new DecisionRequestException(400, "dataset", "dataset is required: dataset:{name} (newest pushed version), blob:datasets/{name}/{file}.csv, or a bundled name (spy, googl, eurusd).");
+            throw new DecisionRequestException(400, "dataset", datasetError ?? "is required");
         }
 
         if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))

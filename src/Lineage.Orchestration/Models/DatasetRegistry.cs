@@ -48,7 +48,8 @@ public sealed class DatasetRegistry(BlobContainerClient container)
     /// <summary>An upload needs at least this many rows (the bundled series' minimum).</summary>
     public const int MinRows = 100;
 
-    public const long MaxBytes = 256L * 1024 * 1024;
+    /// <summary>Largest upload: the loader's limit (<see cref="CsvPriceLoader.MaxBytes"/>, 64 MB), so every push can be loaded.</summary>
+    public const long MaxBytes = CsvPriceLoader.MaxBytes;
 
     private const int MaxAttempts = 10;
     private const string ShaKey = "sha256";
@@ -128,7 +129,7 @@ public sealed class DatasetRegistry(BlobContainerClient container)
 
         if (content.Length > MaxBytes)
         {
-            throw new DatasetRejectedException($"Dataset '{name}': the upload has {content.Length} bytes; the maximum is {MaxBytes}.");
+            throw new DatasetRejectedException($"Dataset '{name}': the upload has {content.Length} bytes; the maximum is {MaxBytes} (64 MB).");
         }
 
         string text;

@@ -14,6 +14,16 @@ public static class TrainingRunValidator
     public const int MaxStepsPerEpisode = 100_000;
     public const int MaxUpdatesPerIteration = 100_000;
     public const int MaxReplayCapacity = 5_000_000;
+    public const int MaxIterationsPerGeneration = 1_000;
+
+    /// <summary>
+    /// Budget on iterations × episodes × steps: environment steps a run may take. Acting alone is ~4 min a core at the
+    /// plain-C# policy's 4.4 M steps/s (bench/results.md), but every step also becomes an experience in a shard blob.
+    /// </summary>
+    public const long MaxTotalEnvironmentSteps = 1_000_000_000;
+
+    /// <summary>Budget on iterations × updates: learner updates a run may make (about 7.5 h at ~270 µs an update, batch 32, 5-64-4 net).</summary>
+    public const long MaxTotalUpdates = 100_000_000;
 
     private static readonly string[] SyntheticKinds = ["trend", "meanrev", "randomwalk"];
 
@@ -48,12 +58,28 @@ public static class TrainingRunValidator
             $"must be 1..{MaxEpisodesPerIteration}, got {run.EpisodesPerIteration}");
         Check(run.StepsPerEpisode is >= 2 and <= MaxStepsPerEpisode, "stepsPerEpisode",
             $"must be 2..{MaxStepsPerEpisode}, got {run.StepsPerEpisode}");
-        Check(run.UpdatesPerIteration is >= 0 and <= MaxUpdatesPerIteration, "updatesPerIteration",
-            $"must be 0..{MaxUpdatesPerIteration}, got {run.UpdatesPerIteration}");
+        Check(run.UpdatesPerIteration is >= 1 and <= MaxUpdatesPerIteration, "updatesPerIteration",
+            $"must be 1..{MaxUpdatesPerIteration} (a run without updates never learns), got {run.UpdatesPerIteration}");
+        if (run.Iterations is >= 1 and <= MaxIterations && run.EpisodesPerIteration is >= 1 and <= MaxEpisodesPerIteration
+            && run.StepsPerEpisode is >= 2 and <= MaxStepsPerEpisode)
+        {
+            var steps = (long)run.Iterations * run.EpisodesPerIteration * run.StepsPerEpisode;
+            Check(steps <= MaxTotalEnvironmentSteps, "stepsPerEpisode", string.Create(CultureInfo.InvariantCulture,
+                $"iterations × episodesPerIteration × stepsPerEpisode = {run.Iterations} × {run.EpisodesPerIteration} × {run.StepsPerEpisode} = {steps} environment steps; the budget is {MaxTotalEnvironmentSteps}"));
+        }
+
+        if (run.Iterations is >= 1 and <= MaxIterations && run.UpdatesPerIteration is >= 1 and <= MaxUpdatesPerIteration)
+        {
+            var updates = (long)run.Iterations * run.UpdatesPerIteration;
+            Check(updates <= MaxTotalUpdates, "updatesPerIteration", string.Create(CultureInfo.InvariantCulture,
+                $"iterations × updatesPerIteration = {run.Iterations} × {run.UpdatesPerIteration} = {updates} updates; the budget is {MaxTotalUpdates}"));
+        }
+
         Check(run.MaxParallelEpisodes is >= 1 and <= MaxEpisodesPerIteration, "maxParallelEpisodes",
             $"must be 1..{MaxEpisodesPerIteration}, got {run.MaxParallelEpisodes}");
         Check(run.EvaluateEvery >= 0, "evaluateEvery", $"must be ≥ 0 (0 = never), got {run.EvaluateEvery}");
-        Check(run.IterationsPerGeneration >= 1, "iterationsPerGeneration", $"must be ≥ 1, got {run.IterationsPerGeneration}");
+        Check(run.IterationsPerGeneration is >= 1 and <= MaxIterationsPerGeneration, "iterationsPerGeneration",
+            $"must be 1..{MaxIterationsPerGeneration}, got {run.IterationsPerGeneration}");
         Check(run.MinEpisodeSuccessFraction is > 0 and <= 1, "minEpisodeSuccessFraction",
             $"must be in (0, 1], got {V(run.MinEpisodeSuccessFraction)}");
         Check(run.ReplayCapacity is >= 1 and <= MaxReplayCapacity, "replayCapacity",
@@ -61,6 +87,14 @@ public static class TrainingRunValidator
         Check(run.PriorityAlpha is >= 0 and <= 1, "priorityAlpha", $"must be in [0, 1], got {V(run.PriorityAlpha)}");
         Check(run.PriorityBetaStart is >= 0 and <= 1, "priorityBetaStart", $"must be in [0, 1], got {V(run.PriorityBetaStart)}");
         Check(run.LearningStarts >= 0, "learningStarts", $"must be ≥ 0, got {run.LearningStarts}");
+        Check(run.LearningStarts <= run.ReplayCapacity || run.ReplayCapacity is < 1 or > MaxReplayCapacity, "learningStarts",
+            $"must be ≤ replayCapacity {run.ReplayCapacity} (the buffer could never hold enough to start learning), got {run.LearningStarts}");
+        if (run.Dqn is { } dqn)
+        {
+            Check(dqn.BatchSize <= run.ReplayCapacity || run.ReplayCapacity is < 1 or > MaxReplayCapacity, "dqn.batchSize",
+                $"must be ≤ replayCapacity {run.ReplayCapacity} (a batch is sampled from the buffer), got {dqn.BatchSize}");
+        }
+
         Check(run.TrainFraction is > 0 and < 1, "trainFraction", $"must be in (0, 1), got {V(run.TrainFraction)}");
         Check(run.ValidationFraction is > 0 and < 1 && run.TrainFraction + run.ValidationFraction < 1, "validationFraction",
             $"must be in (0, 1) and leave room for a test split (train + validation < 1), got {V(run.ValidationFraction)}");
@@ -80,7 +114,7 @@ public static class TrainingRunValidator
             Check(Enum.IsDefined(eps.Kind), "epsilon.kind", $"must be Linear or PerActor, got {eps.Kind}");
         }
 
-        AddNested(errors, "dqn", run.Dqn?.Validate());
+        AddNested(errors, "dqn", run.Dqn?.Validate(run.Features?.StateSize ?? 1, Lineage.Core.Episodes.TradingEnvironment.ActionCount));
         AddNested(errors, "arena", run.Arena?.Validate());
         AddNested(errors, "reward", run.Reward?.Validate());
         AddNested(errors, "features", run.Features?.Validate());

@@ -150,4 +150,87 @@ public class CsvPriceLoaderTests
 
         Assert.Contains("/no/such/prices.csv", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("{\"runId\":\"s3cr3t-run\",\"dataset\":\"spy\"}\n")]
+    [InlineData("password=s3cr3t\n")]
+    [InlineData("Open,Close,s3cr3t\n10,10,1\n")]
+    public void Header_errors_name_the_expected_header_and_never_quote_the_line(string text)
+    {
+        var e = ParseFails(text);
+
+        Assert.Equal(1, e.Line);
+        Assert.DoesNotContain("s3cr3t", e.Message, StringComparison.Ordinal);
+        Assert.Null(e.Value);
+        Assert.Contains("Date", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_row_with_the_wrong_field_count_is_not_quoted()
+    {
+        var e = ParseFails("Date,Close\n2020-01-02,10\n{\"key\":\"s3cr3t\",\"a\":1,\"b\":2}\n");
+
+        Assert.Equal(3, e.Line);
+        Assert.Contains("3 fields, header has 2", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_json_line_is_not_quoted_even_when_its_field_count_matches()
+    {
+        var e = ParseFails("Date,Close\n{\"key\":\"s3cr3t\",\"b\":2}\n");
+
+        Assert.Equal(2, e.Line);
+        Assert.Equal("Date", e.Column);
+        Assert.DoesNotContain("s3cr3t", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_long_cell_is_not_quoted()
+    {
+        var cell = "s3cr3t" + new string('x', 40);
+        var e = ParseFails($"Date,Close\n2020-01-02,{cell}\n");
+
+        Assert.Equal("Close", e.Column);
+        Assert.Contains("unparsable number", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", e.Message, StringComparison.Ordinal);
+        Assert.Contains("46 characters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_rows_than_the_maximum_are_refused_naming_the_limit()
+    {
+        var text = new System.Text.StringBuilder("Date,Close\n", 32 * 1024 * 1024);
+        for (var i = 0; i <= 2_000_000; i++)
+        {
+            text.Append(1_000_000_000L + (i * 60L)).Append(",10\n");
+        }
+
+        var e = ParseFails(text.ToString());
+
+        Assert.Contains("2000000 data rows", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2_000_002, e.Line);
+    }
+
+    [Fact]
+    public void Load_refuses_a_file_above_the_byte_limit_before_reading_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lineage-{Guid.NewGuid():N}.csv");
+        using (var file = File.Create(path))
+        {
+            file.SetLength((64L * 1024 * 1024) + 1);
+        }
+
+        try
+        {
+            var e = Assert.Throws<PriceDataException>(() => CsvPriceLoader.Load(path, 1));
+
+            Assert.Contains("67108865 bytes", e.Message, StringComparison.Ordinal);
+            Assert.Contains("67108864", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

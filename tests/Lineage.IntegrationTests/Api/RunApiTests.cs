@@ -5,10 +5,12 @@ using System.Text.Json;
 using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lineage.IntegrationTests.Api;
 
@@ -114,6 +116,7 @@ internal sealed class ApiHost : IAsyncDisposable
         builder.WebHost.UseTestServer();
         var app = builder.Build();
         app.MapLineageApi(runtime.Runs, "test-key");
+        app.MapLineageModelsApi(runtime.Services.GetRequiredService<ModelsService>(), "test-key");
         await app.StartAsync();
         return new ApiHost(app, runtime);
     }

@@ -32,6 +32,26 @@ public sealed class DqnOptionsTests
         Assert.Contains(errors, e => e.Contains("Tau = -0.1", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(new[] { 1_000_000 }, "HiddenLayers[0] = 1000000")]
+    [InlineData(new[] { 8, 8, 8, 8, 8 }, "HiddenLayers.Count = 5")]
+    [InlineData(new[] { 1024, 1024, 1024 }, "parameters")]
+    public void Validate_bounds_the_network_size(int[] hidden, string expected)
+    {
+        var errors = new DqnOptions { HiddenLayers = hidden }.Validate();
+
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_bounds_torch_threads_and_batch_size()
+    {
+        var errors = new DqnOptions { TorchThreads = 64, BatchSize = 100_000 }.Validate();
+
+        Assert.Contains(errors, e => e.Contains("TorchThreads = 64", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("BatchSize = 100000", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Original_is_plain_sgd_with_mse_and_no_target_network_or_double_dqn()
     {

@@ -109,6 +109,56 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Contains("\"field\":\"position\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("blob:../{secret}/x", "must look like datasets/")]
+    [InlineData("blob:../{secret}/x.csv", "must look like datasets/")]
+    [InlineData("blob:runs/champ/run.json", "must look like datasets/")]
+    [InlineData("blob:datasets/../runs/champ/run.json", "must look like datasets/")]
+    [InlineData("synthetic:trend", "generated per run")]
+    [InlineData("no-such-dataset", "unknown dataset")]
+    public async Task Decision_refuses_a_dataset_a_training_run_would_refuse_and_echoes_no_blob_content(string reference, string rule)
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.Random(seed: 4));
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+        var secret = azurite.NewContainer();
+        var other = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, secret);
+        await other.CreateIfNotExistsAsync();
+        foreach (var name in new[] { "x", "x.csv" })
+        {
+            await other.GetBlobClient(name).UploadAsync(BinaryData.FromString("Date,Close\nTOPSECRET,1\n"));
+        }
+
+        var dataset = reference.Replace("{secret}", secret, StringComparison.Ordinal);
+
+        var response = await api.Client.GetAsync($"/api/models/champion/decision?model=live&dataset={Uri.EscapeDataString(dataset)}");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"field\":\"dataset\"", text, StringComparison.Ordinal);
+        Assert.Contains(rule, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOPSECRET", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("schemaVersion", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Decision_on_a_pushed_path_holding_json_names_the_line_and_quotes_nothing()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.Random(seed: 4));
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+        await api.Harness.Container.GetBlobClient("datasets/live/notes.csv").UploadAsync(BinaryData.FromString("{\"apiKey\":\"s3cr3t\"}\n"));
+
+        var response = await api.Client.GetAsync("/api/models/champion/decision?model=live&dataset=blob:datasets/live/notes.csv");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("line 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", text, StringComparison.Ordinal);
+    }
+
     private sealed record Step(int Bar, int Position, double EntryPrice, float[] State, float[] Q, int Action);
 
     /// <summary>Wraps the policy in the greedy episode and records, per bar, what it saw and chose.</summary>

@@ -41,6 +41,33 @@ public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public void Upload_above_64_MB_is_rejected_naming_the_limit()
+    {
+        var content = new byte[(64 * 1024 * 1024) + 1];
+        content.AsSpan().Fill((byte)'a');
+
+        var error = Assert.Throws<DatasetRejectedException>(() => DatasetRegistry.Validate("big", content));
+
+        Assert.Contains("67108865 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("67108864", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Loading_a_dataset_blob_above_64_MB_fails_naming_the_limit_without_quoting_it()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        var content = new byte[(64 * 1024 * 1024) + 1];
+        content.AsSpan().Fill((byte)'a');
+        await h.Container.GetBlobClient("datasets/big/000001.csv").UploadAsync(BinaryData.FromBytes(content));
+
+        var error = await Assert.ThrowsAsync<Lineage.Core.MarketData.PriceDataException>(
+            () => Lineage.Orchestration.Data.DatasetLoader.LoadSeriesAsync("blob:datasets/big/000001.csv", h.Container, 100, default));
+
+        Assert.Contains("67108865 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 300, $"{error.Message.Length} characters");
+    }
+
+    [Fact]
     public async Task Too_short_upload_is_rejected()
     {
         await using var h = await ModelsHarness.StartAsync(azurite);

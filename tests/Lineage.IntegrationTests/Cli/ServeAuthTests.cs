@@ -1,0 +1,95 @@
+using System.Net;
+using Lineage.IntegrationTests.Orchestration;
+using Xunit.Abstractions;
+
+namespace Lineage.IntegrationTests.Cli;
+
+/// <summary>`lineage serve` never serves without a key by accident, and stops cleanly on SIGTERM.</summary>
+public sealed class ServeAuthTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private string[] Storage() => ["--storage", azurite.ConnectionString, "--container", azurite.NewContainer()];
+
+    [Fact]
+    public async Task Serve_refuses_an_empty_key_without_no_auth()
+    {
+        using var serve = CliProcess.Start(["serve", "--key", "", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}", .. Storage()]);
+
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--no-auth", serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_an_empty_LINEAGE_FUNCTION_KEY_without_no_auth()
+    {
+        using var serve = CliProcess.Start(
+            ["serve", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}", .. Storage()],
+            new Dictionary<string, string> { ["LINEAGE_FUNCTION_KEY"] = "" });
+
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("LINEAGE_FUNCTION_KEY", serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:{port}")]
+    [InlineData("http://*:{port}")]
+    [InlineData("http://127.0.0.1:{port};http://0.0.0.0:{other}")]
+    public async Task Serve_refuses_no_auth_on_a_non_loopback_address(string urls)
+    {
+        var address = urls.Replace("{port}", CliProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{other}", CliProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        using var serve = CliProcess.Start(["serve", "--no-auth", "--urls", address, .. Storage()]);
+
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("loopback", serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_no_auth_on_loopback_answers_without_a_key_and_exits_0_on_SIGTERM()
+    {
+        var port = CliProcess.FreePort();
+        using var serve = CliProcess.Start(["serve", "--no-auth", "--urls", $"http://127.0.0.1:{port}", .. Storage()]);
+        await serve.WaitForOutputAsync("Serving", Patience);
+
+        using var http = new HttpClient();
+        var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/runs/no-such-run"));
+        serve.Signal("TERM");
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(0, exit);
+        Assert.Contains("Stopped serving", serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_key_refuses_callers_without_it_and_exits_0_on_SIGTERM()
+    {
+        var port = CliProcess.FreePort();
+        using var serve = CliProcess.Start(["serve", "--key", "k3y", "--urls", $"http://127.0.0.1:{port}", .. Storage()]);
+        await serve.WaitForOutputAsync("Serving", Patience);
+
+        using var http = new HttpClient();
+        var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/runs/no-such-run"));
+        serve.Signal("TERM");
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(0, exit);
+    }
+}

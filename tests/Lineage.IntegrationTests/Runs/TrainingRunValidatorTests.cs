@@ -1,0 +1,120 @@
+using Lineage.Learning;
+using Lineage.Orchestration.Runs;
+
+namespace Lineage.IntegrationTests.Runs;
+
+/// <summary>What can never train, or would exhaust memory or time, is refused at the edge, naming the field and value.</summary>
+public sealed class TrainingRunValidatorTests
+{
+    private static readonly TrainingRun Valid = new() { RunId = "bounds" };
+
+    private static FieldError Single(TrainingRun run, string field)
+    {
+        var errors = TrainingRunValidator.Validate(run);
+        return Assert.Single(errors, e => e.Field == field);
+    }
+
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.Empty(TrainingRunValidator.Validate(Valid));
+    }
+
+    [Fact]
+    public void A_million_unit_hidden_layer_is_refused()
+    {
+        var error = Single(Valid with { Dqn = new DqnOptions { HiddenLayers = [1_000_000] } }, "dqn");
+
+        Assert.Contains("HiddenLayers[0] = 1000000", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1024", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_than_four_hidden_layers_are_refused()
+    {
+        var error = Single(Valid with { Dqn = new DqnOptions { HiddenLayers = [8, 8, 8, 8, 8] } }, "dqn");
+
+        Assert.Contains("HiddenLayers.Count = 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_network_above_the_parameter_cap_is_refused_even_with_allowed_layer_sizes()
+    {
+        var error = Single(Valid with { Dqn = new DqnOptions { HiddenLayers = [1024, 1024, 1024] } }, "dqn");
+
+        Assert.Contains("parameters", error.Message, StringComparison.Ordinal);
+        Assert.Contains("2000000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    public void Torch_threads_outside_the_bound_are_refused(int threads)
+    {
+        var error = Single(Valid with { Dqn = new DqnOptions { TorchThreads = threads } }, "dqn");
+
+        Assert.Contains($"TorchThreads = {threads}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batch_size_above_the_maximum_is_refused()
+    {
+        var error = Single(Valid with { ReplayCapacity = 5_000_000, Dqn = new DqnOptions { BatchSize = 1_000_000 } }, "dqn");
+
+        Assert.Contains("BatchSize = 1000000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Total_environment_steps_above_the_budget_are_refused()
+    {
+        var run = Valid with { Iterations = 100_000, EpisodesPerIteration = 1_000, StepsPerEpisode = 100_000 };
+
+        var error = Single(run, "stepsPerEpisode");
+
+        Assert.Contains("10000000000000", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1000000000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Total_updates_above_the_budget_are_refused()
+    {
+        var error = Single(Valid with { Iterations = 100_000, UpdatesPerIteration = 100_000 }, "updatesPerIteration");
+
+        Assert.Contains("10000000000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Learning_starts_above_replay_capacity_is_refused()
+    {
+        var error = Single(Valid with { ReplayCapacity = 1_000, LearningStarts = 1_001 }, "learningStarts");
+
+        Assert.Contains("1001", error.Message, StringComparison.Ordinal);
+        Assert.Contains("replayCapacity", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Batch_size_above_replay_capacity_is_refused()
+    {
+        var error = Single(Valid with { ReplayCapacity = 16, LearningStarts = 0, Dqn = new DqnOptions { BatchSize = 32 } }, "dqn.batchSize");
+
+        Assert.Contains("32", error.Message, StringComparison.Ordinal);
+        Assert.Contains("replayCapacity 16", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Zero_updates_per_iteration_is_refused()
+    {
+        var error = Single(Valid with { UpdatesPerIteration = 0 }, "updatesPerIteration");
+
+        Assert.Contains("must be 1..", error.Message, StringComparison.Ordinal);
+        Assert.Contains("got 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Iterations_per_generation_above_the_maximum_is_refused()
+    {
+        var error = Single(Valid with { IterationsPerGeneration = 1_001 }, "iterationsPerGeneration");
+
+        Assert.Contains("got 1001", error.Message, StringComparison.Ordinal);
+    }
+}
