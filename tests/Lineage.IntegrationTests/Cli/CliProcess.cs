@@ -61,6 +61,10 @@ internal sealed class CliProcess : IDisposable
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the CLI process."));
     }
 
+    /// <summary>A `lineage worker` joined to a task hub on the Azure Storage backend (short leases, so a kill is noticed soon).</summary>
+    public static CliProcess StartWorker(string connectionString, string taskHub, string container, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(["worker", "--storage", connectionString, "--task-hub", taskHub, "--container", container, "--work-item-timeout", "8", "--lease-seconds", "8"], environment);
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -112,6 +116,12 @@ internal sealed class CliProcess : IDisposable
             await _process.WaitForExitAsync();
             return null;
         }
+    }
+
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
     }
 
     public void Dispose()

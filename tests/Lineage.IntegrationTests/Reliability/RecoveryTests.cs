@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Lineage.Hosting;
+using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Activities;
@@ -41,7 +41,7 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
         var config = Path.Combine(Path.GetTempPath(), $"lineage-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(run, LineageJson.Options));
         var report = Directory.CreateTempSubdirectory("lineage-report").FullName;
-        using (var cli = WorkerProcess.StartCli(
+        using (var cli = CliProcess.Start(
             ["train", "--config", config, "--resume", "--iterations", "2", "--storage", azurite.ConnectionString, "--container", container, "--out", report]))
         {
             var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(3));
@@ -147,6 +147,19 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
 
         Assert.Equal("Completed", final.Status);
         Assert.Contains(final.Result!.Notes, n => n.StartsWith("Run retention failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_that_performed_no_update_is_never_promoted()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        // 2 iterations × 4 episodes × 32 steps = 256 experiences, never reaching learning start 5,000: no update at all.
+        var final = RunService.ToView(await TestRuns.RunToEndAsync(runtime, TestRuns.Small("no-update") with { LearningStarts = 5_000 }));
+
+        Assert.Equal("Completed", final.Status);
+        Assert.Equal(0, final.Result!.FinalCheckpoint);
+        Assert.Contains(final.Result.Notes, n => n.StartsWith("Not a candidate for promotion", StringComparison.Ordinal));
+        Assert.Empty(await runtime.Services.GetRequiredService<Lineage.Orchestration.Models.ChampionStore>().ListModelsAsync(default));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Azure;
 using Lineage.Hosting;
+using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Runs;
@@ -29,7 +30,7 @@ public sealed class WorkerCrashTests(AzuriteFixture azurite, ITestOutputHelper o
         await using var client = await LocalRuntime.StartAsync(
             new LocalRuntimeOptions { StorageConnectionString = azurite.ConnectionString, Backend = DurableBackendKind.AzureStorage, TaskHub = hub, ContainerName = container, RunWorker = false },
             NullLoggerFactory.Instance);
-        using var doomed = WorkerProcess.Start(azurite.ConnectionString, hub, container, new Dictionary<string, string> { ["LINEAGE_FAULT_HANG_AFTER_SHARD"] = "crash-run/1/2" });
+        using var doomed = CliProcess.StartWorker(azurite.ConnectionString, hub, container, new Dictionary<string, string> { ["LINEAGE_FAULT_HANG_AFTER_SHARD"] = "crash-run/1/2" });
         Assert.Equal(202, (await client.Runs.StartAsync(run, default)).StatusCode);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -43,7 +44,7 @@ public sealed class WorkerCrashTests(AzuriteFixture azurite, ITestOutputHelper o
         doomed.Kill();
         output.WriteLine($"killed worker {doomed.Id} with its episode's shard written and the activity unfinished");
 
-        using var rescuer = WorkerProcess.Start(azurite.ConnectionString, hub, container);
+        using var rescuer = CliProcess.StartWorker(azurite.ConnectionString, hub, container);
         var final = await client.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), null, cts.Token);
         output.WriteLine(rescuer.Output);
 
