@@ -62,23 +62,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
                 (promoted, reason) = Decide(candidateScore, championScore, options.PromotionMargin, current);
             }
 
-            var decision = new PromotionDecision(
-                model,
-                runId,
-                update,
-                promoted,
-                reason,
-                Metric,
-                options.PromotionMargin,
-                candidateScore,
-                championScore,
-                current?.Champion,
-                record.Run.Dataset,
-                window.Fingerprint(),
-                window.Times[start],
-                window.Times[^1],
-                _time.GetUtcNow(),
-                decidedBy);
+            var decision = NewDecision(record, model, runId, update, promoted, reason, candidateScore, championScore, current?.Champion, window, start, decidedBy);
 
             if (promoted && !alreadyChampion)
             {
@@ -106,27 +90,42 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     {
         var replaced = earlier.Replaced is null ? null : await champions.LoadPolicyAsync(earlier.Replaced, cancellationToken);
         var (candidateScore, championScore, start) = Score(candidate.Policy, candidate.Context, replaced, window);
-        var decision = new PromotionDecision(
+        var decision = NewDecision(record, model, runId, update, true, earlier.Reason, candidateScore, championScore, earlier.Replaced, window, start, decidedBy);
+        await champions.WriteDecisionAsync(decision, cancellationToken);
+        ModelsLog.Decided(logger, model, runId, update, true, candidateScore.Sharpe, championScore?.Sharpe, earlier.Reason);
+        return decision;
+    }
+
+    private PromotionDecision NewDecision(
+        RunRecord record,
+        string model,
+        string runId,
+        long update,
+        bool promoted,
+        string reason,
+        PolicyScore candidate,
+        PolicyScore? champion,
+        ModelEntry? championBefore,
+        Core.MarketData.PriceSeries window,
+        int start,
+        string decidedBy) =>
+        new(
             model,
             runId,
             update,
-            true,
-            earlier.Reason,
+            promoted,
+            reason,
             Metric,
             options.PromotionMargin,
-            candidateScore,
-            championScore,
-            earlier.Replaced,
+            candidate,
+            champion,
+            championBefore,
             record.Run.Dataset,
             window.Fingerprint(),
             window.Times[start],
             window.Times[^1],
             _time.GetUtcNow(),
             decidedBy);
-        await champions.WriteDecisionAsync(decision, cancellationToken);
-        ModelsLog.Decided(logger, model, runId, update, true, candidateScore.Sharpe, championScore?.Sharpe, earlier.Reason);
-        return decision;
-    }
 
     /// <summary>The rule itself, separate from storage so it can be read (and tested) on its own.</summary>
     public static (bool Promoted, string Reason) Decide(PolicyScore candidate, PolicyScore? champion, double margin, ChampionPointer? current)

@@ -40,6 +40,8 @@ internal sealed class ModelsHarness : IAsyncDisposable
 
     public RunStorage Storage { get; }
 
+    public IServiceProvider Services => _services;
+
     public BlobContainerClient Container => Storage.Container;
 
     public RunWorkspace Workspace { get; }

@@ -28,14 +28,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
             uninterrupted = await reference.Challenger.ConsiderAsync("cand", 16, By, default);
         }
 
-        await using (var crashing = await StartAsync(container))
-        {
-            await crashing.SeedRunAsync("champ", "rising", ModelsHarness.Always(TradeAction.Close));
-            await crashing.Challenger.ConsiderAsync("champ", 16, By, default);
-            await crashing.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
-            crashing.Champions.AfterPointerWrite = () => throw new IOException("worker died after the pointer write");
-            await Assert.ThrowsAsync<IOException>(() => crashing.Challenger.ConsiderAsync("cand", 16, By, default));
-        }
+        await CrashAfterThePointerWriteAsync(container);
 
         await using var retry = await StartAsync(container);
         var decision = await retry.Challenger.ConsiderAsync("cand", 16, By, default);
@@ -51,14 +44,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
     public async Task Rollback_inside_the_retry_window_is_not_undone_by_the_retry()
     {
         var container = azurite.NewContainer();
-        await using (var crashing = await StartAsync(container))
-        {
-            await crashing.SeedRunAsync("champ", "rising", ModelsHarness.Always(TradeAction.Close));
-            await crashing.Challenger.ConsiderAsync("champ", 16, By, default);
-            await crashing.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
-            crashing.Champions.AfterPointerWrite = () => throw new IOException("worker died after the pointer write");
-            await Assert.ThrowsAsync<IOException>(() => crashing.Challenger.ConsiderAsync("cand", 16, By, default));
-        }
+        await CrashAfterThePointerWriteAsync(container);
 
         await using (var operator_ = await StartAsync(container))
         {
@@ -93,6 +79,17 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
 
         Assert.Equal(1, lose.Lost);
         Assert.Single(await ReadLoggedHistoryAsync(h));
+    }
+
+    /// <summary>A champion ("champ"), then a better candidate ("cand") whose promotion dies right after the pointer write.</summary>
+    private async Task CrashAfterThePointerWriteAsync(string container)
+    {
+        await using var crashing = await StartAsync(container);
+        await crashing.SeedRunAsync("champ", "rising", ModelsHarness.Always(TradeAction.Close));
+        await crashing.Challenger.ConsiderAsync("champ", 16, By, default);
+        await crashing.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
+        crashing.Champions.AfterPointerWrite = () => throw new IOException("worker died after the pointer write");
+        await Assert.ThrowsAsync<IOException>(() => crashing.Challenger.ConsiderAsync("cand", 16, By, default));
     }
 
     /// <summary>The history as logged in the append blob (not completed from the pointer, as HistoryAsync does).</summary>

@@ -1,0 +1,29 @@
+using Lineage.Core.Trading;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lineage.IntegrationTests.Models;
+
+/// <summary>A resumed run that would outgrow checkpoint or shard names is refused before it starts, not in its middle.</summary>
+public sealed class ResumeBoundsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Resume_that_would_pass_the_last_nameable_update_is_refused_at_prepare_and_writes_nothing()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        await h.Datasets.PushAsync("rising", ModelsHarness.Csv(600, seed: 3), "test", default);
+        await h.SeedRunAsync("old-nightly", "rising", ModelsHarness.Always(TradeAction.Buy), update: 9_999_999_990);
+        var before = await h.ListingAsync();
+        var prepare = h.Services.GetRequiredService<PrepareRunActivity>();
+        var run = new TrainingRun { RunId = "old-nightly", Dataset = DatasetRegistry.Prefix + "rising", StepsPerEpisode = 32, Seed = 5, Resume = true, Iterations = 1, UpdatesPerIteration = 16 };
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => prepare.ExecuteAsync(new PrepareInput(run, "a"), default));
+
+        Assert.Contains("beyond the last update a checkpoint can be named", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await h.ListingAsync());
+    }
+}
