@@ -423,12 +423,13 @@ public sealed class BlobReplayStore
     /// <summary>
     /// Deletes shard blobs that can never be (or become again) part of the buffer: not in the manifest, and of an
     /// iteration older than the oldest one it holds — evicted shards whose deletion a crashed writer never reached, and
-    /// (once the window has moved past them) shards of episodes that failed after writing. Newer shards are left alone:
-    /// another append may still add them.
+    /// (once the window has moved past them) shards of episodes that failed after writing. Only a full window sweeps:
+    /// then an older shard would be evicted the moment it was appended, while below capacity a concurrent writer's
+    /// older shard may still join. Newer shards are always left alone.
     /// </summary>
     private async Task DeleteOrphansAsync(ReplayManifest manifest, CancellationToken cancellationToken)
     {
-        if (manifest.Shards.Count == 0)
+        if (manifest.Shards.Count == 0 || manifest.LiveCount < manifest.Capacity)
         {
             return;
         }
