@@ -122,20 +122,8 @@ public sealed class BlobReplayStore
                 await hook(attempt);
             }
 
-            try
+            if (!await TryCommitAsync(next, current, etag, attempt, cancellationToken))
             {
-                await _container.GetBlobClient(ManifestBlobName).UploadAsync(
-                    BinaryData.FromObjectAsJson(next, JsonOptions),
-                    new BlobUploadOptions
-                    {
-                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                        Conditions = current is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = etag },
-                    },
-                    cancellationToken);
-            }
-            catch (RequestFailedException ex) when (IsConditionFailure(ex))
-            {
-                StorageLog.ManifestConflict(_logger, RunId, attempt, ex.Status);
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
                 continue;
             }
@@ -178,20 +166,8 @@ public sealed class BlobReplayStore
             }
 
             var next = current with { Revision = current.Revision + 1, Shards = [.. current.Shards.Where(s => s.Iteration <= lastIteration)] };
-            try
+            if (!await TryCommitAsync(next, current, etag, attempt, cancellationToken))
             {
-                await _container.GetBlobClient(ManifestBlobName).UploadAsync(
-                    BinaryData.FromObjectAsJson(next, JsonOptions),
-                    new BlobUploadOptions
-                    {
-                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                        Conditions = new BlobRequestConditions { IfMatch = etag },
-                    },
-                    cancellationToken);
-            }
-            catch (RequestFailedException ex) when (IsConditionFailure(ex))
-            {
-                StorageLog.ManifestConflict(_logger, RunId, attempt, ex.Status);
                 continue;
             }
 
@@ -417,6 +393,31 @@ public sealed class BlobReplayStore
         foreach (var name in names)
         {
             await _container.GetBlobClient(ShardBlobName(name)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="next"/> only if the manifest is still <paramref name="current"/> (its ETag, or absent);
+    /// false when another writer got there first (re-read and plan again).
+    /// </summary>
+    private async Task<bool> TryCommitAsync(ReplayManifest next, ReplayManifest? current, ETag etag, int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _container.GetBlobClient(ManifestBlobName).UploadAsync(
+                BinaryData.FromObjectAsJson(next, JsonOptions),
+                new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Conditions = current is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = etag },
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (IsConditionFailure(ex))
+        {
+            StorageLog.ManifestConflict(_logger, RunId, attempt, ex.Status);
+            return false;
         }
     }
 

@@ -39,8 +39,8 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         for (var attempt = 1; ; attempt++)
         {
             var (current, etag) = await champions.ReadAsync(model, cancellationToken);
-            await champions.RepairHistoryAsync(model, current, cancellationToken);
-            if (await champions.FindChangeForDecisionAsync(model, decisionBlob, cancellationToken) is { } earlier)
+            var history = await champions.RepairHistoryAsync(model, current, cancellationToken);
+            if (history.LastOrDefault(c => c.Decision == decisionBlob) is { } earlier)
             {
                 // A retry after this decision's promotion took effect (the crash came before the decision blob). Record it as
                 // it was decided — even if the champion has changed since (say, a rollback): never promote it a second time.

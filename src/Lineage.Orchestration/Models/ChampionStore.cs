@@ -180,18 +180,14 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
             : lines;
     }
 
-    /// <summary>Writes the pointer's last change to the history if a crash after the pointer write kept it out.</summary>
-    public async Task RepairHistoryAsync(string model, ChampionPointer? current, CancellationToken cancellationToken)
-    {
-        if (current is not null)
-        {
-            await EnsureHistoryLineAsync(model, current.LastChange, cancellationToken);
-        }
-    }
-
-    /// <summary>The logged change that carried out decision <paramref name="decisionBlob"/>, if it took effect.</summary>
-    public async Task<ChampionChange?> FindChangeForDecisionAsync(string model, string decisionBlob, CancellationToken cancellationToken) =>
-        (await HistoryAsync(model, cancellationToken)).LastOrDefault(c => c.Decision == decisionBlob);
+    /// <summary>
+    /// Writes the pointer's last change to the history if a crash after the pointer write kept it out; returns the
+    /// history as logged then, oldest first (complete up to <paramref name="current"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<ChampionChange>> RepairHistoryAsync(string model, ChampionPointer? current, CancellationToken cancellationToken) =>
+        current is null
+            ? (await ReadHistoryAsync(model, cancellationToken)).Lines
+            : await EnsureHistoryLineAsync(model, current.LastChange, cancellationToken);
 
     public async Task<PromotionDecision?> GetDecisionAsync(string model, string runId, long update, CancellationToken cancellationToken)
     {
@@ -344,8 +340,11 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
         return (lines, download.Details.ContentLength);
     }
 
-    /// <summary>Appends <paramref name="change"/>'s line unless a line with its sequence is there; at most once.</summary>
-    private async Task EnsureHistoryLineAsync(string model, ChampionChange change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends <paramref name="change"/>'s line unless a line with its sequence is there; at most once. Returns the
+    /// logged history, which then holds the change.
+    /// </summary>
+    private async Task<IReadOnlyList<ChampionChange>> EnsureHistoryLineAsync(string model, ChampionChange change, CancellationToken cancellationToken)
     {
         var history = container.GetAppendBlobClient(HistoryBlob(model));
         var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(change, LineageJson.Options) + "\n");
@@ -354,7 +353,7 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
             var (lines, length) = await ReadHistoryAsync(model, cancellationToken);
             if (lines.Any(c => c.Sequence == change.Sequence))
             {
-                return;
+                return lines;
             }
 
             if (length < 0)
@@ -370,7 +369,7 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
                     stream,
                     new AppendBlobAppendBlockOptions { Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = length } },
                     cancellationToken);
-                return;
+                return [.. lines, change];
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {

@@ -9,34 +9,34 @@ public sealed class ServeAuthTests(AzuriteFixture azurite, ITestOutputHelper out
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    /// <summary>The command exits 2 with a message naming <paramref name="expected"/> and no stack trace.</summary>
+    private async Task AssertRefusedAsync(string[] args, string expected, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var serve = CliProcess.Start(args, environment);
+
+        var exit = await serve.WaitForExitAsync(Patience);
+        output.WriteLine(serve.Output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, serve.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+    }
+
     private string[] Storage() => ["--storage", azurite.ConnectionString, "--container", azurite.NewContainer()];
 
     [Fact]
     public async Task Serve_refuses_an_empty_key_without_no_auth()
     {
-        using var serve = CliProcess.Start(["serve", "--key", "", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}", .. Storage()]);
-
-        var exit = await serve.WaitForExitAsync(Patience);
-        output.WriteLine(serve.Output);
-
-        Assert.Equal(2, exit);
-        Assert.Contains("--no-auth", serve.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+        await AssertRefusedAsync(["serve", "--key", "", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}", .. Storage()], "--no-auth");
     }
 
     [Fact]
     public async Task Serve_refuses_an_empty_LINEAGE_FUNCTION_KEY_without_no_auth()
     {
-        using var serve = CliProcess.Start(
+        await AssertRefusedAsync(
             ["serve", "--urls", $"http://127.0.0.1:{CliProcess.FreePort()}", .. Storage()],
+            "LINEAGE_FUNCTION_KEY",
             new Dictionary<string, string> { ["LINEAGE_FUNCTION_KEY"] = "" });
-
-        var exit = await serve.WaitForExitAsync(Patience);
-        output.WriteLine(serve.Output);
-
-        Assert.Equal(2, exit);
-        Assert.Contains("LINEAGE_FUNCTION_KEY", serve.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -47,14 +47,7 @@ public sealed class ServeAuthTests(AzuriteFixture azurite, ITestOutputHelper out
     {
         var address = urls.Replace("{port}", CliProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{other}", CliProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        using var serve = CliProcess.Start(["serve", "--no-auth", "--urls", address, .. Storage()]);
-
-        var exit = await serve.WaitForExitAsync(Patience);
-        output.WriteLine(serve.Output);
-
-        Assert.Equal(2, exit);
-        Assert.Contains("loopback", serve.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+        await AssertRefusedAsync(["serve", "--no-auth", "--urls", address, .. Storage()], "loopback");
     }
 
     [Fact]
