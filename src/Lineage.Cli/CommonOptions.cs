@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
-using Lineage.Orchestration.Runs;
-using Spectre.Console;
 using Lineage.Hosting;
+using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace Lineage.Cli;
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -156,7 +158,7 @@ internal static class ModelCommands
         show.SetAction((parse, ct) => WithModelsAsync(parse, async (models, token) =>
         {
             var response = await models.ShowRunAsync(parse.GetValue(id)!, token);
-            if (response.StatusCode != 200)
+            if (response.Outcome != ApiOutcome.Ok)
             {
                 return Fail(response);
             }
@@ -216,7 +218,8 @@ internal static class ModelCommands
             }
         }
 
-        return response.StatusCode is >= 400 and < 500 ? 2 : 1;
+        // Every refusal is the caller's to fix (a bad name, a missing run, a conflict): exit code 2, as for bad options.
+        return 2;
     }
 
     private static string ShortCode(string? version) =>

@@ -6,6 +6,7 @@ using Lineage.Core.Episodes;
 using Lineage.Orchestration.Activities;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.Cli;
 

@@ -35,8 +35,7 @@ internal static class ServeCommand
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls(address);
             await using var app = builder.Build();
-            app.MapLineageApi(runtime.Runs, functionKey);
-            app.MapLineageModelsApi(runtime.Services.GetRequiredService<Lineage.Orchestration.Models.ModelsService>(), functionKey);
+            app.MapLineageApi(runtime.Runs, runtime.Models, functionKey);
             await app.StartAsync(ct);
             if (functionKey is null)
             {

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Lineage.Hosting;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -102,10 +104,10 @@ internal static class TrainCommand
 
         await using var runtime = startedRuntime;
         var response = await runtime.Runs.StartAsync(run, cancellationToken);
-        if (response.StatusCode != 202)
+        if (response.Outcome != ApiOutcome.Accepted)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]Cannot start run ({response.StatusCode}):[/] {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
-            return response.StatusCode == 409 ? 3 : 2;
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot start run ({response.Outcome}):[/] {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
+            return response.Outcome == ApiOutcome.Conflict ? 3 : 2;
         }
 
         var stopping = signal.Received.ContinueWith(

@@ -1,4 +1,5 @@
 using Lineage.Storage;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -20,15 +21,15 @@ public sealed class NightlyRetrainFunction(RunStorage storage, IOptions<NightlyO
         CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger<NightlyRetrainFunction>();
-        var service = new RunService(new DurableClientAdapter(client), storage, loggerFactory.CreateLogger<RunService>());
+        var service = HttpFunctions.Runs(client, storage, loggerFactory);
         var response = await service.StartAsync(options.Value.ToTrainingRun(), cancellationToken);
-        if (response.StatusCode == 202)
+        if (response.Outcome == ApiOutcome.Accepted)
         {
             NightlyLog.Started(logger, options.Value.RunId);
         }
         else
         {
-            NightlyLog.NotStarted(logger, options.Value.RunId, response.StatusCode, (response.Body as ErrorBody)?.Error ?? "");
+            NightlyLog.NotStarted(logger, options.Value.RunId, response.Outcome, (response.Body as ErrorBody)?.Error ?? "");
         }
     }
 }
@@ -39,5 +40,5 @@ internal static partial class NightlyLog
     public static partial void Started(ILogger logger, string runId);
 
     [LoggerMessage(2, LogLevel.Information, "Nightly retraining of run {RunId} not started ({Status}): {Reason}")]
-    public static partial void NotStarted(ILogger logger, string runId, int status, string reason);
+    public static partial void NotStarted(ILogger logger, string runId, ApiOutcome status, string reason);
 }

@@ -1,16 +1,17 @@
+using CoreTaskActivity = DurableTask.Core.TaskActivity;
+using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
-using CoreTaskActivity = DurableTask.Core.TaskActivity;
-using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
 
 namespace Lineage.Hosting;
 

@@ -1,5 +1,5 @@
 using Lineage.Orchestration;
-using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
@@ -55,11 +55,14 @@ public sealed class LocalRuntime : IAsyncDisposable
         Storage = services.GetRequiredService<RunStorage>();
         Workspace = services.GetRequiredService<RunWorkspace>();
         Runs = new RunService(durable, Storage, services.GetRequiredService<ILogger<RunService>>());
+        Models = services.GetRequiredService<ModelsService>();
     }
 
     public LocalDurableHost Durable { get; }
 
     public RunService Runs { get; }
+
+    public ModelsService Models { get; }
 
     public RunStorage Storage { get; }
 
@@ -101,16 +104,8 @@ public sealed class LocalRuntime : IAsyncDisposable
                 .BuildServiceProvider();
             await services.GetRequiredService<RunStorage>().EnsureContainerAsync(cancellationToken);
 
-            var activities = new Dictionary<string, Func<ITaskActivity>>
-            {
-                [ActivityNames.PrepareRun] = services.GetRequiredService<PrepareRunActivity>,
-                [ActivityNames.RunEpisode] = services.GetRequiredService<RunEpisodeActivity>,
-                [ActivityNames.AppendExperiences] = services.GetRequiredService<AppendExperiencesActivity>,
-                [ActivityNames.TrainStep] = services.GetRequiredService<TrainStepActivity>,
-                [ActivityNames.Evaluate] = services.GetRequiredService<EvaluateActivity>,
-                [ActivityNames.PromoteCandidate] = services.GetRequiredService<Lineage.Orchestration.Models.PromoteCandidateActivity>,
-                [ActivityNames.ApplyRunRetention] = services.GetRequiredService<Lineage.Orchestration.Models.RunRetentionActivity>,
-            };
+            var activities = TaskCatalog.Activities.ToDictionary(
+                a => a.Name, a => (Func<ITaskActivity>)(() => (ITaskActivity)services.GetRequiredService(a.Implementation)));
             var durable = await LocalDurableHost.StartAsync(
                 options.Durable with
                 {

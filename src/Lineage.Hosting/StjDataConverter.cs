@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Lineage.Orchestration.Runs;
 using CoreDataConverter = DurableTask.Core.Serializing.DataConverter;
+using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 
 namespace Lineage.Hosting;
 

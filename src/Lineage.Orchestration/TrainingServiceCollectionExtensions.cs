@@ -1,4 +1,3 @@
-using Lineage.Orchestration.Activities;
 using Lineage.Orchestration.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,12 +12,12 @@ public static class TrainingServiceCollectionExtensions
         services.AddLineageStorage(configuration.GetSection("Lineage:Storage"));
         services.AddSingleton(provider => provider.GetRequiredService<Lineage.Storage.RunStorage>().Container);
         services.AddSingleton<RunWorkspace>();
-        services.AddSingleton<PrepareRunActivity>();
-        services.AddSingleton<RunEpisodeActivity>();
-        services.AddSingleton<AppendExperiencesActivity>();
-        services.AddSingleton<TrainStepActivity>();
-        services.AddSingleton<EvaluateActivity>();
         services.AddLineageModels(configuration);
+        foreach (var activity in TaskCatalog.Activities)
+        {
+            services.AddSingleton(activity.Implementation);
+        }
+
         return services;
     }
 
@@ -34,8 +33,6 @@ public static class TrainingServiceCollectionExtensions
         services.AddSingleton<Models.ChampionChallenger>();
         services.AddSingleton<Models.ChampionDecisions>();
         services.AddSingleton<Models.ExperimentStore>();
-        services.AddSingleton<Models.PromoteCandidateActivity>();
-        services.AddSingleton<Models.RunRetentionActivity>();
         services.AddSingleton<Models.ModelsService>();
         return services;
     }

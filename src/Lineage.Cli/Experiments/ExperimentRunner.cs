@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Lineage.Hosting;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 
 namespace Lineage.Cli.Experiments;
 
@@ -75,9 +77,9 @@ internal static class ExperimentRunner
 
                     var clock = Stopwatch.StartNew();
                     var response = await runtime.Runs.StartAsync(run, cancellationToken);
-                    if (response.StatusCode != 202)
+                    if (response.Outcome != ApiOutcome.Accepted)
                     {
-                        throw new InvalidOperationException($"Run '{run.RunId}' did not start ({response.StatusCode}): {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
+                        throw new InvalidOperationException($"Run '{run.RunId}' did not start ({response.Outcome}): {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
                     }
 
                     var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(200), null, cancellationToken);

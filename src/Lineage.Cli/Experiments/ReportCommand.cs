@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Spectre.Console;
 
@@ -36,7 +37,7 @@ internal static class ReportCommand
 
             // A live Durable status when the backend still has the instance (azurestorage); otherwise the one stored at the end of training.
             var status = await runtime.Runs.GetStatusAsync(id, ct);
-            var view = status is { StatusCode: 200, Body: RunStatusView live } ? live : null;
+            var view = status is { Outcome: ApiOutcome.Ok, Body: RunStatusView live } ? live : null;
             var folder = await RunReport.WriteAsync(runtime.Workspace, id, view, parse.GetValue(output)!, ct);
             AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, "summary.md")}");
             return 0;

@@ -29,9 +29,10 @@ public sealed record ChampionDecision(
     bool AssumedFlat);
 
 /// <summary>A request the caller got wrong (400) or that names something missing (404); the message says which.</summary>
-public sealed class DecisionRequestException(int statusCode, string field, string message) : Exception(message)
+public sealed class DecisionRequestException(bool isMissing, string field, string message) : Exception(message)
 {
-    public int StatusCode { get; } = statusCode;
+    /// <summary>True when the request names something that does not exist (404); false when it is malformed (400).</summary>
+    public bool IsMissing { get; } = isMissing;
 
     public string Field { get; } = field;
 }
@@ -51,37 +52,37 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
         var datasetError = TrainingRunValidator.DatasetError(dataset);
         if (datasetError is not null || dataset is null)
         {
-            throw new DecisionRequestException(400, "dataset", datasetError ?? "is required");
+            throw new DecisionRequestException(false, "dataset", datasetError ?? "is required");
         }
 
         if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))
         {
-            throw new DecisionRequestException(400, "dataset", $"dataset '{dataset}' is generated per run and has no latest bar; use a pushed or bundled dataset.");
+            throw new DecisionRequestException(false, "dataset", $"dataset '{dataset}' is generated per run and has no latest bar; use a pushed or bundled dataset.");
         }
 
         var modelName = string.IsNullOrWhiteSpace(model) ? ModelNames.ForDataset(dataset) : model;
         if (ModelNames.Validate(modelName, "Model") is { } modelError)
         {
-            throw new DecisionRequestException(400, "model", modelError);
+            throw new DecisionRequestException(false, "model", modelError);
         }
 
         if (position is { } p && p is < -1 or > 1)
         {
-            throw new DecisionRequestException(400, "position", string.Create(CultureInfo.InvariantCulture, $"position must be -1 (short), 0 (flat) or 1 (long), got {p}."));
+            throw new DecisionRequestException(false, "position", string.Create(CultureInfo.InvariantCulture, $"position must be -1 (short), 0 (flat) or 1 (long), got {p}."));
         }
 
         if (entryPrice is { } e && !(double.IsFinite(e) && e > 0))
         {
-            throw new DecisionRequestException(400, "entryPrice", string.Create(CultureInfo.InvariantCulture, $"entryPrice must be a positive finite price, got {e}."));
+            throw new DecisionRequestException(false, "entryPrice", string.Create(CultureInfo.InvariantCulture, $"entryPrice must be a positive finite price, got {e}."));
         }
 
         var pointer = await champions.GetAsync(modelName, cancellationToken)
-            ?? throw new DecisionRequestException(404, "model", $"Model '{modelName}' has no champion yet; a completed run on its dataset, or `lineage promote`, makes one.");
+            ?? throw new DecisionRequestException(true, "model", $"Model '{modelName}' has no champion yet; a completed run on its dataset, or `lineage promote`, makes one.");
         var champion = await champions.LoadPolicyAsync(pointer.Champion, cancellationToken);
         var spec = champion.Context.Features;
         if (position is -1 && champion.Context.Arena.LongOnly)
         {
-            throw new DecisionRequestException(400, "position", $"The champion of '{modelName}' trades long-only; position -1 is impossible for it.");
+            throw new DecisionRequestException(false, "position", $"The champion of '{modelName}' trades long-only; position -1 is impossible for it.");
         }
 
         ResolvedDataset resolved;
@@ -93,11 +94,11 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
         }
         catch (FileNotFoundException ex)
         {
-            throw new DecisionRequestException(404, "dataset", ex.Message);
+            throw new DecisionRequestException(true, "dataset", ex.Message);
         }
         catch (Exception ex) when (ex is ArgumentException or PriceDataException)
         {
-            throw new DecisionRequestException(400, "dataset", ex.Message);
+            throw new DecisionRequestException(false, "dataset", ex.Message);
         }
 
         var state = State(series, spec, champion.Context.Normalizer, position ?? 0, entryPrice);

@@ -11,6 +11,7 @@ using Lineage.Learning;
 using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.Orchestration.Models;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
@@ -30,7 +31,7 @@ public sealed record RollbackRequest
 
 /// <summary>
 /// The models, datasets and experiments API's behaviour in one place for every host (the Functions app,
-/// the local host and the CLI): validation naming the field and value, and the mapping of outcomes to statuses.
+/// the local host and the CLI): validation naming the field and value, and and the outcome of each request (the hosts map outcomes to HTTP statuses).
 /// </summary>
 public sealed class ModelsService(
     RunWorkspace workspace,
@@ -55,7 +56,7 @@ public sealed class ModelsService(
         {
             if (!int.TryParse(position, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var p))
             {
-                return ApiResponse.Error(400, "Invalid decision request.", [new FieldError("position", $"must be -1, 0 or 1, got '{position}'")]);
+                return ApiResponse.Invalid("Invalid decision request.", [new FieldError("position", $"must be -1, 0 or 1, got '{position}'")]);
             }
 
             parsedPosition = p;
@@ -66,7 +67,7 @@ public sealed class ModelsService(
         {
             if (!double.TryParse(entryPrice, NumberStyles.Float, CultureInfo.InvariantCulture, out var e))
             {
-                return ApiResponse.Error(400, "Invalid decision request.", [new FieldError("entryPrice", $"must be a number, got '{entryPrice}'")]);
+                return ApiResponse.Invalid("Invalid decision request.", [new FieldError("entryPrice", $"must be a number, got '{entryPrice}'")]);
             }
 
             parsedEntry = e;
@@ -74,11 +75,13 @@ public sealed class ModelsService(
 
         try
         {
-            return new ApiResponse(200, await decisions.DecideAsync(model, dataset, parsedPosition, parsedEntry, cancellationToken));
+            return ApiResponse.Ok(await decisions.DecideAsync(model, dataset, parsedPosition, parsedEntry, cancellationToken));
         }
         catch (DecisionRequestException ex)
         {
-            return ApiResponse.Error(ex.StatusCode, ex.StatusCode == 404 ? ex.Message : "Invalid decision request.", [new FieldError(ex.Field, ex.Message)]);
+            return ex.IsMissing
+                ? ApiResponse.Error(ApiOutcome.NotFound, ex.Message, [new FieldError(ex.Field, ex.Message)])
+                : ApiResponse.Invalid("Invalid decision request.", ex.Field, ex.Message);
         }
     }
 
@@ -90,18 +93,18 @@ public sealed class ModelsService(
         }
 
         var pointer = await champions.GetAsync(model, cancellationToken);
-        return pointer is null ? ApiResponse.Error(404, $"Model '{model}' has no champion yet.") : new ApiResponse(200, pointer);
+        return pointer is null ? ApiResponse.NotFound($"Model '{model}' has no champion yet.") : ApiResponse.Ok(pointer);
     }
 
     public async Task<ApiResponse> GetHistoryAsync(string model, CancellationToken cancellationToken) =>
-        ModelError(model) ?? new ApiResponse(200, new { model, changes = await champions.HistoryAsync(model, cancellationToken) });
+        ModelError(model) ?? ApiResponse.Ok(new { model, changes = await champions.HistoryAsync(model, cancellationToken) });
 
     public async Task<ApiResponse> GetDecisionsAsync(string model, CancellationToken cancellationToken) =>
-        ModelError(model) ?? new ApiResponse(200, new { model, decisions = await champions.DecisionsAsync(model, cancellationToken) });
+        ModelError(model) ?? ApiResponse.Ok(new { model, decisions = await champions.DecisionsAsync(model, cancellationToken) });
 
-    public async Task<ApiResponse> PromoteAsync(string model, string body, CancellationToken cancellationToken)
+    public async Task<ApiResponse> PromoteAsync(string model, Stream body, CancellationToken cancellationToken)
     {
-        var (request, error) = Parse<PromoteRequest>(body, "promotion");
+        var (request, error) = await ParseAsync<PromoteRequest>(body, "promotion", cancellationToken);
         return error ?? await PromoteAsync(model, request!, cancellationToken);
     }
 
@@ -130,7 +133,7 @@ public sealed class ModelsService(
 
         if (errors.Count > 0)
         {
-            return ApiResponse.Error(400, "Invalid promotion request.", errors);
+            return ApiResponse.Invalid("Invalid promotion request.", errors);
         }
 
         var store = workspace.Checkpoints(request.RunId);
@@ -146,38 +149,38 @@ public sealed class ModelsService(
         {
             if (update is null)
             {
-                return ApiResponse.Error(404, $"Run '{request.RunId}' has no checkpoints.");
+                return ApiResponse.NotFound($"Run '{request.RunId}' has no checkpoints.");
             }
 
             bytes = (await workspace.Container.GetBlobClient(store.CheckpointBlobName(update.Value)).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
         {
-            return ApiResponse.Error(404, $"Run '{request.RunId}' has no checkpoint {update}.");
+            return ApiResponse.NotFound($"Run '{request.RunId}' has no checkpoint {update}.");
         }
 
         var entry = await champions.CopyCheckpointAsync(model, request.RunId, update.Value, bytes, cancellationToken);
         var (current, etag) = await champions.ReadAsync(model, cancellationToken);
         if (current is not null && current.Champion.RunId == entry.RunId && current.Champion.Update == entry.Update)
         {
-            return ApiResponse.Error(409, $"Run '{entry.RunId}' checkpoint {entry.Update} is already the champion of '{model}'.");
+            return ApiResponse.Conflict($"Run '{entry.RunId}' checkpoint {entry.Update} is already the champion of '{model}'.");
         }
 
         try
         {
             var pointer = await champions.PromoteAsync(model, current, etag, entry, ChampionActions.Promote, request.By.Trim(), request.Reason ?? "promoted by hand", null, cancellationToken);
             ModelsLog.ChampionChanged(logger, model, request.By, ChampionActions.Promote, entry.RunId, entry.Update);
-            return new ApiResponse(200, pointer);
+            return ApiResponse.Ok(pointer);
         }
         catch (ChampionConflictException ex)
         {
-            return ApiResponse.Error(409, ex.Message);
+            return ApiResponse.Conflict(ex.Message);
         }
     }
 
-    public async Task<ApiResponse> RollbackAsync(string model, string body, CancellationToken cancellationToken)
+    public async Task<ApiResponse> RollbackAsync(string model, Stream body, CancellationToken cancellationToken)
     {
-        var (request, error) = Parse<RollbackRequest>(body, "rollback");
+        var (request, error) = await ParseAsync<RollbackRequest>(body, "rollback", cancellationToken);
         return error ?? await RollbackAsync(model, request!, cancellationToken);
     }
 
@@ -190,23 +193,30 @@ public sealed class ModelsService(
 
         if (string.IsNullOrWhiteSpace(request.By))
         {
-            return ApiResponse.Error(400, "Invalid rollback request.", [new FieldError("by", "is required: who is rolling back (a name or an e-mail address)")]);
+            return ApiResponse.Invalid("Invalid rollback request.", [new FieldError("by", "is required: who is rolling back (a name or an e-mail address)")]);
         }
 
         try
         {
             var pointer = await champions.RollbackAsync(model, request.By.Trim(), request.Reason ?? "rolled back by hand", cancellationToken);
             ModelsLog.ChampionChanged(logger, model, request.By, ChampionActions.Rollback, pointer.Champion.RunId, pointer.Champion.Update);
-            return new ApiResponse(200, pointer);
+            return ApiResponse.Ok(pointer);
         }
         catch (InvalidOperationException ex)
         {
-            return ApiResponse.Error(409, ex.Message);
+            return ApiResponse.Conflict(ex.Message);
         }
         catch (ChampionConflictException ex)
         {
-            return ApiResponse.Error(409, ex.Message);
+            return ApiResponse.Conflict(ex.Message);
         }
+    }
+
+    /// <summary>Pushes a CSV from a request body of at most <see cref="DatasetRegistry.MaxBytes"/>.</summary>
+    public async Task<ApiResponse> PushDatasetAsync(string name, Stream body, string uploadedBy, CancellationToken cancellationToken)
+    {
+        var (content, tooLarge) = await LimitedBody.ReadBytesAsync(body, DatasetRegistry.MaxBytes, cancellationToken);
+        return content is null ? tooLarge! : await PushDatasetAsync(name, content, uploadedBy, cancellationToken);
     }
 
     public async Task<ApiResponse> PushDatasetAsync(string name, ReadOnlyMemory<byte> content, string uploadedBy, CancellationToken cancellationToken)
@@ -214,11 +224,11 @@ public sealed class ModelsService(
         try
         {
             var result = await datasets.PushAsync(name, content, uploadedBy, cancellationToken);
-            return new ApiResponse(result.Created ? 201 : 200, result);
+            return new ApiResponse(result.Created ? ApiOutcome.Created : ApiOutcome.Ok, result);
         }
         catch (DatasetRejectedException ex)
         {
-            return ApiResponse.Error(400, "The dataset was rejected; nothing was stored.", [new FieldError("body", ex.Message)]);
+            return ApiResponse.Invalid("The dataset was rejected; nothing was stored.", [new FieldError("body", ex.Message)]);
         }
     }
 
@@ -226,49 +236,50 @@ public sealed class ModelsService(
     {
         if (ModelNames.Validate(name, "Dataset") is { } error)
         {
-            return ApiResponse.Error(400, "Invalid dataset name.", [new FieldError("name", error)]);
+            return ApiResponse.Invalid("Invalid dataset name.", [new FieldError("name", error)]);
         }
 
         var versions = await datasets.ListAsync(name, cancellationToken);
-        return versions.Count == 0 ? ApiResponse.Error(404, $"Dataset '{name}' has no versions.") : new ApiResponse(200, new { name, versions });
+        return versions.Count == 0 ? ApiResponse.NotFound($"Dataset '{name}' has no versions.") : ApiResponse.Ok(new { name, versions });
     }
 
     public async Task<ApiResponse> ListRunsAsync(CancellationToken cancellationToken) =>
-        new(200, new { runs = await experiments.ListAsync(cancellationToken) });
+        ApiResponse.Ok(new { runs = await experiments.ListAsync(cancellationToken) });
 
     public async Task<ApiResponse> ShowRunAsync(string runId, CancellationToken cancellationToken)
     {
         if (RunId.Validate(runId) is { } error)
         {
-            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+            return ApiResponse.Invalid("Invalid run id.", [new FieldError("runId", error)]);
         }
 
         var details = await experiments.ShowAsync(runId, cancellationToken);
-        return details is null ? ApiResponse.Error(404, $"Run '{runId}' has no run record.") : new ApiResponse(200, details);
+        return details is null ? ApiResponse.NotFound($"Run '{runId}' has no run record.") : ApiResponse.Ok(details);
     }
 
     private static ApiResponse? ModelError(string model) =>
-        ModelNames.Validate(model, "Model") is { } error ? ApiResponse.Error(400, "Invalid model name.", [new FieldError("model", error)]) : null;
+        ModelNames.Validate(model, "Model") is { } error ? ApiResponse.Invalid("Invalid model name.", "model", error) : null;
 
-    private static (T? Value, ApiResponse? Error) Parse<T>(string body, string what)
+    private static async Task<(T? Value, ApiResponse? Error)> ParseAsync<T>(Stream requestBody, string what, CancellationToken cancellationToken)
         where T : class
     {
-        if (body.Length > MaxBodyBytes)
+        var (body, tooLarge) = await LimitedBody.ReadTextAsync(requestBody, MaxBodyBytes, cancellationToken);
+        if (body is null)
         {
-            return (null, ApiResponse.Error(413, $"Request body is larger than {MaxBodyBytes} bytes."));
+            return (null, tooLarge);
         }
 
         try
         {
             var value = JsonSerializer.Deserialize<T>(body, LineageJson.Strict);
             return value is null
-                ? (null, ApiResponse.Error(400, $"The request body must be a JSON object describing a {what}.", [new FieldError("body", "was null")]))
+                ? (null, ApiResponse.Invalid($"The request body must be a JSON object describing a {what}.", [new FieldError("body", "was null")]))
                 : (value, null);
         }
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return (null, ApiResponse.Error(400, $"The request body is not a valid {what}.", [new FieldError(field, ex.Message)]));
+            return (null, ApiResponse.Invalid($"The request body is not a valid {what}.", [new FieldError(field, ex.Message)]));
         }
     }
 }

@@ -1,24 +1,15 @@
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.MarketData;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lineage.Orchestration.Runs;
-
-/// <summary>An HTTP-shaped answer that each host turns into its own response type.</summary>
-public sealed record ApiResponse(int StatusCode, object? Body)
-{
-    public static ApiResponse Error(int status, string error, IReadOnlyList<FieldError>? fields = null) =>
-        new(status, new ErrorBody(error, fields ?? []));
-}
-
-public sealed record ErrorBody(string Error, IReadOnlyList<FieldError> Fields);
 
 internal enum LockState
 {
@@ -51,11 +42,13 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     /// <summary>A "starting" lock older than this is an orphan of a crashed start and may be taken over.</summary>
     public static readonly TimeSpan StartingLockTimeout = TimeSpan.FromMinutes(2);
 
-    public async Task<ApiResponse> StartAsync(string body, CancellationToken cancellationToken)
+    /// <summary>Starts a run from a request body (a <see cref="TrainingRun"/> as JSON, at most <see cref="MaxBodyBytes"/>).</summary>
+    public async Task<ApiResponse> StartAsync(Stream requestBody, CancellationToken cancellationToken)
     {
-        if (Encoding.UTF8.GetByteCount(body) > MaxBodyBytes)
+        var (body, tooLarge) = await LimitedBody.ReadTextAsync(requestBody, MaxBodyBytes, cancellationToken);
+        if (body is null)
         {
-            return ApiResponse.Error(413, $"Request body is larger than {MaxBodyBytes} bytes.");
+            return tooLarge!;
         }
 
         TrainingRun? run;
@@ -66,12 +59,12 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return ApiResponse.Error(400, "The request body is not a valid training run.", [new FieldError(field, Describe(ex))]);
+            return ApiResponse.Invalid("The request body is not a valid training run.", [new FieldError(field, Describe(ex))]);
         }
 
         if (run is null)
         {
-            return ApiResponse.Error(400, "The request body must be a JSON object describing a training run.", [new FieldError("body", "was null")]);
+            return ApiResponse.Invalid("The request body must be a JSON object describing a training run.", [new FieldError("body", "was null")]);
         }
 
         return await StartAsync(run, cancellationToken);
@@ -82,13 +75,13 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         var errors = TrainingRunValidator.Validate(run);
         if (errors.Count > 0)
         {
-            return ApiResponse.Error(400, $"The training run has {errors.Count} invalid field(s).", errors);
+            return ApiResponse.Invalid($"The training run has {errors.Count} invalid field(s).", errors);
         }
 
         await storage.EnsureContainerAsync(cancellationToken);
         if (await DatasetErrorAsync(run, cancellationToken) is { } datasetError)
         {
-            return ApiResponse.Error(400, "The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
+            return ApiResponse.Invalid("The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
         }
 
         var lockBlob = storage.Container.GetBlobClient($"runs/{run.RunId}/lock.json");
@@ -112,59 +105,61 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         // Mark the start done; only the writer of "starting" holds this ETag.
         await lockBlob.UploadAsync(LockContent(run, LockState.Started), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = lockETag } }, cancellationToken);
         OrchestrationLog.RunScheduled(logger, run.RunId, run.Resume);
-        return new ApiResponse(202, new RunAccepted(run.RunId, run.Resume, $"/api/runs/{run.RunId}", $"/api/runs/{run.RunId}/stop"));
+        var status = ApiRoutes.RunStatusPath(run.RunId);
+        return ApiResponse.Accepted(new RunAccepted(run.RunId, run.Resume, status, $"{status}/stop"), status);
     }
 
     public async Task<ApiResponse> GetStatusAsync(string runId, CancellationToken cancellationToken)
     {
         if (RunId.Validate(runId) is { } error)
         {
-            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+            return ApiResponse.Invalid("Invalid run id.", [new FieldError("runId", error)]);
         }
 
         var instance = await client.GetAsync(runId, cancellationToken);
         return instance is null
-            ? ApiResponse.Error(404, $"Run '{runId}' does not exist.")
-            : new ApiResponse(200, ToView(instance));
+            ? ApiResponse.NotFound($"Run '{runId}' does not exist.")
+            : ApiResponse.Ok(ToView(instance));
     }
 
     public async Task<ApiResponse> StopAsync(string runId, CancellationToken cancellationToken)
     {
         if (RunId.Validate(runId) is { } error)
         {
-            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+            return ApiResponse.Invalid("Invalid run id.", [new FieldError("runId", error)]);
         }
 
         var instance = await client.GetAsync(runId, cancellationToken);
         if (instance is null)
         {
-            return ApiResponse.Error(404, $"Run '{runId}' does not exist.");
+            return ApiResponse.NotFound($"Run '{runId}' does not exist.");
         }
 
         if (!instance.IsActive)
         {
-            return ApiResponse.Error(409, $"Run '{runId}' is not running (status {ToView(instance).Status}).");
+            return ApiResponse.Conflict($"Run '{runId}' is not running (status {ToView(instance).Status}).");
         }
 
         await client.RaiseStopAsync(runId, cancellationToken);
         OrchestrationLog.StopRequested(logger, runId);
-        return new ApiResponse(202, new { runId, message = "Stop requested; the run stops after its current step, keeping its latest checkpoint." });
+        return ApiResponse.Accepted(
+            new { runId, message = "Stop requested; the run stops after its current step, keeping its latest checkpoint." }, ApiRoutes.RunStatusPath(runId));
     }
 
     public async Task<ApiResponse> ListCheckpointsAsync(string runId, CancellationToken cancellationToken)
     {
         if (RunId.Validate(runId) is { } error)
         {
-            return ApiResponse.Error(400, "Invalid run id.", [new FieldError("runId", error)]);
+            return ApiResponse.Invalid("Invalid run id.", [new FieldError("runId", error)]);
         }
 
         var checkpoints = await storage.CheckpointStore(runId).ListAsync(cancellationToken);
         if (checkpoints.Count == 0 && await client.GetAsync(runId, cancellationToken) is null)
         {
-            return ApiResponse.Error(404, $"Run '{runId}' does not exist.");
+            return ApiResponse.NotFound($"Run '{runId}' does not exist.");
         }
 
-        return new ApiResponse(200, new { runId, checkpoints });
+        return ApiResponse.Ok(new { runId, checkpoints });
     }
 
     public static RunStatusView ToView(RunInstance instance)
@@ -193,24 +188,24 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return (ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request; try again."), default);
+            return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request; try again."), default);
         }
 
         // A start in progress (lock written, instance not yet scheduled) wins, unless it is an orphan of a crash.
         if (current?.State == LockState.Starting && DateTimeOffset.UtcNow - lastModified < StartingLockTimeout)
         {
-            return (ApiResponse.Error(409, $"Run '{run.RunId}' is being started by another request."), default);
+            return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request."), default);
         }
 
         var instance = await client.GetAsync(run.RunId, cancellationToken);
         if (instance is { IsActive: true })
         {
-            return (ApiResponse.Error(409, $"Run '{run.RunId}' is already running (status {instance.Status})."), default);
+            return (ApiResponse.Conflict($"Run '{run.RunId}' is already running (status {instance.Status})."), default);
         }
 
         if (instance is not null && !run.Resume)
         {
-            return (ApiResponse.Error(409, $"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint."), default);
+            return (ApiResponse.Conflict($"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint."), default);
         }
 
         try
@@ -221,7 +216,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return (ApiResponse.Error(409, $"Run '{run.RunId}' was started by another request at the same time."), default);
+            return (ApiResponse.Conflict($"Run '{run.RunId}' was started by another request at the same time."), default);
         }
     }
 

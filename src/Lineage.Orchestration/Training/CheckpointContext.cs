@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lineage.Core.Features;
 using Lineage.Core.Trading;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 
 namespace Lineage.Orchestration.Training;
 

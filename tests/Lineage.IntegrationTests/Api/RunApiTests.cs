@@ -5,8 +5,10 @@ using System.Text.Json;
 using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -42,7 +44,7 @@ public sealed class RunApiTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
             api.Runtime.Runs.StartAsync(nightly.ToTrainingRun() with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default),
             api.Runtime.Runs.StartAsync(nightly.ToTrainingRun() with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default));
 
-        Assert.Equal([202, 409], results.Select(r => r.StatusCode).Order().ToArray());
+        Assert.Equal([ApiOutcome.Accepted, ApiOutcome.Conflict], results.Select(r => r.Outcome).Order().ToArray());
     }
 
     [Fact]
@@ -115,8 +117,7 @@ internal sealed class ApiHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         var app = builder.Build();
-        app.MapLineageApi(runtime.Runs, "test-key");
-        app.MapLineageModelsApi(runtime.Services.GetRequiredService<ModelsService>(), "test-key");
+        app.MapLineageApi(runtime.Runs, runtime.Models, "test-key");
         await app.StartAsync();
         return new ApiHost(app, runtime);
     }

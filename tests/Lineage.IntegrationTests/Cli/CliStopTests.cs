@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -60,7 +61,7 @@ public sealed partial class CliStopTests(AzuriteFixture azurite, ITestOutputHelp
         using var worker = CliProcess.Start(["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--container", container, "--work-item-timeout", "8", "--lease-seconds", "8"]);
         await worker.WaitForOutputAsync("joined task hub", Patience);
         var run = TestRuns.Small("worker-stop", seed: 3);
-        Assert.Equal(202, (await client.Runs.StartAsync(run, default)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await client.Runs.StartAsync(run, default)).Outcome);
         using var cts = new CancellationTokenSource(Patience);
         var final = await client.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), null, cts.Token);
         Assert.Equal("Completed", RunService.ToView(final).Status);

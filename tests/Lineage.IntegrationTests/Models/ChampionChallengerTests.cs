@@ -1,5 +1,6 @@
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Models;
 
 namespace Lineage.IntegrationTests.Models;
@@ -105,7 +106,7 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
 
         var response = await h.Models.RollbackAsync("rising", new RollbackRequest { By = "alice", Reason = "new one misbehaves live" }, default);
 
-        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(ApiOutcome.Ok, response.Outcome);
         var pointer = await h.Champions.GetAsync("rising", default);
         Assert.Equal("old", pointer!.Champion.RunId);
         Assert.Empty(pointer.Previous);
@@ -125,7 +126,7 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
 
         var response = await h.Models.RollbackAsync("rising", new RollbackRequest { By = "bob" }, default);
 
-        Assert.Equal(409, response.StatusCode);
+        Assert.Equal(ApiOutcome.Conflict, response.Outcome);
         Assert.Equal(before, await h.ListingAsync());
     }
 
@@ -137,15 +138,15 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
 
         var response = await h.Models.PromoteAsync("rising", new PromoteRequest { RunId = "anon", By = " " }, default);
 
-        Assert.Equal(400, response.StatusCode);
-        Assert.Contains(((Lineage.Orchestration.Runs.ErrorBody)response.Body!).Fields, f => f.Field == "by");
+        Assert.Equal(ApiOutcome.Invalid, response.Outcome);
+        Assert.Contains(((Lineage.Orchestration.Api.ErrorBody)response.Body!).Fields, f => f.Field == "by");
         Assert.Null(await h.Champions.GetAsync("rising", default));
     }
 
     private static async Task PromoteByHandAsync(ModelsHarness h, string runId)
     {
         var response = await h.Models.PromoteAsync("rising", new PromoteRequest { RunId = runId, By = "tester", Reason = "setup" }, default);
-        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(ApiOutcome.Ok, response.Outcome);
     }
 
     private async Task<ModelsHarness> StartWithRisingDataAsync()

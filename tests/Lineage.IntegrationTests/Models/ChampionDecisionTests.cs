@@ -6,10 +6,12 @@ using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
 using Lineage.Hosting;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -45,7 +47,7 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
             if (found.All(s => s is not null))
             {
                 bars = found!;
-                Assert.Equal(200, (await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = runId, By = "tester" }, default)).StatusCode);
+                Assert.Equal(ApiOutcome.Ok, (await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = runId, By = "tester" }, default)).Outcome);
             }
         }
 
@@ -201,7 +203,7 @@ internal sealed class ModelsApi : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         var app = builder.Build();
-        app.MapLineageModelsApi(harness.Models, "test-key");
+        app.MapLineageApi(null, harness.Models, "test-key");
         await app.StartAsync();
         return new ModelsApi(app, harness);
     }

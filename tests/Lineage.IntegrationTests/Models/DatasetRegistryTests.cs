@@ -1,5 +1,6 @@
 using System.Text;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 
@@ -34,7 +35,7 @@ public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture
 
         var response = await h.Models.PushDatasetAsync("prices", Encoding.UTF8.GetBytes("Date,Close\n2024-01-02,10\n2024-01-01,11\n"), "test", default);
 
-        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(ApiOutcome.Invalid, response.Outcome);
         var field = Assert.Single(((ErrorBody)response.Body!).Fields);
         Assert.Contains("chronological order", field.Message, StringComparison.Ordinal);
         Assert.Equal(before, await h.ListingAsync());

@@ -3,7 +3,9 @@ using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Models;
+using Lineage.Storage;
 
 namespace Lineage.IntegrationTests.Models;
 
@@ -49,7 +51,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
         await using (var operator_ = await StartAsync(container))
         {
             var response = await operator_.Models.RollbackAsync("rising", new RollbackRequest { By = "alice", Reason = "misbehaves live" }, default);
-            Assert.Equal(200, response.StatusCode);
+            Assert.Equal(ApiOutcome.Ok, response.Outcome);
         }
 
         await using var retry = await StartAsync(container);
@@ -97,7 +99,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
     {
         var content = (await h.Container.GetBlobClient(ChampionStore.HistoryBlob("rising")).DownloadContentAsync()).Value.Content.ToString();
         return content.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => System.Text.Json.JsonSerializer.Deserialize<ChampionChange>(line, Lineage.Orchestration.Runs.LineageJson.Options)!)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize<ChampionChange>(line, Lineage.Storage.LineageJson.Options)!)
             .ToList();
     }
 

@@ -1,4 +1,5 @@
 using Lineage.Hosting;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,7 +38,7 @@ internal static class TestRuns
     public static async Task<RunInstance> RunToEndAsync(LocalRuntime runtime, TrainingRun run, TimeSpan? timeout = null)
     {
         var response = await runtime.Runs.StartAsync(run, CancellationToken.None);
-        Assert.Equal(202, response.StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, response.Outcome);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(3));
         return await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(100), null, cts.Token);
     }

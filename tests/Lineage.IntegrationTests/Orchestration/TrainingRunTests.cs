@@ -5,6 +5,7 @@ using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 
@@ -109,7 +110,7 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         await TestRuns.RunToEndAsync(runtime, run);
 
         var again = await runtime.Runs.StartAsync(run, default);
-        Assert.Equal(409, again.StatusCode);
+        Assert.Equal(ApiOutcome.Conflict, again.Outcome);
         var resumed = await TestRuns.RunToEndAsync(runtime, run with { Resume = true });
 
         var view = RunService.ToView(resumed);
@@ -126,14 +127,14 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
     {
         await using var runtime = await TestRuns.StartAsync(azurite);
         var run = TestRuns.Small("stop-run") with { Iterations = 200, EvaluateEvery = 0 };
-        Assert.Equal(202, (await runtime.Runs.StartAsync(run, default)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.StartAsync(run, default)).Outcome);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         while (RunService.ToView((await runtime.Durable.GetAsync(run.RunId, cts.Token))!).Progress is not { Iteration: >= 1 })
         {
             await Task.Delay(50, cts.Token);
         }
 
-        Assert.Equal(202, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).Outcome);
         var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(100), null, cts.Token);
 
         var view = RunService.ToView(final);
@@ -151,14 +152,14 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         await using var runtime = await TestRuns.StartAsync(azurite);
         // Every iteration ends its generation: the stop lands while the orchestration continues as new.
         var run = TestRuns.Small("stop-can") with { Iterations = 200, EvaluateEvery = 0, IterationsPerGeneration = 1 };
-        Assert.Equal(202, (await runtime.Runs.StartAsync(run, default)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.StartAsync(run, default)).Outcome);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         while (RunService.ToView((await runtime.Durable.GetAsync(run.RunId, cts.Token))!).Progress is not { Iteration: >= 1 })
         {
             await Task.Delay(20, cts.Token);
         }
 
-        Assert.Equal(202, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.StopAsync(run.RunId, cts.Token)).Outcome);
         var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(100), null, cts.Token);
 
         var view = RunService.ToView(final);

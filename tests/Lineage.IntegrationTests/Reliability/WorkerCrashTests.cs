@@ -3,6 +3,7 @@ using Lineage.Hosting;
 using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -31,7 +32,7 @@ public sealed class WorkerCrashTests(AzuriteFixture azurite, ITestOutputHelper o
             new LocalRuntimeOptions { StorageConnectionString = azurite.ConnectionString, Backend = DurableBackendKind.AzureStorage, TaskHub = hub, ContainerName = container, RunWorker = false },
             NullLoggerFactory.Instance);
         using var doomed = CliProcess.StartWorker(azurite.ConnectionString, hub, container, new Dictionary<string, string> { ["LINEAGE_FAULT_HANG_AFTER_SHARD"] = "crash-run/1/2" });
-        Assert.Equal(202, (await client.Runs.StartAsync(run, default)).StatusCode);
+        Assert.Equal(ApiOutcome.Accepted, (await client.Runs.StartAsync(run, default)).Outcome);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var marker = client.Storage.Container.GetBlobClient("runs/crash-run/faults/hung-1-2.json");

@@ -1,0 +1,50 @@
+using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Models;
+using Microsoft.DurableTask;
+
+namespace Lineage.Orchestration.Training;
+
+/// <summary>A Durable activity: its name and the class every host runs for it; input and output come from the class.</summary>
+public sealed record ActivityEntry(string Name, Type Implementation)
+{
+    public Type Input => Arguments[0];
+
+    public Type Output => Arguments[1];
+
+    private Type[] Arguments
+    {
+        get
+        {
+            for (var type = Implementation; type is not null; type = type.BaseType)
+            {
+                if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TaskActivity<,>))
+                {
+                    return type.GetGenericArguments();
+                }
+            }
+
+            throw new InvalidOperationException($"{Implementation.Name} is not a TaskActivity<TInput, TOutput>.");
+        }
+    }
+}
+
+/// <summary>
+/// The training orchestration's tasks, once: dependency injection registers these classes, the local host's Durable
+/// worker registers them under these names, and a test checks the Functions app declares one wrapper per entry with
+/// the same name, input and output (the <c>[DurableTask]</c> source generator that would do this is not served here).
+/// </summary>
+public static class TaskCatalog
+{
+    public const string Orchestrator = ActivityNames.TrainingOrchestrator;
+
+    public static IReadOnlyList<ActivityEntry> Activities { get; } =
+    [
+        new(ActivityNames.PrepareRun, typeof(PrepareRunActivity)),
+        new(ActivityNames.RunEpisode, typeof(RunEpisodeActivity)),
+        new(ActivityNames.AppendExperiences, typeof(AppendExperiencesActivity)),
+        new(ActivityNames.TrainStep, typeof(TrainStepActivity)),
+        new(ActivityNames.Evaluate, typeof(EvaluateActivity)),
+        new(ActivityNames.PromoteCandidate, typeof(PromoteCandidateActivity)),
+        new(ActivityNames.ApplyRunRetention, typeof(RunRetentionActivity)),
+    ];
+}
