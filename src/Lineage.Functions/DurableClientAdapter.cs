@@ -34,7 +34,8 @@ internal sealed class DurableClientAdapter(DurableTaskClient client) : IRunOrche
             instanceId,
             status,
             metadata.SerializedCustomStatus,
-            metadata.SerializedOutput,
+            // A failed orchestration's "output" is its error text, not JSON: only a completed one has a result.
+            status == RunRuntimeStatus.Completed ? metadata.SerializedOutput : null,
             metadata.FailureDetails?.ErrorMessage,
             metadata.CreatedAt,
             metadata.LastUpdatedAt);

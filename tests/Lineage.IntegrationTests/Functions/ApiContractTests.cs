@@ -1,0 +1,237 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Lineage.IntegrationTests.Api;
+using Lineage.IntegrationTests.Learning;
+using Lineage.IntegrationTests.Models;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Learning;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Runs;
+using Lineage.Storage;
+
+namespace Lineage.IntegrationTests.Functions;
+
+/// <summary>An API host under test: an HTTP client that reaches /api/..., over a real Durable backend and Azurite.</summary>
+public interface IApiUnderTest : IAsyncDisposable
+{
+    HttpClient Client { get; }
+}
+
+/// <summary>
+/// The HTTP contract, once, run against both entrances: the Functions app's own handlers (resolved from its service
+/// collection, with a real Durable client and worker running its wrappers) and the local host's route table mapping.
+/// </summary>
+public abstract class ApiContractTests(AzuriteFixture azurite)
+{
+    protected AzuriteFixture Azurite { get; } = azurite;
+
+    protected abstract Task<IApiUnderTest> StartAsync();
+
+    [Fact]
+    public async Task Start_is_202_with_location_and_retry_after_then_the_status_url_reaches_completed()
+    {
+        await using var api = await StartAsync();
+        var run = TestRuns.Small("contract-run") with { Iterations = 1, EpisodesPerIteration = 2 };
+
+        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        Assert.Equal("/api/runs/contract-run", start.Headers.Location?.OriginalString);
+        Assert.Equal(TimeSpan.FromSeconds(5), start.Headers.RetryAfter?.Delta);
+        var status = await WaitAsync(api, start.Headers.Location!.OriginalString);
+        Assert.Equal("Completed", status.GetProperty("status").GetString());
+        Assert.Equal(2 * 32, status.GetProperty("progress").GetProperty("bufferCount").GetInt32());
+        var checkpoints = await api.Client.GetStringAsync("/api/runs/contract-run/checkpoints");
+        Assert.Contains("0000000016.ckpt", checkpoints, StringComparison.Ordinal);
+
+        using var again = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("\"resume\": true", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var stop = await api.Client.PostAsync("/api/runs/contract-run/stop", null);
+        Assert.Equal(HttpStatusCode.Conflict, stop.StatusCode);
+        using var experiment = await api.Client.GetAsync("/api/experiments/contract-run");
+        Assert.Equal(HttpStatusCode.OK, experiment.StatusCode);
+        Assert.Contains("\"runId\":\"contract-run\"", await experiment.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("contract-run", await api.Client.GetStringAsync("/api/experiments"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stop_of_a_running_run_is_202_and_the_run_ends_stopped_with_its_checkpoint()
+    {
+        await using var api = await StartAsync();
+        var run = TestRuns.Small("contract-stop") with { Iterations = 40, EvaluateEvery = 100 };
+        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+
+        using var stop = await api.Client.PostAsync("/api/runs/contract-stop/stop", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        Assert.Equal("/api/runs/contract-stop", stop.Headers.Location?.OriginalString);
+        var status = await WaitAsync(api, "/api/runs/contract-stop");
+        Assert.Equal("Stopped", status.GetProperty("status").GetString());
+        Assert.True(status.GetProperty("result").GetProperty("iterationsCompleted").GetInt32() < 40);
+    }
+
+    [Fact]
+    public async Task A_refused_update_ends_as_a_clear_failed_status_not_a_serialization_error()
+    {
+        await using var api = await StartAsync();
+        var run = TestRuns.Small("contract-nan") with
+        {
+            Iterations = 2,
+            Dqn = new DqnOptions { Optimizer = DqnOptimizer.Sgd, LearningRate = 1e30, MaxGradNorm = 0 },
+        };
+        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+
+        var status = await WaitAsync(api, "/api/runs/contract-nan");
+
+        Assert.Equal("Failed", status.GetProperty("status").GetString());
+        var failure = status.GetProperty("failure").GetString()!;
+        Assert.Contains("refused", failure, StringComparison.Ordinal);
+        Assert.Contains("last good checkpoint", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("serializ", failure, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Invalid_runs_are_400_naming_each_field_and_unknown_runs_are_404()
+    {
+        await using var api = await StartAsync();
+
+        using var invalid = await api.Client.PostAsync("/api/runs", Json("""{"runId":"bad","iterations":0,"stepsPerEpisode":-1}"""));
+        using var unknownField = await api.Client.PostAsync("/api/runs", Json("""{"runId":"bad","iteratoins":3}"""));
+        using var wrongType = await api.Client.PostAsync("/api/runs", Json("""{"runId":"bad","iterations":"three"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var fields = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("field").GetString()).ToList();
+        Assert.Contains("iterations", fields);
+        Assert.Contains("stepsPerEpisode", fields);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("iteratoins", await unknownField.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Contains("whole number", await wrongType.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var path in new[] { "/api/runs/never-started", "/api/runs/never-started/checkpoints", "/api/experiments/never-started" })
+        {
+            using var response = await api.Client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using var stopUnknown = await api.Client.PostAsync("/api/runs/never-started/stop", null);
+        Assert.Equal(HttpStatusCode.NotFound, stopUnknown.StatusCode);
+        using var badId = await api.Client.GetAsync("/api/runs/Bad%20Id");
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_route_with_a_body_answers_413_above_its_limit_and_stores_nothing()
+    {
+        await using var api = await StartAsync();
+        var routes = ApiRoutes.All.Where(r => r.BodyLimit is not null).ToList();
+        Assert.Equal(["StartRun", "PromoteModel", "RollbackModel", "PushDataset"], routes.Select(r => r.Name));
+
+        foreach (var route in routes)
+        {
+            var path = "/api/" + route.Template.Replace("{model}", "big", StringComparison.Ordinal).Replace("{name}", "big", StringComparison.Ordinal);
+            using var content = new ByteArrayContent(new byte[route.BodyLimit!.Value + 1]);
+            using var response = await api.Client.PostAsync(path, content);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains($"larger than {route.BodyLimit} bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var datasets = await api.Client.GetAsync("/api/datasets/big");
+        Assert.Equal(HttpStatusCode.NotFound, datasets.StatusCode);
+    }
+
+    [Fact]
+    public async Task Datasets_models_and_the_decision_route_round_trip()
+    {
+        await using var api = await StartAsync();
+        var csv = ModelsHarness.Csv(400, seed: 5, drift: 0.0005, noise: 0.01);
+
+        using var pushed = await api.Client.PostAsync("/api/datasets/live?by=contract", new ByteArrayContent(csv));
+        Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        using var versions = await api.Client.GetAsync("/api/datasets/live");
+        Assert.Equal(HttpStatusCode.OK, versions.StatusCode);
+        Assert.Contains("\"version\":1", await versions.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var rejected = await api.Client.PostAsync("/api/datasets/live", new StringContent("Date,Close\n2024-01-02,10\n2024-01-01,11\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        using var noChampion = await api.Client.GetAsync("/api/models/live/champion");
+        Assert.Equal(HttpStatusCode.NotFound, noChampion.StatusCode);
+        using var noDataset = await api.Client.GetAsync("/api/models/champion/decision?model=live");
+        Assert.Equal(HttpStatusCode.BadRequest, noDataset.StatusCode);
+        using var badPosition = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&model=live&position=sideways");
+        Assert.Equal(HttpStatusCode.BadRequest, badPosition.StatusCode);
+        using var missingModel = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&model=live");
+        Assert.Equal(HttpStatusCode.NotFound, missingModel.StatusCode);
+
+        var run = TestRuns.Small("contract-live") with { Dataset = "dataset:live", Iterations = 1, EpisodesPerIteration = 2 };
+        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        Assert.Equal("Completed", (await WaitAsync(api, "/api/runs/contract-live")).GetProperty("status").GetString());
+
+        using var promote = await api.Client.PostAsync("/api/models/live/promote", Json("""{"runId":"contract-live","by":"contract","reason":"test"}"""));
+        // The run's own promotion gate may already have made it the champion; then a hand promotion is a conflict.
+        Assert.True(promote.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{promote.StatusCode}: {await promote.Content.ReadAsStringAsync()}");
+        using var champion = await api.Client.GetAsync("/api/models/live/champion");
+        Assert.Equal(HttpStatusCode.OK, champion.StatusCode);
+        Assert.Contains("contract-live", await champion.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("contract-live", await api.Client.GetStringAsync("/api/models/live/history"), StringComparison.Ordinal);
+        using var decisions = await api.Client.GetAsync("/api/models/live/decisions");
+        Assert.Equal(HttpStatusCode.OK, decisions.StatusCode);
+        using var decision = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&model=live&position=0");
+        Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
+        var body = await decision.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(body.GetProperty("action").GetString(), new[] { "Hold", "Buy", "Sell", "Close" });
+        using var rollback = await api.Client.PostAsync("/api/models/live/rollback", Json("""{"by":""}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, rollback.StatusCode);
+    }
+
+    internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>Polls a run's status URL (the 202's Location) until it is no longer active.</summary>
+    internal static async Task<JsonElement> WaitAsync(IApiUnderTest api, string statusUrl)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var status = await api.Client.GetFromJsonAsync<JsonElement>(statusUrl, cts.Token);
+            if (status.GetProperty("status").GetString() is not ("Pending" or "Running" or "Suspended"))
+            {
+                return status;
+            }
+
+            await Task.Delay(100, cts.Token);
+        }
+    }
+}
+
+/// <summary>The contract against the deployed Functions app's handlers.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class FunctionsApiContractTests(AzuriteFixture azurite) : ApiContractTests(azurite), IClassFixture<AzuriteFixture>
+{
+    protected override async Task<IApiUnderTest> StartAsync() => new Functions(await FunctionsHost.StartAsync(Azurite));
+
+    private sealed class Functions(FunctionsHost host) : IApiUnderTest
+    {
+        public HttpClient Client => host.Client;
+
+        public ValueTask DisposeAsync() => host.DisposeAsync();
+    }
+}
+
+/// <summary>The same contract against the local host (`lineage serve`), which maps the route table.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class LocalApiContractTests(AzuriteFixture azurite) : ApiContractTests(azurite), IClassFixture<AzuriteFixture>
+{
+    protected override async Task<IApiUnderTest> StartAsync() => new Local(await ApiHost.StartAsync(Azurite));
+
+    private sealed class Local(ApiHost host) : IApiUnderTest
+    {
+        public HttpClient Client => host.Client;
+
+        public ValueTask DisposeAsync() => host.DisposeAsync();
+    }
+}
