@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -17,6 +18,8 @@ public static class LineageJson
     /// <summary>Makes <paramref name="target"/> (a host's own, mutable options) write and read exactly like <see cref="Options"/>.</summary>
     public static void ApplyTo(JsonSerializerOptions target, bool strict = false)
     {
+        // Explicit, so MVC's formatter does not swap in its relaxed default encoder: both hosts emit the same bytes.
+        target.Encoder = JavaScriptEncoder.Default;
         target.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         target.DictionaryKeyPolicy = null;
         target.PropertyNameCaseInsensitive = true;

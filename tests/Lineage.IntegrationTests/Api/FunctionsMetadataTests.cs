@@ -1,70 +1,109 @@
 using System.Reflection;
 using System.Text.Json;
+using Lineage.Functions;
+using Lineage.IntegrationTests.Functions;
+using Lineage.Orchestration;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Training;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lineage.IntegrationTests.Api;
 
-/// <summary>The built Functions app declares every function, trigger, binding and authorization level the design promises.</summary>
+/// <summary>
+/// The built Functions app (its functions.metadata, what Azure reads) agrees with the route table and the task catalog
+/// that the local host uses: the same routes, methods, activities and payload types, every one behind a function key.
+/// </summary>
 public sealed class FunctionsMetadataTests
 {
-    private static readonly JsonElement[] Functions = Load();
+    public static TheoryData<string> Routes => [.. ApiRoutes.All.Select(r => r.Name)];
 
     [Theory]
-    [InlineData("StartRun", "post", "runs")]
-    [InlineData("GetRun", "get", "runs/{runId}")]
-    [InlineData("StopRun", "post", "runs/{runId}/stop")]
-    [InlineData("ListCheckpoints", "get", "runs/{runId}/checkpoints")]
-    public void Http_functions_require_a_function_key(string name, string method, string route)
+    [MemberData(nameof(Routes))]
+    public void Every_route_of_the_table_is_a_function_with_its_method_template_and_a_function_key(string name)
     {
-        var trigger = Binding(name, "httpTrigger");
-        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
-        Assert.Equal(route, trigger.GetProperty("route").GetString());
-        Assert.Equal(new[] { method }, trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!).ToArray());
-        Binding(name, "durableClient");
+        var route = ApiRoutes.Named(name);
+        var trigger = Assert.Single(FunctionsMetadata.HttpTriggers(), t => t.Name == name);
+
+        Assert.Equal(route.Template, trigger.Route);
+        Assert.Equal([route.Method.ToLowerInvariant()], trigger.Methods);
+        Assert.Equal("Function", trigger.AuthLevel);
+        // Only the run routes reach Durable; they alone bind a Durable client.
+        Assert.Equal(route.Template.StartsWith("runs", StringComparison.Ordinal), trigger.HasDurableClient);
     }
 
+    [Fact]
+    public void The_app_has_no_http_function_outside_the_route_table()
+    {
+        Assert.Equal(
+            ApiRoutes.All.Select(r => r.Name).Order(StringComparer.Ordinal),
+            FunctionsMetadata.HttpTriggers().Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(ApiRoutes.All.Count, ApiRoutes.All.Select(r => (r.Method, r.Template)).Distinct().Count());
+    }
+
+    public static TheoryData<string> Activities => [.. TaskCatalog.Activities.Select(a => a.Name)];
+
     [Theory]
-    [InlineData("TrainingOrchestrator", "orchestrationTrigger")]
-    [InlineData("PrepareRun", "activityTrigger")]
-    [InlineData("RunEpisode", "activityTrigger")]
-    [InlineData("AppendExperiences", "activityTrigger")]
-    [InlineData("TrainStep", "activityTrigger")]
-    [InlineData("Evaluate", "activityTrigger")]
-    public void Durable_functions_are_declared(string name, string trigger) => Binding(name, trigger);
+    [MemberData(nameof(Activities))]
+    public void Every_catalog_activity_has_one_wrapper_with_its_input_and_output(string name)
+    {
+        var entry = Assert.Single(TaskCatalog.Activities, a => a.Name == name);
+        FunctionsMetadata.Binding(name, "activityTrigger");
+        var method = FunctionsHost.FunctionMethod(typeof(TrainingFunctions), name);
+        var input = Assert.Single(method.GetParameters(), p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null);
+
+        Assert.Equal(entry.Input, input.ParameterType);
+        Assert.Equal(typeof(Task<>).MakeGenericType(entry.Output), method.ReturnType);
+    }
+
+    [Fact]
+    public void The_durable_functions_are_exactly_the_catalog_and_its_orchestrator()
+    {
+        FunctionsMetadata.Binding(TaskCatalog.Orchestrator, "orchestrationTrigger");
+        var durable = FunctionsMetadata.Functions
+            .Where(f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() is "activityTrigger" or "orchestrationTrigger"))
+            .Select(f => f.GetProperty("name").GetString()!);
+
+        Assert.Equal(
+            TaskCatalog.Activities.Select(a => a.Name).Append(TaskCatalog.Orchestrator).Order(StringComparer.Ordinal),
+            durable.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_catalog_activity_resolves_from_the_app_and_from_any_host_collection()
+    {
+        using var app = FunctionsHost.BuildApp("UseDevelopmentStorage=true", "lineage");
+        using var local = new ServiceCollection()
+            .AddLogging()
+            .AddLineageTraining(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Lineage:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            }).Build())
+            .BuildServiceProvider();
+
+        foreach (var entry in TaskCatalog.Activities)
+        {
+            Assert.IsType(entry.Implementation, app.Services.GetRequiredService(entry.Implementation));
+            Assert.IsType(entry.Implementation, local.GetRequiredService(entry.Implementation));
+        }
+    }
 
     [Fact]
     public void Nightly_timer_reads_its_schedule_from_configuration()
     {
-        var timer = Binding("NightlyRetrain", "timerTrigger");
+        var timer = FunctionsMetadata.Binding("NightlyRetrain", "timerTrigger");
         Assert.Equal("%Lineage__Nightly__Schedule%", timer.GetProperty("schedule").GetString());
-        Binding("NightlyRetrain", "durableClient");
+        FunctionsMetadata.Binding("NightlyRetrain", "durableClient");
     }
 
     [Fact]
-    public void No_function_is_anonymous_and_the_set_is_exact()
+    public void No_function_is_anonymous()
     {
-        Assert.DoesNotContain(Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
+        Assert.DoesNotContain(FunctionsMetadata.Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
             b => b.TryGetProperty("authLevel", out var level) && level.GetString() == "Anonymous");
         Assert.Equal(
-            new[]
-            {
-                "AppendExperiences", "ApplyRunRetention", "ChampionDecision", "ChampionHistory", "Evaluate", "GetChampion", "GetRun", "ListCheckpoints", "ListDatasetVersions",
-                "ListExperiments", "NightlyRetrain", "PrepareRun", "PromoteCandidate", "PromoteModel", "PromotionDecisions", "PushDataset", "RollbackModel",
-                "RunEpisode", "ShowExperiment", "StartRun", "StopRun", "TrainStep", "TrainingOrchestrator",
-            },
-            Functions.Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray());
-    }
-
-    private static JsonElement Binding(string function, string type)
-    {
-        var f = Assert.Single(Functions, f => f.GetProperty("name").GetString() == function);
-        return Assert.Single(f.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == type);
-    }
-
-    private static JsonElement[] Load()
-    {
-        var path = typeof(FunctionsMetadataTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "FunctionsMetadata").Value!;
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
+            ApiRoutes.All.Count + TaskCatalog.Activities.Count + 2,
+            FunctionsMetadata.Functions.Length);
     }
 }

@@ -9,7 +9,11 @@ using Lineage.IntegrationTests.Orchestration;
 using Lineage.Learning;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
+using Lineage.Functions;
 using Lineage.Storage;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lineage.IntegrationTests.Functions;
 
@@ -48,7 +52,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
 
         using var again = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains("\"resume\": true", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("\"resume\": true", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
         using var stop = await api.Client.PostAsync("/api/runs/contract-run/stop", null);
         Assert.Equal(HttpStatusCode.Conflict, stop.StatusCode);
         using var experiment = await api.Client.GetAsync("/api/experiments/contract-run");
@@ -219,6 +223,26 @@ public sealed class FunctionsApiContractTests(AzuriteFixture azurite) : ApiContr
         public HttpClient Client => host.Client;
 
         public ValueTask DisposeAsync() => host.DisposeAsync();
+    }
+}
+
+/// <summary>The nightly timer Function, run with the app's services and a real Durable client.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class NightlyFunctionTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task The_timer_firing_twice_starts_one_run_that_completes()
+    {
+        await using var host = await FunctionsHost.StartAsync(azurite);
+        var timer = ActivatorUtilities.CreateInstance<NightlyRetrainFunction>(host.Services);
+
+        // Both firings return normally: the start lock turns the second into a logged 409, not a second schedule.
+        await Task.WhenAll(timer.Run(new TimerInfo(), host.Durable, default), timer.Run(new TimerInfo(), host.Durable, default));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var done = await host.Durable.WaitForInstanceCompletionAsync("nightly", getInputsAndOutputs: true, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Contains("\"iterationsCompleted\":1", done.SerializedOutput, StringComparison.Ordinal);
     }
 }
 

@@ -62,6 +62,9 @@ internal sealed class FunctionsHost : IAsyncDisposable
         {
             ["Lineage:Storage:ConnectionString"] = connectionString,
             ["Lineage:Storage:ContainerName"] = container,
+            ["Lineage:Nightly:RunId"] = "nightly",
+            ["Lineage:Nightly:Dataset"] = "synthetic:trend",
+            ["Lineage:Nightly:Iterations"] = "1",
         })).Build();
 
     public static async Task<FunctionsHost> StartAsync(AzuriteFixture azurite)
