@@ -6,23 +6,17 @@ using Spectre.Console;
 
 namespace Lineage.Cli;
 
-/// <summary>Live progress from the orchestration's custom status: a bar on a terminal, one line per change otherwise.</summary>
+/// <summary>
+/// Live progress from the orchestration's custom status: a bar on a terminal; otherwise (a log, CI, a pipe) one line
+/// per finished iteration, plus the final phase, so logs stay readable.
+/// </summary>
 internal static class ProgressView
 {
     public static async Task<RunInstance> FollowAsync(LocalDurableHost durable, TrainingRun run, CancellationToken cancellationToken)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            string? lastLine = null;
-            return await durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), instance =>
-            {
-                var line = Describe(RunService.ToView(instance).Progress);
-                if (line is not null && line != lastLine)
-                {
-                    lastLine = line;
-                    Console.WriteLine(line);
-                }
-            }, cancellationToken);
+            return await FollowPlainAsync(durable, run, cancellationToken);
         }
 
         RunInstance? final = null;
@@ -41,13 +35,50 @@ internal static class ProgressView
                     }
 
                     var start = progress.Iterations - run.Iterations;
-                    var done = progress.Phase == "Iteration done" ? progress.Iteration + 1 - start : progress.Iteration - start;
+                    var done = progress.Phase == RunPhases.IterationDone ? progress.Iteration + 1 - start : progress.Iteration - start;
                     iterations.Value = Math.Clamp(done, 0, run.Iterations);
                     iterations.Description = Markup.Escape(Describe(progress) ?? "");
                 }, cancellationToken);
                 iterations.Value = iterations.MaxValue;
             });
         return final!;
+    }
+
+    private static async Task<RunInstance> FollowPlainAsync(LocalDurableHost durable, TrainingRun run, CancellationToken cancellationToken)
+    {
+        // Polling can miss a short iteration's "done" status: then its last status seen is printed when the next begins.
+        var printed = -1;
+        RunProgress? previous = null;
+        void Print(RunProgress p)
+        {
+            printed = p.Iteration;
+            Console.WriteLine(Describe(p));
+        }
+
+        var final = await durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), instance =>
+        {
+            if (RunService.ToView(instance).Progress is not { } progress)
+            {
+                return;
+            }
+
+            if (progress is { Phase: RunPhases.IterationDone } && progress.Iteration > printed)
+            {
+                Print(progress);
+            }
+            else if (previous is { } earlier && progress.Iteration > earlier.Iteration && earlier.Iteration > printed)
+            {
+                Print(earlier);
+            }
+
+            previous = progress;
+        }, cancellationToken);
+        if (RunService.ToView(final).Progress is { } last && (last.Phase != RunPhases.IterationDone || last.Iteration > printed))
+        {
+            Print(last);
+        }
+
+        return final;
     }
 
     public static string? Describe(RunProgress? p)

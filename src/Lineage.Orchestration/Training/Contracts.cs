@@ -164,6 +164,12 @@ public sealed record TrainingResult(
     TrainStepOutput? LastTrain,
     IReadOnlyList<string> Notes);
 
+/// <summary>Progress phases a client may act on (the others are free text for people).</summary>
+public static class RunPhases
+{
+    public const string IterationDone = "Iteration done";
+}
+
 public static class RunOutcomes
 {
     public const string Completed = "Completed";

@@ -134,7 +134,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             state = state with { LatestEvaluation = evaluation, BestValidation = best };
         }
 
-        SetStatus(context, state, "Iteration done", iteration, episodes, failed, acting.MeanEpisodeReward);
+        SetStatus(context, state, RunPhases.IterationDone, iteration, episodes, failed, acting.MeanEpisodeReward);
         return state;
     }
 
