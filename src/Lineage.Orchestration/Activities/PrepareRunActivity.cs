@@ -35,8 +35,9 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
 
         await workspace.Storage.EnsureContainerAsync(cancellationToken);
-        // dataset:{name} is resolved here, once: the record names the concrete version every activity of this run loads.
-        var resolved = await new DatasetRegistry(workspace.Container).ResolveAsync(run.Dataset, cancellationToken);
+        // dataset:{name} was resolved once, when the run was started: the record names the concrete version every activity
+        // of this run loads, and it is the version the start checked even if a newer one was pushed since.
+        var resolved = input.Dataset ?? await new DatasetRegistry(workspace.Container).ResolveAsync(run.Dataset, cancellationToken);
         run = run with { Dataset = resolved.Dataset };
         var data = await DatasetLoader.LoadAsync(run, workspace.Container, cancellationToken);
         var experiment = new RunExperiment(

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Lineage.Core.MarketData;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
@@ -79,7 +80,8 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
 
         await storage.EnsureContainerAsync(cancellationToken);
-        if (await DatasetErrorAsync(run, cancellationToken) is { } datasetError)
+        var (dataset, datasetError) = await ResolveDatasetAsync(run, cancellationToken);
+        if (datasetError is not null)
         {
             return ApiResponse.Invalid("The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
         }
@@ -101,7 +103,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             lockETag = takeover.ETag;
         }
 
-        await client.ScheduleAsync(run.RunId, new TrainingState { Run = run }, cancellationToken);
+        await client.ScheduleAsync(run.RunId, new TrainingState { Run = run, Dataset = dataset }, cancellationToken);
         // Mark the start done; only the writer of "starting" holds this ETag.
         await lockBlob.UploadAsync(LockContent(run, LockState.Started), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = lockETag } }, cancellationToken);
         OrchestrationLog.RunScheduled(logger, run.RunId, run.Resume);
@@ -220,17 +222,21 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
     }
 
-    /// <summary>Loads the dataset once at the edge, so a bad file is a 400 naming line and column, not a failed run.</summary>
-    private async Task<string?> DatasetErrorAsync(TrainingRun run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves and loads the dataset once, at the edge: a bad file is a 400 naming line and column, not a failed run, and
+    /// the version checked here is the one the run trains on (PrepareRun gets it in the orchestration's state).
+    /// </summary>
+    private async Task<(ResolvedDataset? Dataset, string? Error)> ResolveDatasetAsync(TrainingRun run, CancellationToken cancellationToken)
     {
         try
         {
-            await DatasetLoader.LoadAsync(run, storage.Container, cancellationToken);
-            return null;
+            var resolved = await new DatasetRegistry(storage.Container).ResolveAsync(run.Dataset, cancellationToken);
+            await DatasetLoader.LoadAsync(run with { Dataset = resolved.Dataset }, storage.Container, cancellationToken);
+            return (resolved, null);
         }
         catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
-            return ex.Message;
+            return (null, ex.Message);
         }
     }
 

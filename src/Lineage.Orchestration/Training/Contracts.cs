@@ -1,3 +1,4 @@
+using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 
@@ -10,7 +11,8 @@ namespace Lineage.Orchestration.Training;
 /// <c>PrepareRun</c>'s input: the request and this orchestration's attempt id (from <c>context.NewGuid()</c>, so replay-safe),
 /// recorded in run.json so a retried PrepareRun of a fresh run recognises the checkpoint 0 its first attempt wrote.
 /// </summary>
-public sealed record PrepareInput(TrainingRun Run, string Attempt);
+/// <param name="Dataset">The dataset version the start checked (null: resolve it now, for callers without a start).</param>
+public sealed record PrepareInput(TrainingRun Run, string Attempt, ResolvedDataset? Dataset = null);
 
 /// <summary>
 /// What <c>PrepareRun</c> found or created: where the run starts. <see cref="AlreadyActed"/> is set when the replay buffer
@@ -113,6 +115,9 @@ public sealed record EvaluateOutput(
 public sealed record TrainingState
 {
     public required TrainingRun Run { get; init; }
+
+    /// <summary>The dataset version resolved when the run was started: the version checked is the version trained.</summary>
+    public ResolvedDataset? Dataset { get; init; }
 
     public RunContext? Context { get; init; }
 

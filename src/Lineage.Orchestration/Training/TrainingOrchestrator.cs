@@ -35,7 +35,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         {
             SetStatus(context, state, "Preparing", 0, 0, []);
             var attempt = context.NewGuid().ToString("N");
-            var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, new PrepareInput(run, attempt), ActivityRetry);
+            var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, new PrepareInput(run, attempt, state.Dataset), ActivityRetry);
             state = state with
             {
                 Context = prepared,

@@ -134,3 +134,33 @@ public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture
         Assert.Contains("'Spy_Live'", TrainingRunValidator.DatasetError("dataset:Spy_Live"), StringComparison.Ordinal);
     }
 }
+
+/// <summary>A run trains on the dataset version its start checked, even when a newer version is pushed before it begins.</summary>
+[Collection(Learning.TorchCollection.Name)]
+public sealed class DatasetPinningTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task A_version_pushed_between_start_and_prepare_is_not_the_one_trained()
+    {
+        var hub = azurite.NewTaskHub();
+        var container = azurite.NewContainer();
+        await using var client = await Hosting.LocalRuntime.StartAsync(
+            new Hosting.LocalRuntimeOptions { StorageConnectionString = azurite.ConnectionString, Backend = Hosting.DurableBackendKind.AzureStorage, TaskHub = hub, ContainerName = container, RunWorker = false },
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await client.Models.PushDatasetAsync("pinned", ModelsHarness.Csv(400, seed: 1), "test", default);
+        var run = TestRuns.Small("pinned-run") with { Dataset = "dataset:pinned", Iterations = 1, EpisodesPerIteration = 2 };
+
+        Assert.Equal(ApiOutcome.Accepted, (await client.Runs.StartAsync(run, default)).Outcome);
+        // No worker has run PrepareRun yet: a newer version arrives, then a worker in a fresh process picks the run up.
+        await client.Models.PushDatasetAsync("pinned", ModelsHarness.Csv(500, seed: 2), "test", default);
+        using var worker = Cli.CliProcess.StartWorker(azurite.ConnectionString, hub, container);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var final = await client.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(250), null, cts.Token);
+
+        Assert.Equal("Completed", RunService.ToView(final).Status);
+        var record = await client.Workspace.GetRunAsync(run.RunId, default);
+        Assert.Equal(1, record.Experiment!.DatasetVersion);
+        Assert.Equal("dataset:pinned", record.Experiment.DatasetReference);
+        Assert.Equal(DatasetRegistry.BlobName("pinned", 1), record.Run.Dataset["blob:".Length..]);
+    }
+}
