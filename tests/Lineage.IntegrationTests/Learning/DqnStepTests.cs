@@ -86,6 +86,32 @@ public sealed class DqnStepTests
     }
 
     [Fact]
+    public void Prioritized_step_is_bit_identical_to_the_hand_written_loop()
+    {
+        using var stepped = new DqnTrainer(5, 4, Options, seed: 3);
+        using var manual = new DqnTrainer(5, 4, Options, seed: 3);
+        var (stepBuffer, manualBuffer) = (new PrioritizedReplayBuffer(capacity: 500), new PrioritizedReplayBuffer(capacity: 500));
+        stepBuffer.AddRange(LearningTestData.RandomBatch(new Rng(6), 200));
+        manualBuffer.AddRange(LearningTestData.RandomBatch(new Rng(6), 200));
+        var (stepRng, manualRng) = (new Rng(4), new Rng(4));
+
+        var result = DqnStep.Train(stepped, new PrioritizedReplaySampler(stepBuffer), updates: 20, BatchSize, learningStarts: 50, beta: 0.55, stepRng);
+        var losses = new float[20];
+        for (var u = 0; u < 20; u++)
+        {
+            var sample = manualBuffer.Sample(BatchSize, 0.55, manualRng);
+            var metrics = manual.Update(sample.Items, sample.Weights);
+            manualBuffer.UpdatePriorities(sample.Indices, metrics.TdErrors);
+            losses[u] = (float)metrics.Loss;
+        }
+
+        Assert.Equal(losses, result.Losses);
+        Assert.Equal(manualBuffer.GetPriorities(), stepBuffer.GetPriorities());
+        Assert.Equal(manualRng.GetState(), stepRng.GetState());
+        Assert.True(LearningTestData.SameBits(manual.GetOnlineWeights(), stepped.GetOnlineWeights()));
+    }
+
+    [Fact]
     public void Uniform_step_leaves_the_buffer_as_it_was()
     {
         using var trainer = new DqnTrainer(5, 4, Options, seed: 5);
