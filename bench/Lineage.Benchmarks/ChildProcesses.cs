@@ -6,6 +6,7 @@ using Lineage.Benchmarks.Micro;
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.Benchmarks;
 

@@ -1,6 +1,7 @@
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
-using Lineage.Learning.Checkpoints;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

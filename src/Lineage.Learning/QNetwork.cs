@@ -1,4 +1,5 @@
 using Lineage.Core.Randomness;
+using Lineage.Policy;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

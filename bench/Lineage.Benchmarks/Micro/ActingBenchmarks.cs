@@ -4,6 +4,7 @@ using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Core.Trading;
 using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.Benchmarks.Micro;
 

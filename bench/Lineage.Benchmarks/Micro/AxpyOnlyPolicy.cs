@@ -1,6 +1,6 @@
 using System.Numerics;
 using Lineage.Core.Episodes;
-using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.Benchmarks.Micro;
 

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Lineage.Core.Replay;
 using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.Benchmarks.Micro;
 

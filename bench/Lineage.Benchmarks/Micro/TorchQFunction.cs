@@ -1,5 +1,6 @@
 using Lineage.Core.Episodes;
 using Lineage.Learning;
+using Lineage.Policy;
 using static TorchSharp.torch;
 
 namespace Lineage.Benchmarks.Micro;

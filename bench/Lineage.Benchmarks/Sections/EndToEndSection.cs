@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Lineage.Benchmarks.Harness;
 using Lineage.Benchmarks.Micro;
+using Lineage.CartPole;
 using Lineage.Core.Randomness;
 using Lineage.Learning;
-using Lineage.Learning.CartPole;
 
 namespace Lineage.Benchmarks.Sections;
 

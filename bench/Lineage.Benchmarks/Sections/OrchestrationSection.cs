@@ -5,6 +5,7 @@ using Lineage.Benchmarks.Harness;
 using Lineage.Core.Randomness;
 using Lineage.Hosting;
 using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Microsoft.Extensions.DependencyInjection;
@@ -144,9 +145,9 @@ public sealed class OrchestrationSection : IBenchSection
         using var worker = extraWorkerCli is null ? null : await ExtraWorker.StartAsync(extraWorkerCli, connection, hub);
         var clock = Stopwatch.StartNew();
         var response = await runtime.Runs.StartAsync(run, CancellationToken.None);
-        if (response.StatusCode != 202)
+        if (response.Outcome != ApiOutcome.Accepted)
         {
-            throw new InvalidOperationException($"Run {run.RunId} was not accepted: {response.StatusCode} {response.Body}");
+            throw new InvalidOperationException($"Run {run.RunId} was not accepted: {response.Outcome} {response.Body}");
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));

@@ -21,7 +21,7 @@ internal static class ExperimentVariants
             "the original prototype as Lineage implements it: plain SGD, MSE, no target network, no double DQN, no gradient clipping, the 5-component reward with its default weights (scale 1); everything else as the base run",
             run => run with
             {
-                Dqn = run.Dqn with { Optimizer = Learning.DqnOptimizer.Sgd, Loss = Learning.DqnLoss.Mse, UseTargetNetwork = false, DoubleDqn = false, MaxGradNorm = 0 },
+                Dqn = run.Dqn with { Optimizer = Lineage.Policy.DqnOptimizer.Sgd, Loss = Lineage.Policy.DqnLoss.Mse, UseTargetNetwork = false, DoubleDqn = false, MaxGradNorm = 0 },
                 Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 },
             }),
         new(FiveComponent, "the base run's learner with the 5-component reward at its default weights (scale 1)", run => run with { Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 } }),

@@ -1,11 +1,11 @@
 using Lineage.Core.Features;
 using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Policy.Checkpoints;
 using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Lineage.Core.Randomness;
-using Lineage.Core.Replay;
 using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Policy.Checkpoints;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -21,8 +20,8 @@ public sealed record IterationMetrics(
     float[] MeanQPerUpdate);
 
 /// <summary>
-/// Restores the learner from the iteration's base checkpoint, samples the blob replay buffer, runs the
-/// updates and writes the next checkpoint. Idempotent: a retry after the checkpoint was written returns
+/// The Durable adapter around <see cref="DqnStep.Train"/>: restores the learner from the iteration's base checkpoint,
+/// loads the blob replay buffer, runs the step and writes the next checkpoint, priorities and metrics. Idempotent: a retry after the checkpoint was written returns
 /// the recorded result instead of training twice. A non-finite update is refused and nothing is saved.
 /// </summary>
 public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepActivity> logger) : TaskActivity<TrainStepInput, TrainStepOutput>
@@ -53,56 +52,25 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         var manifest = await replay.GetManifestAsync(cancellationToken)
             ?? throw new InvalidOperationException($"Run '{input.RunId}' has no replay manifest; nothing to train on.");
         var cache = workspace.ShardCache(input.RunId);
-        ReplayBuffer? uniform = null;
-        PrioritizedReplayBuffer? prioritized = null;
-        int count;
-        if (run.PrioritizedReplay)
-        {
-            prioritized = await replay.LoadPrioritizedAsync(manifest, input.BaseCheckpointUpdate, cache, run.PriorityAlpha, cancellationToken);
-            count = prioritized.Count;
-        }
-        else
-        {
-            uniform = await replay.LoadAsync(manifest, cache, cancellationToken);
-            count = uniform.Count;
-        }
+        var prioritized = run.PrioritizedReplay
+            ? await replay.LoadPrioritizedAsync(manifest, input.BaseCheckpointUpdate, cache, run.PriorityAlpha, cancellationToken)
+            : null;
+        IReplaySampler sampler = prioritized is not null
+            ? new PrioritizedReplaySampler(prioritized)
+            : new UniformReplaySampler(await replay.LoadAsync(manifest, cache, cancellationToken));
+        var count = sampler.Count;
 
         using var trainer = DqnTrainer.Restore(checkpoint);
-        var updates = count >= Math.Max(run.LearningStarts, run.Dqn.BatchSize) ? input.Updates : 0;
-        var losses = new float[updates];
-        var meanQs = new float[updates];
-        double tdSum = 0;
-        var beta = input.PriorityBeta;
         var updateLoopStarted = Stopwatch.GetTimestamp();
-        for (var u = 0; u < updates; u++)
+        var train = DqnStep.Train(trainer, sampler, input.Updates, run.Dqn.BatchSize, run.LearningStarts, input.PriorityBeta, rng);
+        var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);
+        if (train.Refused)
         {
-            UpdateMetrics metrics;
-            try
-            {
-                if (prioritized is not null)
-                {
-                    var sample = prioritized.Sample(run.Dqn.BatchSize, beta, rng);
-                    metrics = trainer.Update(sample.Items, sample.Weights);
-                    prioritized.UpdatePriorities(sample.Indices, metrics.TdErrors);
-                }
-                else
-                {
-                    metrics = trainer.Update(uniform!.Sample(run.Dqn.BatchSize, rng));
-                }
-            }
-            catch (NonFiniteUpdateException ex)
-            {
-                OrchestrationLog.UpdateRefused(logger, input.RunId, input.Iteration, u, ex.Message);
-                return new TrainStepOutput(input.BaseCheckpointUpdate, u, double.NaN, double.NaN, double.NaN, ex.Message, []);
-            }
-
-            losses[u] = (float)metrics.Loss;
-            meanQs[u] = (float)metrics.MeanQ;
-            tdSum += metrics.MeanAbsTdError;
+            OrchestrationLog.UpdateRefused(logger, input.RunId, input.Iteration, train.UpdatesDone, train.RefusedReason!);
+            return new TrainStepOutput(input.BaseCheckpointUpdate, train.UpdatesDone, double.NaN, double.NaN, double.NaN, train.RefusedReason, []);
         }
 
-        var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);
-
+        var updates = train.UpdatesDone;
         var nextContext = context with { Iteration = input.Iteration };
         Checkpoint next;
         try
@@ -136,15 +104,15 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         var output = new TrainStepOutput(
             saved.Update,
             updates,
-            updates == 0 ? 0 : losses.Average(),
-            updates == 0 ? 0 : meanQs.Average(),
-            updates == 0 ? 0 : tdSum / updates,
+            train.MeanLoss,
+            train.MeanQ,
+            train.MeanAbsTdError,
             null,
-            updates == 0 ? [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {Math.Max(run.LearningStarts, run.Dqn.BatchSize)}; no updates."] : []);
-        await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.BaseCheckpointUpdate, input.Acting, output, count, losses, meanQs), cancellationToken);
+            train.LearningStarted ? [] : [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {DqnStep.LearningStartsAt(run.LearningStarts, run.Dqn.BatchSize)}; no updates."]);
+        await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.BaseCheckpointUpdate, input.Acting, output, count, train.Losses, train.MeanQs), cancellationToken);
 
         // Recorded once the step is persisted, so a retried step is not counted twice.
-        foreach (var loss in losses)
+        foreach (var loss in train.Losses)
         {
             LineageTelemetry.UpdateCompleted(input.RunId, loss);
         }

@@ -7,11 +7,11 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 
 namespace Lineage.Orchestration.Models;
 

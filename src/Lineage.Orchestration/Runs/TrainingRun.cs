@@ -1,6 +1,6 @@
 using Lineage.Core.Features;
 using Lineage.Core.Trading;
-using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.Orchestration.Runs;
 

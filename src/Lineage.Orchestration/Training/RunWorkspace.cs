@@ -4,10 +4,10 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Lineage.Core.Episodes;
-using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Data;
 using Lineage.Orchestration.Runs;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 using Lineage.Storage;
 
 namespace Lineage.Orchestration.Training;

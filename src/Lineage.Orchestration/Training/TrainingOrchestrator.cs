@@ -1,4 +1,5 @@
 using Lineage.Core.Randomness;
+using Lineage.Learning;
 using Lineage.Orchestration.Runs;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -90,7 +91,8 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         else
         {
             (var outcome, failed) = await ActAsync(context, state, iteration, relative);
-            (acting, beta) = (outcome.Summary, PriorityBeta(run, runContext, iteration));
+            // β anneals to 1 over this (re)start's schedule: it ends with the (re)start's last iteration.
+            (acting, beta) = (outcome.Summary, DqnStep.PriorityBeta(run.PriorityBetaStart, iteration, runContext.StartIteration + run.Iterations));
             SetStatus(context, state, "Appending", iteration, episodes, failed);
             var appended = await context.CallActivityAsync<AppendOutput>(
                 ActivityNames.AppendExperiences, new AppendInput(run.RunId, iteration, outcome.Episodes, acting, beta), ActivityRetry);
@@ -159,7 +161,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                     iteration,
                     started,
                     state.LatestCheckpoint,
-                    run.Epsilon.EpsilonFor(relative, run.Iterations, started, episodes),
+                    Epsilon(run, relative, started),
                     Seeds.Derive(run.Seed, iteration, started));
                 pending.Add(context.CallActivityAsync<EpisodeOutput>(ActivityNames.RunEpisode, episodeInput, ActivityRetry), started);
                 started++;
@@ -198,16 +200,15 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             succeeded.Count == 0 ? 0 : succeeded.Average(e => e.TotalReward),
             succeeded.Count == 0 ? 0 : succeeded.Average(e => e.Roi),
             succeeded.Sum(e => e.Experiences),
-            run.Epsilon.EpsilonFor(relative, run.Iterations, 0, episodes));
+            Epsilon(run, relative, 0));
         return (new ActingOutcome(succeeded, summary), failed);
     }
 
-    /// <summary>Prioritized replay's β, annealed to 1 over this (re)start's schedule: anchored at its start iteration.</summary>
-    private static double PriorityBeta(TrainingRun run, RunContext runContext, int iteration)
-    {
-        var progress = Math.Clamp((iteration + 1.0) / Math.Max(1, runContext.StartIteration + run.Iterations), 0, 1);
-        return run.PriorityBetaStart + ((1 - run.PriorityBetaStart) * progress);
-    }
+    /// <summary>ε of one episode in the (re)start-relative <paramref name="iteration"/>; the episode index is Ape-X's actor index.</summary>
+    internal static double Epsilon(TrainingRun run, int iteration, int episode) =>
+        run.Epsilon.Kind == EpsilonKind.PerActor
+            ? DqnStep.ApeXEpsilon(run.Epsilon.ApeXBase, run.Epsilon.ApeXAlpha, episode, run.EpisodesPerIteration)
+            : DqnStep.LinearEpsilon(run.Epsilon.Start, run.Epsilon.End, run.Epsilon.DecayFraction, iteration, run.Iterations);
 
     /// <summary>Checkpoints this orchestration still needs (its selected one): retention must not delete them.</summary>
     private static IReadOnlyList<long> Protected(TrainingState state) =>

@@ -6,7 +6,7 @@ using Lineage.IntegrationTests.Api;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Models;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Learning;
+using Lineage.Policy;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Functions;

@@ -1,5 +1,5 @@
 using Lineage.Core.Randomness;
-using Lineage.Learning.CartPole;
+using Lineage.CartPole;
 
 namespace Lineage.IntegrationTests.Learning;
 

@@ -1,4 +1,4 @@
-using Lineage.Learning.CartPole;
+using Lineage.CartPole;
 using Xunit.Abstractions;
 
 namespace Lineage.IntegrationTests.Learning;

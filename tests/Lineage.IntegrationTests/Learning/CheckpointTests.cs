@@ -1,7 +1,8 @@
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 
 namespace Lineage.IntegrationTests.Learning;
 

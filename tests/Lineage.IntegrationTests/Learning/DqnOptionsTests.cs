@@ -1,4 +1,4 @@
-using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.IntegrationTests.Learning;
 

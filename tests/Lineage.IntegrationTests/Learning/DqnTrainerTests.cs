@@ -1,6 +1,7 @@
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Learning;
+using Lineage.Policy;
 
 namespace Lineage.IntegrationTests.Learning;
 

@@ -33,6 +33,6 @@ internal static class LearningTestData
         return batch;
     }
 
-    public static bool SameBits(IReadOnlyList<Lineage.Learning.NamedTensor> a, IReadOnlyList<Lineage.Learning.NamedTensor> b) =>
+    public static bool SameBits(IReadOnlyList<Lineage.Policy.NamedTensor> a, IReadOnlyList<Lineage.Policy.NamedTensor> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.BitwiseEquals(p.Second));
 }

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 
 namespace Lineage.IntegrationTests.Learning;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lineage.Core.Randomness;
 using Lineage.Learning;
+using Lineage.Policy;
 using Xunit.Abstractions;
 
 namespace Lineage.IntegrationTests.Learning;

@@ -1,8 +1,8 @@
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Learning;
-using Lineage.Learning.Checkpoints;
 using Lineage.Orchestration.Runs;
+using Lineage.Policy;
+using Lineage.Policy.Checkpoints;
 
 namespace Lineage.IntegrationTests.Reliability;
 

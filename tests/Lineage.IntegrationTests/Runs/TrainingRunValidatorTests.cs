@@ -1,5 +1,5 @@
-using Lineage.Learning;
 using Lineage.Orchestration.Runs;
+using Lineage.Policy;
 
 namespace Lineage.IntegrationTests.Runs;
 

@@ -1,4 +1,4 @@
-namespace Lineage.Learning.Checkpoints;
+namespace Lineage.Policy.Checkpoints;
 
 /// <summary>
 /// Everything needed to resume training exactly, or to act without torch.

@@ -1,4 +1,4 @@
-namespace Lineage.Learning;
+namespace Lineage.Policy;
 
 /// <summary>A named float32 tensor outside torch: row-major <see cref="Data"/> of the given <see cref="Shape"/>.</summary>
 public sealed record NamedTensor(string Name, int[] Shape, float[] Data)

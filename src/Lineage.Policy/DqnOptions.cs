@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Lineage.Learning;
+namespace Lineage.Policy;
 
 public enum DqnOptimizer
 {
@@ -21,7 +21,7 @@ public enum DqnLoss
 
 /// <summary>
 /// Every DQN hyperparameter in one place. The random seed is not an option: it is passed to
-/// <see cref="DqnTrainer"/>'s constructor (it initialises the network weights from a
+/// <c>Lineage.Learning.DqnTrainer</c>'s constructor (it initialises the network weights from a
 /// <see cref="Core.Randomness.Rng"/>, so the same seed and options give the same initial net) because a
 /// seed belongs to a run, not to a configuration. Sampling randomness (replay, ε-greedy) stays with the caller.
 /// </summary>
@@ -89,7 +89,7 @@ public sealed record DqnOptions
     /// <summary>
     /// torch intra-op threads (torch.set_num_threads), 1..<see cref="MaxTorchThreads"/>. Default 1: on a 2-core
     /// machine 2 threads measured 2–20× slower when anything else runs. A machine tuning, not a hyperparameter,
-    /// but results are bit-reproducible only for a fixed thread count. Process-wide: <see cref="DqnTrainer"/>'s
+    /// but results are bit-reproducible only for a fixed thread count. Process-wide: <c>Lineage.Learning.DqnTrainer</c>'s
     /// constructor sets it for the whole process, so the last trainer created decides for every run in that worker.
     /// </summary>
     public int TorchThreads { get; init; } = 1;

@@ -1,6 +1,6 @@
 using Lineage.Core.Randomness;
 
-namespace Lineage.Learning.CartPole;
+namespace Lineage.CartPole;
 
 /// <summary>One transition of <see cref="CartPoleEnvironment"/>; <see cref="State"/> is the next observation.</summary>
 public readonly record struct CartPoleStep(float[] State, float Reward, bool Terminated, bool Truncated);

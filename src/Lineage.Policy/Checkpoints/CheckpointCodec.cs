@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Lineage.Learning.Checkpoints;
+namespace Lineage.Policy.Checkpoints;
 
 /// <summary>
 /// Binary checkpoint format, no torch involved:

@@ -1,4 +1,4 @@
-namespace Lineage.Learning.Checkpoints;
+namespace Lineage.Policy.Checkpoints;
 
 /// <summary>
 /// Checkpoint bytes that must not be loaded: unknown schema version, truncated or corrupted.

@@ -1,7 +1,7 @@
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 
-namespace Lineage.Learning.CartPole;
+namespace Lineage.CartPole;
 
 /// <summary>Minimal fixed-capacity FIFO replay with uniform sampling (with replacement), for the CartPole check only.</summary>
 internal sealed class FifoReplay(int capacity)

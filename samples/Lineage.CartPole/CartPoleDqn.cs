@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Lineage.Core.Episodes;
 using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
+using Lineage.Learning;
+using Lineage.Policy;
 
-namespace Lineage.Learning.CartPole;
+namespace Lineage.CartPole;
 
 /// <summary>
 /// Settings for the CartPole sanity check of the learner. Defaults are rl-baselines3-zoo's DQN

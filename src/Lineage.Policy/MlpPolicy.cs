@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using Lineage.Core.Episodes;
 
-namespace Lineage.Learning;
+namespace Lineage.Policy;
 
 /// <summary>
 /// The Q-network's forward pass in plain C# over exported weights: no torch, so it runs wherever a
@@ -62,7 +62,7 @@ public sealed class MlpPolicy : IQFunction
     private int MaxWidth { get; }
 
     /// <summary>
-    /// Builds a policy from the <see cref="QNetwork"/> parameter list (weight, bias per layer, in registration order).
+    /// Builds a policy from the <c>Lineage.Learning.QNetwork</c> parameter list (weight, bias per layer, in registration order).
     /// </summary>
     public static MlpPolicy FromWeights(IReadOnlyList<NamedTensor> tensors, bool dueling)
     {
@@ -186,7 +186,7 @@ public sealed class MlpPolicy : IQFunction
         return best;
     }
 
-    /// <summary>The weights with the <see cref="QNetwork"/> parameter names (for safetensors export).</summary>
+    /// <summary>The weights with the <c>Lineage.Learning.QNetwork</c> parameter names (for safetensors export).</summary>
     public IReadOnlyList<NamedTensor> ToNamedTensors()
     {
         var names = new List<string>();

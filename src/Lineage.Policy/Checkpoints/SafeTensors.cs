@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 
-namespace Lineage.Learning.Checkpoints;
+namespace Lineage.Policy.Checkpoints;
 
 /// <summary>
 /// Writes and reads the safetensors format (8-byte little-endian header length, JSON header, raw
