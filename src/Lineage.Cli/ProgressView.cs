@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lineage.Hosting;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Spectre.Console;

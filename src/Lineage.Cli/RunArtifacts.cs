@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.Episodes;
-using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 
 namespace Lineage.Cli;
@@ -16,7 +16,7 @@ internal sealed record RunArtifacts(RunRecord? Record, IReadOnlyList<IterationMe
     /// <summary>The test evaluation (the orchestrator scores the test split once, for the checkpoint chosen on validation).</summary>
     public RunEvaluation? Test => Evaluations.LastOrDefault(e => e.Split == Splits.Test);
 
-    public bool IsSynthetic => Record?.Run.Dataset.StartsWith(Orchestration.Data.DatasetLoader.SyntheticPrefix, StringComparison.Ordinal) ?? false;
+    public bool IsSynthetic => Record?.Run.Dataset.StartsWith(Orchestration.Runs.DatasetReferences.Synthetic, StringComparison.Ordinal) ?? false;
 
     public static async Task<RunArtifacts> LoadAsync(RunWorkspace workspace, string runId, CancellationToken cancellationToken)
     {

@@ -3,8 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Lineage.Cli.Experiments;
 using Lineage.Core.Episodes;
-using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Training;
 using Spectre.Console;
 
 namespace Lineage.Cli;

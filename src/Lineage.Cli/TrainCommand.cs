@@ -4,7 +4,6 @@ using System.Text.Json;
 using Lineage.Hosting;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
-using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;

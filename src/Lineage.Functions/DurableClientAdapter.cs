@@ -1,4 +1,4 @@
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;

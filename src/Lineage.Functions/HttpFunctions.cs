@@ -1,7 +1,6 @@
 using Lineage.Http;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Champions;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

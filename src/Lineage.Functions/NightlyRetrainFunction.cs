@@ -1,6 +1,6 @@
-using Lineage.Storage;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;

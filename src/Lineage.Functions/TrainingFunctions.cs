@@ -1,4 +1,5 @@
 using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -12,8 +13,8 @@ public sealed class TrainingFunctions(
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
     EvaluateActivity evaluate,
-    Lineage.Orchestration.Models.PromoteCandidateActivity promote,
-    Lineage.Orchestration.Models.RunRetentionActivity retention)
+    PromoteCandidateActivity promote,
+    RunRetentionActivity retention)
 {
     [Function(ActivityNames.TrainingOrchestrator)]
     public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -41,11 +42,11 @@ public sealed class TrainingFunctions(
         evaluate.ExecuteAsync(input, cancellationToken);
 
     [Function(ActivityNames.PromoteCandidate)]
-    public Task<Lineage.Orchestration.Models.PromotionOutcome> PromoteCandidate(
-        [ActivityTrigger] Lineage.Orchestration.Models.PromotionInput input, CancellationToken cancellationToken) =>
+    public Task<PromotionOutcome> PromoteCandidate(
+        [ActivityTrigger] PromotionInput input, CancellationToken cancellationToken) =>
         promote.ExecuteAsync(input, cancellationToken);
 
     [Function(ActivityNames.ApplyRunRetention)]
-    public Task<Lineage.Orchestration.Models.RunRetentionOutcome> ApplyRunRetention([ActivityTrigger] string finishedRunId, CancellationToken cancellationToken) =>
+    public Task<RunRetentionOutcome> ApplyRunRetention([ActivityTrigger] string finishedRunId, CancellationToken cancellationToken) =>
         retention.ExecuteAsync(finishedRunId, cancellationToken);
 }

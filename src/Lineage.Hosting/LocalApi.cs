@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Lineage.Http;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
-using Lineage.Orchestration.Runs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

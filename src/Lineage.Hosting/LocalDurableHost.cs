@@ -3,7 +3,7 @@ using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.History;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.DurableTask;

@@ -1,6 +1,5 @@
 using Lineage.Orchestration;
-using Lineage.Orchestration.Models;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.DurableTask;

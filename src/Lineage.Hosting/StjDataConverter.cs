@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CoreDataConverter = DurableTask.Core.Serializing.DataConverter;
-using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 
 namespace Lineage.Hosting;

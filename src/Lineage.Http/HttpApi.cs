@@ -1,7 +1,5 @@
 using System.Globalization;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
-using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

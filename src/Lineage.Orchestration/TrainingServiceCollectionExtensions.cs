@@ -1,16 +1,22 @@
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Lineage.Orchestration;
 
 public static class TrainingServiceCollectionExtensions
 {
-    /// <summary>Storage (section <c>Lineage:Storage</c>), the run workspace and every activity, for any host.</summary>
+    /// <summary>Storage (section <c>Lineage:Storage</c>), the run workspace and every activity of the task catalog, for any host.</summary>
     public static IServiceCollection AddLineageTraining(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddLineageStorage(configuration.GetSection("Lineage:Storage"));
-        services.AddSingleton(provider => provider.GetRequiredService<Lineage.Storage.RunStorage>().Container);
+        services.AddSingleton(provider => provider.GetRequiredService<RunStorage>().Container);
         services.AddSingleton<RunWorkspace>();
         services.AddLineageModels(configuration);
         foreach (var activity in TaskCatalog.Activities)
@@ -24,16 +30,15 @@ public static class TrainingServiceCollectionExtensions
     /// <summary>Datasets, champions, decisions and experiment records (section <c>Lineage:Models</c>).</summary>
     public static IServiceCollection AddLineageModels(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<Models.ModelOptions>().Bind(configuration.GetSection(Models.ModelOptions.Section)).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Models.ModelOptions>, Models.ModelOptionsValidator>();
-        services.AddSingleton(provider => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Models.ModelOptions>>().Value);
-        services.AddSingleton(provider => new Models.DatasetRegistry(provider.GetRequiredService<Lineage.Storage.RunStorage>().Container));
-        services.AddSingleton(provider => new Models.ChampionStore(
-            provider.GetRequiredService<Lineage.Storage.RunStorage>().Container, provider.GetRequiredService<Models.ModelOptions>()));
-        services.AddSingleton<Models.ChampionChallenger>();
-        services.AddSingleton<Models.ChampionDecisions>();
-        services.AddSingleton<Models.ExperimentStore>();
-        services.AddSingleton<Models.ModelsService>();
+        services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<ModelOptions>>().Value);
+        services.AddSingleton(provider => new DatasetRegistry(provider.GetRequiredService<RunStorage>().Container));
+        services.AddSingleton(provider => new ChampionStore(provider.GetRequiredService<RunStorage>().Container, provider.GetRequiredService<ModelOptions>()));
+        services.AddSingleton<ChampionChallenger>();
+        services.AddSingleton<ChampionDecisions>();
+        services.AddSingleton<ExperimentStore>();
+        services.AddSingleton<ModelsService>();
         return services;
     }
 }

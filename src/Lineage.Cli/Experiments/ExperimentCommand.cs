@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Lineage.Orchestration.Runs;
 using Spectre.Console;
 
 namespace Lineage.Cli.Experiments;

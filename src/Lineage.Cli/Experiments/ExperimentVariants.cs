@@ -41,7 +41,7 @@ internal static class ExperimentMarkets
     };
 
     public static string ShortName(string dataset) =>
-        dataset.StartsWith(Orchestration.Data.DatasetLoader.SyntheticPrefix, StringComparison.Ordinal)
-            ? dataset[Orchestration.Data.DatasetLoader.SyntheticPrefix.Length..]
+        dataset.StartsWith(Orchestration.Runs.DatasetReferences.Synthetic, StringComparison.Ordinal)
+            ? dataset[Orchestration.Runs.DatasetReferences.Synthetic.Length..]
             : dataset.Replace(':', '-').Replace('/', '-');
 }

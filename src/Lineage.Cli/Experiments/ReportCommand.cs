@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Training;
 using Spectre.Console;
 
 namespace Lineage.Cli.Experiments;

@@ -1,6 +1,6 @@
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
-using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;

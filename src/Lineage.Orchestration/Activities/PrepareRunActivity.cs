@@ -1,7 +1,6 @@
 using Lineage.Core.Features;
 using Lineage.Learning;
-using Lineage.Orchestration.Data;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;

@@ -9,16 +9,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Lineage.Orchestration.Activities;
 
-/// <summary>Everything one iteration produced, persisted as runs/{runId}/metrics/{iteration}.json.</summary>
-public sealed record IterationMetrics(
-    int Iteration,
-    long BaseCheckpointUpdate,
-    IterationActing Acting,
-    TrainStepOutput Train,
-    int BufferCount,
-    float[] LossPerUpdate,
-    float[] MeanQPerUpdate);
-
 /// <summary>
 /// The Durable adapter around <see cref="DqnStep.Train"/>: restores the learner from the iteration's base checkpoint,
 /// loads the blob replay buffer, runs the step and writes the next checkpoint, priorities and metrics. Idempotent: a retry after the checkpoint was written returns

@@ -1,5 +1,5 @@
-using Lineage.Orchestration.Models;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Datasets;
 
 namespace Lineage.Orchestration.Api;
 

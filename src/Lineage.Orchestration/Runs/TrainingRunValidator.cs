@@ -135,9 +135,9 @@ public static class TrainingRunValidator
             return SyntheticKinds.Contains(kind) ? null : $"unknown synthetic market '{kind}' (expected trend, meanrev or randomwalk)";
         }
 
-        if (dataset.StartsWith(Models.DatasetRegistry.Prefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetReferences.Registry, StringComparison.Ordinal))
         {
-            return Models.ModelNames.Validate(dataset[Models.DatasetRegistry.Prefix.Length..], "Dataset") is { } nameError
+            return ModelNames.Validate(dataset[DatasetReferences.Registry.Length..], "Dataset") is { } nameError
                 ? $"dataset reference '{dataset}': {nameError}"
                 : null;
         }

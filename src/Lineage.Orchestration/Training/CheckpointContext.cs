@@ -1,6 +1,8 @@
+using System.Reflection;
 using System.Text.Json;
 using Lineage.Core.Features;
 using Lineage.Core.Trading;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 
@@ -40,5 +42,26 @@ public sealed record RunRecord(
     string DataFingerprint,
     Normalizer Normalizer,
     FeatureSpec Features,
-    Models.RunExperiment? Experiment = null,
+    RunExperiment? Experiment = null,
     string? Attempt = null);
+
+/// <summary>
+/// What a run was made from, stored in its run record (<c>runs/{id}/run.json</c>) when PrepareRun resolves it:
+/// the dataset as requested and as resolved (version, fingerprint), the code version and the seed every other
+/// seed derives from. The configuration is the record's <see cref="RunRecord.Run"/>.
+/// </summary>
+public sealed record RunExperiment(
+    string DatasetReference,
+    string Dataset,
+    int? DatasetVersion,
+    string? DatasetSha256,
+    string DataFingerprint,
+    string CodeVersion,
+    ulong Seed,
+    DateTimeOffset PreparedAt,
+    string Machine)
+{
+    /// <summary>The assembly's informational version: <c>1.0.0+{git sha}</c> when built from a git checkout.</summary>
+    public static string CurrentCodeVersion { get; } =
+        typeof(RunExperiment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+}

@@ -1,4 +1,4 @@
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 
@@ -180,3 +180,20 @@ public static class RunOutcomes
     public const string Completed = "Completed";
     public const string Stopped = "Stopped";
 }
+
+/// <summary>A completed run's selected checkpoint and its test score: the candidate.</summary>
+public sealed record PromotionInput(string RunId, long CheckpointUpdate, EvaluateOutput Test, EvaluateOutput? BestValidation);
+
+public sealed record PromotionOutcome(string Model, bool Promoted, string Reason, double CandidateSharpe, double? ChampionSharpe);
+
+public sealed record RunRetentionOutcome(int Kept, int Deleted, int ProtectedAsChampion);
+
+/// <summary>Everything one iteration produced, persisted as runs/{runId}/metrics/{iteration}.json.</summary>
+public sealed record IterationMetrics(
+    int Iteration,
+    long BaseCheckpointUpdate,
+    IterationActing Acting,
+    TrainStepOutput Train,
+    int BufferCount,
+    float[] LossPerUpdate,
+    float[] MeanQPerUpdate);

@@ -1,6 +1,7 @@
 using Lineage.Core.Randomness;
 using Lineage.Learning;
 using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -246,9 +247,9 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             {
                 // The selected checkpoint is a candidate: the champion/challenger rule decides (and records) whether it is promoted.
                 SetStatus(context, state, "Deciding promotion", state.NextIteration - 1, 0, []);
-                var promotion = await context.CallActivityAsync<Models.PromotionOutcome>(
+                var promotion = await context.CallActivityAsync<PromotionOutcome>(
                     ActivityNames.PromoteCandidate,
-                    new Models.PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
+                    new PromotionInput(run.RunId, state.BestValidation.CheckpointUpdate, test, state.BestValidation),
                     ActivityRetry);
                 state = state with { Notes = KeepLast([.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"]) };
             }
@@ -257,7 +258,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             SetStatus(context, state, "Applying run retention", state.NextIteration - 1, 0, []);
             try
             {
-                await context.CallActivityAsync<Models.RunRetentionOutcome>(ActivityNames.ApplyRunRetention, run.RunId);
+                await context.CallActivityAsync<RunRetentionOutcome>(ActivityNames.ApplyRunRetention, run.RunId);
             }
             catch (TaskFailedException ex)
             {

@@ -4,7 +4,6 @@ using Lineage.Functions;
 using Lineage.IntegrationTests.Functions;
 using Lineage.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Training;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -6,7 +6,6 @@ using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
 using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Builder;

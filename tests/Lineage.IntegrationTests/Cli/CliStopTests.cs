@@ -3,7 +3,6 @@ using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

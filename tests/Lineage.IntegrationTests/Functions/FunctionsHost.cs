@@ -4,6 +4,7 @@ using Azure.Core.Serialization;
 using Lineage.Functions;
 using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,7 @@
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Champions;
 
 namespace Lineage.IntegrationTests.Models;
 
@@ -139,7 +139,7 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
         var response = await h.Models.PromoteAsync("rising", new PromoteRequest { RunId = "anon", By = " " }, default);
 
         Assert.Equal(ApiOutcome.Invalid, response.Outcome);
-        Assert.Contains(((Lineage.Orchestration.Api.ErrorBody)response.Body!).Fields, f => f.Field == "by");
+        Assert.Contains(((ErrorBody)response.Body!).Fields, f => f.Field == "by");
         Assert.Null(await h.Champions.GetAsync("rising", default));
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 
 namespace Lineage.IntegrationTests.Models;
@@ -62,7 +62,7 @@ public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture
         await h.Container.GetBlobClient("datasets/big/000001.csv").UploadAsync(BinaryData.FromBytes(content));
 
         var error = await Assert.ThrowsAsync<Lineage.Core.MarketData.PriceDataException>(
-            () => Lineage.Orchestration.Data.DatasetLoader.LoadSeriesAsync("blob:datasets/big/000001.csv", h.Container, 100, default));
+            () => DatasetLoader.LoadSeriesAsync("blob:datasets/big/000001.csv", h.Container, 100, default));
 
         Assert.Contains("67108865 bytes", error.Message, StringComparison.Ordinal);
         Assert.True(error.Message.Length < 300, $"{error.Message.Length} characters");

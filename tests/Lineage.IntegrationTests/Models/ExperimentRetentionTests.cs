@@ -1,6 +1,8 @@
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Training;
 
 namespace Lineage.IntegrationTests.Models;
 

@@ -1,9 +1,10 @@
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Orchestration.Data;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Runs;
-using Lineage.Orchestration.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lineage.IntegrationTests.Models;

@@ -4,7 +4,7 @@ using Azure.Storage.Blobs;
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Champions;
 using Lineage.Storage;
 
 namespace Lineage.IntegrationTests.Models;

@@ -1,7 +1,7 @@
 using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,9 +3,7 @@ using Azure.Storage.Blobs.Models;
 using DurableTask.Core.History;
 using Lineage.Hosting;
 using Lineage.IntegrationTests.Learning;
-using Lineage.Orchestration.Activities;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Policy.Checkpoints;
 

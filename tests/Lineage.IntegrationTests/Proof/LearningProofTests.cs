@@ -1,5 +1,6 @@
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Xunit.Abstractions;

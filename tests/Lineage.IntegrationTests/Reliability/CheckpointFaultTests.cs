@@ -1,6 +1,6 @@
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Policy;
 using Lineage.Policy.Checkpoints;
 

@@ -1,7 +1,6 @@
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
-using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 
 namespace Lineage.IntegrationTests.Reliability;

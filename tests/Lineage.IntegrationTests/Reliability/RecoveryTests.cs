@@ -3,7 +3,8 @@ using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,7 +160,7 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
         Assert.Equal("Completed", final.Status);
         Assert.Equal(0, final.Result!.FinalCheckpoint);
         Assert.Contains(final.Result.Notes, n => n.StartsWith("Not a candidate for promotion", StringComparison.Ordinal));
-        Assert.Empty(await runtime.Services.GetRequiredService<Lineage.Orchestration.Models.ChampionStore>().ListModelsAsync(default));
+        Assert.Empty(await runtime.Services.GetRequiredService<ChampionStore>().ListModelsAsync(default));
     }
 
     [Fact]

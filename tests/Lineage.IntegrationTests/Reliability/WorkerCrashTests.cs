@@ -4,7 +4,6 @@ using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Lineage.Hosting;
-using Lineage.Orchestration.Activities;
+using Lineage.IntegrationTests.Orchestration;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
-using Lineage.IntegrationTests.Orchestration;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

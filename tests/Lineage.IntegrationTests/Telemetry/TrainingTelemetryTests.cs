@@ -1,5 +1,5 @@
 using Lineage.IntegrationTests.Learning;
-using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

@@ -1,12 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
-using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Api;
 
 /// <summary>Body of <c>POST /api/models/{model}/promote</c>: a person makes a run's checkpoint the champion.</summary>
 public sealed record PromoteRequest

@@ -1,8 +1,7 @@
+using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
-namespace Lineage.Orchestration.Models;
-
-public sealed record RunRetentionOutcome(int Kept, int Deleted, int ProtectedAsChampion);
+namespace Lineage.Orchestration.Experiments;
 
 /// <summary>
 /// Run retention (<see cref="ExperimentStore.ApplyRetentionAsync"/>) after a finished run's promotion decision: its own

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Telemetry;
 
 /// <summary>Source-generated log messages of the model lifecycle.</summary>
 internal static partial class ModelsLog

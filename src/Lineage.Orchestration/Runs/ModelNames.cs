@@ -1,6 +1,4 @@
-using Lineage.Orchestration.Data;
-
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Runs;
 
 /// <summary>
 /// Names of datasets and models: 1–63 lowercase letters, digits and hyphens (the run id rules), so they
@@ -38,18 +36,18 @@ public static class ModelNames
     {
         ArgumentNullException.ThrowIfNull(dataset);
         string raw;
-        if (dataset.StartsWith(DatasetRegistry.Prefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetReferences.Registry, StringComparison.Ordinal))
         {
-            raw = dataset[DatasetRegistry.Prefix.Length..];
+            raw = dataset[DatasetReferences.Registry.Length..];
         }
-        else if (dataset.StartsWith(DatasetLoader.BlobPrefix, StringComparison.Ordinal))
+        else if (dataset.StartsWith(DatasetReferences.Blob, StringComparison.Ordinal))
         {
-            var parts = dataset[DatasetLoader.BlobPrefix.Length..].Split('/');
+            var parts = dataset[DatasetReferences.Blob.Length..].Split('/');
             raw = parts.Length >= 2 ? parts[1] : dataset;
         }
-        else if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))
+        else if (dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
-            raw = "synthetic-" + dataset[DatasetLoader.SyntheticPrefix.Length..];
+            raw = "synthetic-" + dataset[DatasetReferences.Synthetic.Length..];
         }
         else
         {

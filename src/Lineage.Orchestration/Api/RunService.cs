@@ -3,14 +3,14 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.MarketData;
-using Lineage.Orchestration.Api;
-using Lineage.Orchestration.Data;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration.Runs;
+namespace Lineage.Orchestration.Api;
 
 internal enum LockState
 {

@@ -1,6 +1,6 @@
 using Lineage.Orchestration.Training;
 
-namespace Lineage.Orchestration.Runs;
+namespace Lineage.Orchestration.Api;
 
 /// <summary>
 /// The few Durable client operations the run API needs, so the same request handling serves the

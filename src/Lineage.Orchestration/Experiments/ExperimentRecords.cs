@@ -2,33 +2,14 @@ using System.Reflection;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration.Models;
-
-/// <summary>
-/// What a run was made from, stored in its run record (<c>runs/{id}/run.json</c>) when PrepareRun resolves it:
-/// the dataset as requested and as resolved (version, fingerprint), the code version and the seed every other
-/// seed derives from. The configuration is the record's <see cref="RunRecord.Run"/>.
-/// </summary>
-public sealed record RunExperiment(
-    string DatasetReference,
-    string Dataset,
-    int? DatasetVersion,
-    string? DatasetSha256,
-    string DataFingerprint,
-    string CodeVersion,
-    ulong Seed,
-    DateTimeOffset PreparedAt,
-    string Machine)
-{
-    /// <summary>The assembly's informational version: <c>1.0.0+{git sha}</c> when built from a git checkout.</summary>
-    public static string CurrentCodeVersion { get; } =
-        typeof(RunExperiment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-}
+namespace Lineage.Orchestration.Experiments;
 
 /// <summary><c>runs/{id}/final.json</c>: the selected checkpoint, its validation and test scores, and the promotion decision.</summary>
 public sealed record RunFinal(

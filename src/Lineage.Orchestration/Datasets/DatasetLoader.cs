@@ -6,7 +6,7 @@ using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
 using Lineage.Orchestration.Runs;
 
-namespace Lineage.Orchestration.Data;
+namespace Lineage.Orchestration.Datasets;
 
 /// <summary>The three chronological splits a run trains, selects and tests on, and their fingerprint.</summary>
 public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSeries Test, string Fingerprint)
@@ -27,8 +27,8 @@ public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSer
 /// </summary>
 public static class DatasetLoader
 {
-    public const string SyntheticPrefix = "synthetic:";
-    public const string BlobPrefix = "blob:";
+    public const string SyntheticPrefix = DatasetReferences.Synthetic;
+    public const string BlobPrefix = DatasetReferences.Blob;
 
     public static async Task<RunData> LoadAsync(TrainingRun run, BlobContainerClient? container, CancellationToken cancellationToken)
     {
@@ -52,10 +52,10 @@ public static class DatasetLoader
     public static async Task<PriceSeries> LoadSeriesAsync(string dataset, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (dataset.StartsWith(Models.DatasetRegistry.Prefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetRegistry.Prefix, StringComparison.Ordinal))
         {
             // The newest version now. A run resolves this once, in PrepareRun, and its activities load the recorded version.
-            var resolved = await new Models.DatasetRegistry(container ?? throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured."))
+            var resolved = await new DatasetRegistry(container ?? throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured."))
                 .ResolveAsync(dataset, cancellationToken);
             dataset = resolved.Dataset;
         }

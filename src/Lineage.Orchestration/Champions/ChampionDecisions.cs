@@ -3,10 +3,10 @@ using Lineage.Core.Episodes;
 using Lineage.Core.Features;
 using Lineage.Core.MarketData;
 using Lineage.Core.Trading;
-using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Champions;
 
 public sealed record DecisionBar(int Index, DateTimeOffset Time, double Close);
 

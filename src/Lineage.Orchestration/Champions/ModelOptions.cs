@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Champions;
 
 /// <summary>
 /// Configuration section <c>Lineage:Models</c>: the champion/challenger rule and run retention.

@@ -5,9 +5,9 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.MarketData;
-using Lineage.Orchestration.Data;
+using Lineage.Orchestration.Runs;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Datasets;
 
 /// <summary>One immutable uploaded version of a dataset: <c>datasets/{name}/{version:D6}.csv</c>.</summary>
 public sealed record DatasetVersion(
@@ -43,7 +43,7 @@ public sealed class DatasetRejectedException(string message, Exception? inner = 
 /// </summary>
 public sealed class DatasetRegistry(BlobContainerClient container)
 {
-    public const string Prefix = "dataset:";
+    public const string Prefix = DatasetReferences.Registry;
 
     /// <summary>An upload needs at least this many rows (the bundled series' minimum).</summary>
     public const int MinRows = 100;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration;
+namespace Lineage.Orchestration.Telemetry;
 
 /// <summary>Source-generated log messages (no formatting cost when the level is off).</summary>
 internal static partial class OrchestrationLog

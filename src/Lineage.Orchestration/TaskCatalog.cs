@@ -1,8 +1,9 @@
 using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Models;
+using Lineage.Orchestration.Experiments;
+using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
-namespace Lineage.Orchestration.Training;
+namespace Lineage.Orchestration;
 
 /// <summary>A Durable activity: its name and the class every host runs for it; input and output come from the class.</summary>
 public sealed record ActivityEntry(string Name, Type Implementation)

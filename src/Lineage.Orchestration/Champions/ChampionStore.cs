@@ -9,11 +9,11 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
-using Lineage.Storage;
 using Lineage.Policy;
 using Lineage.Policy.Checkpoints;
+using Lineage.Storage;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Champions;
 
 /// <summary>The champion pointer changed between reading it and writing it; read again and decide again.</summary>
 public sealed class ChampionConflictException(string message, Exception inner) : Exception(message, inner);

@@ -2,10 +2,12 @@ using System.Globalization;
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
+using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Microsoft.Extensions.Logging;
 
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Champions;
 
 /// <summary>
 /// The champion/challenger rule. A finished run's selected checkpoint (the candidate) and the model's

@@ -1,4 +1,4 @@
-namespace Lineage.Orchestration.Models;
+namespace Lineage.Orchestration.Champions;
 
 /// <summary>
 /// A checkpoint that is or was a model's champion. <see cref="Checkpoint"/> is the model's own copy

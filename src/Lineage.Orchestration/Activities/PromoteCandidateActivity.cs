@@ -1,12 +1,9 @@
+using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
-namespace Lineage.Orchestration.Models;
-
-/// <summary>A completed run's selected checkpoint and its test score: the candidate.</summary>
-public sealed record PromotionInput(string RunId, long CheckpointUpdate, EvaluateOutput Test, EvaluateOutput? BestValidation);
-
-public sealed record PromotionOutcome(string Model, bool Promoted, string Reason, double CandidateSharpe, double? ChampionSharpe);
+namespace Lineage.Orchestration.Activities;
 
 /// <summary>
 /// The last step of a completed run: apply the champion/challenger rule to the run's candidate and write the
