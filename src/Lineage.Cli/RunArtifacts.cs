@@ -2,6 +2,7 @@ using Azure.Storage.Blobs.Models;
 using Lineage.Core.Episodes;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.Cli;
 
@@ -20,10 +21,10 @@ internal sealed record RunArtifacts(RunRecord? Record, IReadOnlyList<IterationMe
 
     public static async Task<RunArtifacts> LoadAsync(RunWorkspace workspace, string runId, CancellationToken cancellationToken)
     {
-        var record = await workspace.ReadJsonAsync<RunRecord>(RunWorkspace.RunRecordBlob(runId), cancellationToken);
+        var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
         var metrics = new List<IterationMetrics>();
         var reports = new List<(string Name, EvaluationReport Report)>();
-        await foreach (var blob in workspace.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"runs/{runId}/", cancellationToken))
+        await foreach (var blob in workspace.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, RunBlobs.Prefix(runId), cancellationToken))
         {
             if (blob.Name.Contains("/metrics/", StringComparison.Ordinal))
             {

@@ -18,18 +18,17 @@ internal static class RunReport
     private static readonly JsonSerializerOptions Indented = new(LineageJson.Options) { WriteIndented = true };
 
     /// <summary>The run's final status, kept next to its blobs so `lineage report` can rebuild the report after the process ends.</summary>
-    public static string StatusBlob(string runId) => $"runs/{runId}/status.json";
 
     /// <param name="view">The run's final status; null rebuilds what it can from the blobs (the embedded backend keeps no state after its process).</param>
     public static async Task<DirectoryInfo> WriteAsync(RunWorkspace workspace, string runId, RunStatusView? view, DirectoryInfo output, CancellationToken cancellationToken)
     {
         if (view is not null)
         {
-            await workspace.WriteJsonAsync(StatusBlob(runId), view, cancellationToken);
+            await workspace.WriteJsonAsync(RunBlobs.Status(runId), view, cancellationToken);
         }
         else
         {
-            view = await workspace.ReadJsonAsync<RunStatusView>(StatusBlob(runId), cancellationToken);
+            view = await workspace.ReadJsonAsync<RunStatusView>(RunBlobs.Status(runId), cancellationToken);
         }
 
         var artifacts = await RunArtifacts.LoadAsync(workspace, runId, cancellationToken);
@@ -90,7 +89,7 @@ internal static class RunReport
             md.AppendLine();
         }
 
-        md.AppendLine(CultureInfo.InvariantCulture, $"Checkpoints kept: {string.Join(", ", checkpoints)} in `{container}/runs/{runId}/checkpoints/`.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Checkpoints kept: {string.Join(", ", checkpoints)} in `{container}/{RunBlobs.Checkpoints(runId)}`.");
         md.AppendLine();
 
         if (artifacts.Test is { } test)

@@ -39,7 +39,7 @@ public sealed class BlobCheckpointStore
         RunId = runId;
         _keep = keep;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _prefix = $"{runId.BlobPrefix}checkpoints/";
+        _prefix = RunBlobs.Checkpoints(runId.Value);
     }
 
     public RunId RunId { get; }
@@ -147,6 +147,34 @@ public sealed class BlobCheckpointStore
     /// <see cref="JsonException"/>; any other exception propagates.
     /// </summary>
     /// <exception cref="InvalidDataException">Checkpoints exist but none decodes.</exception>
+    /// <summary>
+    /// A checkpoint's bytes by update — the one way every caller downloads one — checked against the SHA-256 recorded
+    /// when it was saved; null when it does not exist (never written, or deleted by retention).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes differ from what was saved (truncated or corrupted).</exception>
+    public async Task<byte[]?> DownloadAsync(long update, CancellationToken cancellationToken = default) =>
+        (await FetchAsync(update, cancellationToken))?.Bytes;
+
+    private async Task<(byte[] Bytes, string Sha, IDictionary<string, string> Metadata)?> FetchAsync(long update, CancellationToken cancellationToken)
+    {
+        var name = CheckpointBlobName(update);
+        BlobDownloadResult download;
+        try
+        {
+            download = (await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+
+        var bytes = download.Content.ToArray();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return download.Details.Metadata.TryGetValue(ShaKey, out var expected) && expected != sha
+            ? throw new InvalidDataException($"Checkpoint {name} is corrupt (SHA-256 {sha}, saved as {expected})")
+            : (bytes, sha, download.Details.Metadata);
+    }
+
     public async Task<(T Value, CheckpointRef Ref, IReadOnlyList<string> Warnings)?> LoadLatestAsync<T>(
         Func<byte[], T> decode, CancellationToken cancellationToken = default)
     {
@@ -177,22 +205,20 @@ public sealed class BlobCheckpointStore
         foreach (var update in candidates)
         {
             var name = CheckpointBlobName(update);
-            BlobDownloadResult download;
+            (byte[] Bytes, string Sha, IDictionary<string, string> Metadata)? fetched;
             try
             {
-                download = (await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value;
+                fetched = await FetchAsync(update, cancellationToken);
             }
-            catch (RequestFailedException ex) when (ex.Status == 404)
+            catch (InvalidDataException ex)
             {
-                Warn(warnings, $"Checkpoint {name} is missing; falling back to an older checkpoint.");
+                Warn(warnings, $"{ex.Message}; falling back to an older checkpoint.");
                 continue;
             }
 
-            var bytes = download.Content.ToArray();
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (download.Details.Metadata.TryGetValue(ShaKey, out var expected) && expected != sha)
+            if (fetched is not var (bytes, sha, metadata))
             {
-                Warn(warnings, $"Checkpoint {name} is corrupt (SHA-256 {sha}, saved as {expected}); falling back to an older checkpoint.");
+                Warn(warnings, $"Checkpoint {name} is missing; falling back to an older checkpoint.");
                 continue;
             }
 
@@ -207,7 +233,7 @@ public sealed class BlobCheckpointStore
                 continue;
             }
 
-            double? score = download.Details.Metadata.TryGetValue(ScoreKey, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : null;
+            double? score = metadata.TryGetValue(ScoreKey, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : null;
             return (value, new CheckpointRef(update, CheckpointName(update), bytes.Length, sha, score), warnings);
         }
 

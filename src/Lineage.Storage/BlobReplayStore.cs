@@ -39,7 +39,7 @@ public sealed class BlobReplayStore
         _container = container;
         RunId = runId;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _prefix = $"{runId.BlobPrefix}replay/";
+        _prefix = RunBlobs.Replay(runId.Value);
     }
 
     public RunId RunId { get; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Spectre.Console;
 
 namespace Lineage.Cli.Experiments;
@@ -29,7 +30,7 @@ internal static class ReportCommand
             var settings = CommonOptions.Read(parse);
             using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
             await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, ct, runWorker: false);
-            if (await runtime.Workspace.ReadJsonAsync<Orchestration.Training.RunRecord>(Orchestration.Training.RunWorkspace.RunRecordBlob(id), ct) is null)
+            if (await runtime.Workspace.ReadJsonAsync<Orchestration.Training.RunRecord>(RunBlobs.Record(id), ct) is null)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]Run '{id}' has no stored record[/] in container {runtime.Storage.Container.Name}; was it trained against this storage (--storage / --azurite-folder)?");
                 return 3;

@@ -1,5 +1,6 @@
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
@@ -20,7 +21,7 @@ public sealed class AppendExperiencesActivity(RunWorkspace workspace) : TaskActi
         var shards = input.Episodes.OrderBy(e => e.Episode).Select(e => e.Shard).ToList();
         // Before the commit: whenever the manifest holds this iteration, a resumed run can train on it as this run would have.
         await workspace.WriteJsonAsync(
-            RunWorkspace.ActingBlob(input.RunId, input.Iteration), new ActingRecord(input.Iteration, input.Acting, input.PriorityBeta), cancellationToken);
+            RunBlobs.Acting(input.RunId, input.Iteration), new ActingRecord(input.Iteration, input.Acting, input.PriorityBeta), cancellationToken);
         var manifest = await workspace.Replay(input.RunId).AppendAsync(shards, record.Run.ReplayCapacity, cancellationToken);
         LineageTelemetry.ReplaySizeObserved(input.RunId, manifest.LiveCount);
         LineageTelemetry.Succeeded(span);

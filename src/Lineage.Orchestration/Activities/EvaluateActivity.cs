@@ -3,6 +3,7 @@ using Lineage.Core.MarketData;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
@@ -22,7 +23,7 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);
         var report = Evaluate(policy, data.Split(input.Split), record.Run.Dataset, record.Run.Seed);
-        await workspace.WriteJsonAsync(RunWorkspace.EvaluationBlob(input.RunId, input.CheckpointUpdate, input.Split), report, cancellationToken);
+        await workspace.WriteJsonAsync(RunBlobs.Evaluation(input.RunId, input.CheckpointUpdate, input.Split), report, cancellationToken);
         if (input.Split == Splits.Validation)
         {
             await workspace.Checkpoints(input.RunId).RecordScoreAsync(input.CheckpointUpdate, report.Agent.Roi, cancellationToken);

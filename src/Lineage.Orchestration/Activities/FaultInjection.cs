@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.Orchestration.Activities;
 
@@ -34,7 +35,7 @@ internal static class FaultInjection
         }
 
         await workspace.WriteJsonAsync(
-            string.Create(CultureInfo.InvariantCulture, $"runs/{input.RunId}/faults/hung-{input.Iteration}-{input.Episode}.json"),
+            RunBlobs.Fault(input.RunId, string.Create(CultureInfo.InvariantCulture, $"hung-{input.Iteration}-{input.Episode}.json")),
             new { input.RunId, input.Iteration, input.Episode, Environment.ProcessId },
             cancellationToken);
         await Task.Delay(Timeout.Infinite, cancellationToken);

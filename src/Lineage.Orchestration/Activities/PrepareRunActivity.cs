@@ -48,7 +48,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
 
         if (latest is { } found && !run.Resume)
         {
-            var record = await workspace.ReadJsonAsync<RunRecord>(RunWorkspace.RunRecordBlob(run.RunId), cancellationToken);
+            var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken);
             if (record?.Attempt != input.Attempt || found.Ref.Update != 0)
             {
                 throw new InvalidOperationException(
@@ -80,7 +80,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
 
         await workspace.WriteJsonAsync(
-            RunWorkspace.RunRecordBlob(run.RunId),
+            RunBlobs.Record(run.RunId),
             new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt),
             cancellationToken);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
@@ -109,7 +109,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         var warnings = loadWarnings.ToList();
         var (bufferCount, acted) = await ReconcileAsync(run.RunId, startIteration, warnings, cancellationToken);
         await workspace.WriteJsonAsync(
-            RunWorkspace.RunRecordBlob(run.RunId),
+            RunBlobs.Record(run.RunId),
             new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt),
             cancellationToken);
         OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Update);
@@ -157,7 +157,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         ActingRecord? acted = null;
         if (BlobReplayStore.HighWaterIteration(manifest) == startIteration)
         {
-            acted = await workspace.ReadJsonAsync<ActingRecord>(RunWorkspace.ActingBlob(runId, startIteration), cancellationToken);
+            acted = await workspace.ReadJsonAsync<ActingRecord>(RunBlobs.Acting(runId, startIteration), cancellationToken);
             if (acted is null || acted.Iteration != startIteration)
             {
                 (manifest, _) = await replay.TruncateAfterAsync(startIteration - 1, cancellationToken);

@@ -1,6 +1,7 @@
 using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
@@ -20,7 +21,7 @@ public sealed class PromoteCandidateActivity(ChampionChallenger challenger, RunW
     {
         var decision = await challenger.ConsiderAsync(input.RunId, input.CheckpointUpdate, $"run {input.RunId} (champion/challenger rule)", cancellationToken);
         await workspace.WriteJsonAsync(
-            ExperimentStore.FinalBlob(input.RunId),
+            RunBlobs.Final(input.RunId),
             new RunFinal(input.RunId, input.CheckpointUpdate, input.BestValidation, input.Test, decision, _time.GetUtcNow()),
             cancellationToken);
         return new PromotionOutcome(decision.Model, decision.Promoted, decision.Reason, decision.Candidate.Sharpe, decision.Champion?.Sharpe);

@@ -4,6 +4,7 @@ using Lineage.Learning;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Policy.Checkpoints;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +22,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
     public async Task<TrainStepOutput> ExecuteAsync(TrainStepInput input, CancellationToken cancellationToken)
     {
         using var span = LineageTelemetry.StartSpan(ActivityNames.TrainStep, input.RunId, input.Iteration);
-        var metricsBlob = RunWorkspace.IterationMetricsBlob(input.RunId, input.Iteration);
+        var metricsBlob = RunBlobs.Metrics(input.RunId, input.Iteration);
         if (await workspace.ReadJsonAsync<IterationMetrics>(metricsBlob, cancellationToken) is { } done
             && done.BaseCheckpointUpdate == input.BaseCheckpointUpdate
             && await IsValidCheckpointAsync(input.RunId, done.Train.CheckpointUpdate, cancellationToken))

@@ -147,17 +147,22 @@ public sealed class ModelsService(
             update = (await store.GetBestAsync(cancellationToken))?.Update ?? (listed.Count == 0 ? null : listed[^1].Update);
         }
 
-        byte[] bytes;
+        if (update is null)
+        {
+            return ApiResponse.NotFound($"Run '{request.RunId}' has no checkpoints.");
+        }
+
+        byte[]? bytes;
         try
         {
-            if (update is null)
-            {
-                return ApiResponse.NotFound($"Run '{request.RunId}' has no checkpoints.");
-            }
-
-            bytes = (await workspace.Container.GetBlobClient(store.CheckpointBlobName(update.Value)).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            bytes = await store.DownloadAsync(update.Value, cancellationToken);
         }
-        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        catch (InvalidDataException ex)
+        {
+            return ApiResponse.Conflict($"{ex.Message}; it cannot be promoted.");
+        }
+
+        if (bytes is null)
         {
             return ApiResponse.NotFound($"Run '{request.RunId}' has no checkpoint {update}.");
         }

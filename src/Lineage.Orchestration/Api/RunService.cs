@@ -86,7 +86,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return ApiResponse.Invalid("The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
         }
 
-        var lockBlob = storage.Container.GetBlobClient($"runs/{run.RunId}/lock.json");
+        var lockBlob = storage.Container.GetBlobClient(RunBlobs.Lock(run.RunId));
         ETag lockETag;
         try
         {

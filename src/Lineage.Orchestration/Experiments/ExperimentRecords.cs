@@ -59,7 +59,6 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
 
     private BlobContainerClient Container => workspace.Container;
 
-    public static string FinalBlob(string runId) => $"runs/{runId}/final.json";
 
     /// <summary>Every run in the container, most recently active first.</summary>
     public async Task<IReadOnlyList<RunSummary>> ListAsync(CancellationToken cancellationToken)
@@ -69,8 +68,8 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
         var summaries = new List<RunSummary>();
         foreach (var (runId, lastActive) in activity.OrderByDescending(a => a.Value))
         {
-            var record = await workspace.ReadJsonAsync<RunRecord>(RunWorkspace.RunRecordBlob(runId), cancellationToken);
-            var final = await workspace.ReadJsonAsync<RunFinal>(FinalBlob(runId), cancellationToken);
+            var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
+            var final = await workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final(runId), cancellationToken);
             summaries.Add(new RunSummary(
                 runId,
                 record?.Run.Dataset,
@@ -98,17 +97,17 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
             throw new ArgumentException(error, nameof(runId));
         }
 
-        var record = await workspace.ReadJsonAsync<RunRecord>(RunWorkspace.RunRecordBlob(runId), cancellationToken);
+        var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
         if (record is null)
         {
             return null;
         }
 
-        var final = await workspace.ReadJsonAsync<RunFinal>(FinalBlob(runId), cancellationToken);
+        var final = await workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final(runId), cancellationToken);
         var iterations = new List<IterationSummary>();
         var evaluations = new List<string>();
         var lastActive = DateTimeOffset.MinValue;
-        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"runs/{runId}/" }, cancellationToken))
+        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = RunBlobs.Prefix(runId) }, cancellationToken))
         {
             lastActive = Max(lastActive, item.Properties.LastModified);
             if (item.Name.Contains("/metrics/", StringComparison.Ordinal))
@@ -153,7 +152,7 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
             else
             {
                 var blobs = 0;
-                await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"runs/{runId}/" }, cancellationToken))
+                await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = RunBlobs.Prefix(runId) }, cancellationToken))
                 {
                     await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
                     blobs++;
@@ -196,15 +195,13 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
         var activity = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         try
         {
-            await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = "runs/" }, cancellationToken))
+            await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = RunBlobs.Root }, cancellationToken))
             {
-                var slash = item.Name.IndexOf('/', "runs/".Length);
-                if (slash < 0)
+                if (RunBlobs.RunIdOf(item.Name) is not { } runId)
                 {
                     continue;
                 }
 
-                var runId = item.Name["runs/".Length..slash];
                 activity[runId] = Max(activity.GetValueOrDefault(runId, DateTimeOffset.MinValue), item.Properties.LastModified);
             }
         }

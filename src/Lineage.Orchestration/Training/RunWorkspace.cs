@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Lineage.Core.Episodes;
 using Lineage.Orchestration.Datasets;
 using Lineage.Policy;
@@ -23,6 +24,7 @@ public sealed class RunWorkspace(RunStorage storage)
     private readonly ConcurrentDictionary<string, RunData> _data = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string RunId, long Update), LoadedPolicy> _policies = new();
     private readonly ConcurrentDictionary<string, InMemoryShardCache> _shardCaches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ETag ETag, RunRecord Record)> _records = new(StringComparer.Ordinal);
 
     public RunStorage Storage => storage;
 
@@ -34,20 +36,35 @@ public sealed class RunWorkspace(RunStorage storage)
 
     public IShardCache ShardCache(string runId) => _shardCaches.GetOrAdd(runId, _ => new InMemoryShardCache());
 
-    public static string RunRecordBlob(string runId) => $"runs/{runId}/run.json";
+    /// <summary>
+    /// The run record, from this worker's cache when run.json is unchanged: a conditional read (If-None-Match on the
+    /// cached ETag) costs one small round trip and no download or parse; a resume that rewrote the record is seen at once.
+    /// </summary>
+    public async Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var blob = Container.GetBlobClient(RunBlobs.Record(runId));
+        var hit = _records.TryGetValue(runId, out var cached);
+        try
+        {
+            var response = await blob.DownloadContentAsync(
+                new BlobDownloadOptions { Conditions = hit ? new BlobRequestConditions { IfNoneMatch = cached.ETag } : null },
+                cancellationToken);
+            if (hit && response.GetRawResponse().Status == 304)
+            {
+                return cached.Record;
+            }
 
-    public static string IterationMetricsBlob(string runId, int iteration) =>
-        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/metrics/{iteration:D6}.json");
-
-    public static string ActingBlob(string runId, int iteration) =>
-        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/acting/{iteration:D6}.json");
-
-    public static string EvaluationBlob(string runId, long update, string split) =>
-        string.Create(CultureInfo.InvariantCulture, $"runs/{runId}/evaluations/{update:D10}-{split}.json");
-
-    public async Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken) =>
-        await ReadJsonAsync<RunRecord>(RunRecordBlob(runId), cancellationToken)
-        ?? throw new InvalidOperationException($"Run '{runId}' has no run record; it was never prepared.");
+            var download = response.Value;
+            var record = download.Content.ToObjectFromJson<RunRecord>(LineageJson.Options)
+                ?? throw new InvalidDataException($"Run record {blob.Name} is empty.");
+            _records[runId] = (download.Details.ETag, record);
+            return record;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidOperationException($"Run '{runId}' has no run record; it was never prepared.", ex);
+        }
+    }
 
     public async Task<RunData> GetDataAsync(RunRecord record, CancellationToken cancellationToken)
     {
@@ -91,16 +108,10 @@ public sealed class RunWorkspace(RunStorage storage)
 
     public async Task<Checkpoint> LoadCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
     {
-        var name = Checkpoints(runId).CheckpointBlobName(update);
-        try
-        {
-            var content = (await Container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content;
-            return CheckpointCodec.Decode(content.ToMemory().Span);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new InvalidOperationException($"Checkpoint {name} does not exist (deleted by retention, or never written).", ex);
-        }
+        var store = Checkpoints(runId);
+        var bytes = await store.DownloadAsync(update, cancellationToken)
+            ?? throw new InvalidOperationException($"Checkpoint {store.CheckpointBlobName(update)} does not exist (deleted by retention, or never written).");
+        return CheckpointCodec.Decode(bytes);
     }
 
     public async Task<T?> ReadJsonAsync<T>(string blobName, CancellationToken cancellationToken)

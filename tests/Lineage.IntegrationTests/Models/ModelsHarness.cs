@@ -104,7 +104,7 @@ internal sealed class ModelsHarness : IAsyncDisposable
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
         var experiment = new RunExperiment(resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint, RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, "test");
-        await Workspace.WriteJsonAsync(RunWorkspace.RunRecordBlob(runId), new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment), default);
+        await Workspace.WriteJsonAsync(RunBlobs.Record(runId), new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment), default);
         await Workspace.Checkpoints(runId).SaveAsync(update, CheckpointCodec.Encode(Checkpoint(policy, context)), default);
         return context;
     }

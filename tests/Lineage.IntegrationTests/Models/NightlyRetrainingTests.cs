@@ -5,6 +5,7 @@ using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Runs;
+using Lineage.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lineage.IntegrationTests.Models;
@@ -43,7 +44,7 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         Assert.True(decision.Promoted, decision.Reason);
         Assert.Equal(expected.Test.Fingerprint(), decision.WindowFingerprint);
         Assert.Equal("nightly-test", (await champions.GetAsync("nightly-data", default))!.Champion.RunId);
-        var runFinal = await runtime.Workspace.ReadJsonAsync<RunFinal>(ExperimentStore.FinalBlob("nightly-test"), default);
+        var runFinal = await runtime.Workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final("nightly-test"), default);
         Assert.Equal(decision, runFinal!.Decision);
         Assert.Equal(decision.Candidate.Sharpe, runFinal.Test.AgentSharpe, 12);
 

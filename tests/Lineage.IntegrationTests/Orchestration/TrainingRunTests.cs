@@ -6,6 +6,7 @@ using Lineage.IntegrationTests.Learning;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
 using Lineage.Policy.Checkpoints;
+using Lineage.Storage;
 
 namespace Lineage.IntegrationTests.Orchestration;
 
@@ -33,7 +34,7 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal([0L, 16L, 32L], checkpoints.Select(c => c.Update).Order().ToArray());
         for (var iteration = 0; iteration < 2; iteration++)
         {
-            var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, iteration), default);
+            var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(run.RunId, iteration), default);
             Assert.NotNull(metrics);
             Assert.Equal(16, metrics.Train.UpdatesDone);
             Assert.True(double.IsFinite(metrics.Train.MeanLoss) && metrics.Train.MeanLoss > 0, $"loss {metrics.Train.MeanLoss}");
@@ -114,7 +115,7 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         var view = RunService.ToView(resumed);
         Assert.Equal("Completed", view.Status);
         Assert.Equal(64, view.Result!.FinalCheckpoint);
-        Assert.NotNull(await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, 3), default));
+        Assert.NotNull(await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(run.RunId, 3), default));
         var latest = await runtime.Workspace.LoadCheckpointAsync(run.RunId, 64, default);
         Assert.Equal(3, CheckpointContext.FromJson(latest.ContextJson).Iteration);
         Assert.Equal(64, latest.UpdateCount);

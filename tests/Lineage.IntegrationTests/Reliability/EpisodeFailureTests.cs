@@ -2,6 +2,7 @@ using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.IntegrationTests.Reliability;
 
@@ -20,7 +21,7 @@ public sealed class EpisodeFailureTests(AzuriteFixture azurite) : IClassFixture<
 
         Assert.Equal("Completed", view.Status);
         Assert.Contains(view.Result!.Notes, n => n.Contains("Iteration 1: episodes 2 failed", StringComparison.Ordinal));
-        var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, 1), default);
+        var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(run.RunId, 1), default);
         Assert.Equal([2], metrics!.Acting.FailedEpisodes);
         var manifest = await runtime.Workspace.Replay(run.RunId).GetManifestAsync();
         Assert.Equal((4 + 3) * 32, manifest!.LiveCount);

@@ -119,14 +119,14 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
         await using (var first = await TestRuns.StartAsync(azurite, container: container))
         {
             await TestRuns.RunToEndAsync(first, run);
-            var metrics = (await first.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(run.RunId, 0), default))!;
-            var acted = (await first.Workspace.ReadJsonAsync<ActingRecord>(RunWorkspace.ActingBlob(run.RunId, 0), default))!;
+            var metrics = (await first.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(run.RunId, 0), default))!;
+            var acted = (await first.Workspace.ReadJsonAsync<ActingRecord>(RunBlobs.Acting(run.RunId, 0), default))!;
             input = new TrainStepInput(run.RunId, 0, run.UpdatesPerIteration, 0, metrics.Acting, metrics.BufferCount, acted.PriorityBeta, []);
             uninterrupted = (await first.Workspace.Checkpoints(run.RunId).ListAsync()).Single(c => c.Update == 16).Sha256;
 
             // The worker died after saving the step's priorities, before its checkpoint and metrics were written.
             await first.Storage.Container.GetBlobClient(first.Workspace.Checkpoints(run.RunId).CheckpointBlobName(16)).DeleteAsync();
-            await first.Storage.Container.GetBlobClient(RunWorkspace.IterationMetricsBlob(run.RunId, 0)).DeleteAsync();
+            await first.Storage.Container.GetBlobClient(RunBlobs.Metrics(run.RunId, 0)).DeleteAsync();
         }
 
         await using var fresh = await TestRuns.StartAsync(azurite, container: container);

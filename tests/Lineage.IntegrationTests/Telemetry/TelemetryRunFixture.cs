@@ -59,7 +59,7 @@ public sealed class TelemetryRunFixture : IAsyncLifetime
             var iterations = new List<IterationMetrics>();
             for (var i = 0; i < Run.Iterations; i++)
             {
-                iterations.Add(await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunWorkspace.IterationMetricsBlob(Run.RunId, i), CancellationToken.None)
+                iterations.Add(await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(Run.RunId, i), CancellationToken.None)
                     ?? throw new InvalidOperationException($"Iteration {i} of run {Run.RunId} wrote no metrics."));
             }
 
