@@ -20,6 +20,9 @@ param appName string = ''
 @description('Six-field CRON (seconds first, UTC) of the nightly retraining timer: Lineage__Nightly__Schedule.')
 param nightlySchedule string = '0 0 2 * * *'
 
+@description('Six-field CRON (seconds first, UTC) of the run retention timer: Lineage__Models__RetentionSchedule.')
+param retentionSchedule string = '0 30 3 * * *'
+
 @description('Fixed run id the nightly timer resumes (Lineage__Nightly__RunId).')
 param nightlyRunId string = 'nightly'
 
@@ -113,6 +116,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Lineage__Storage__ManagedIdentityClientId: identity.outputs.clientId
       Lineage__Storage__ContainerName: dataContainerName
       Lineage__Nightly__Schedule: nightlySchedule
+      Lineage__Models__RetentionSchedule: retentionSchedule
       Lineage__Nightly__RunId: nightlyRunId
       Lineage__Nightly__Dataset: nightlyDataset
     }

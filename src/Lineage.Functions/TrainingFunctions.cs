@@ -1,5 +1,4 @@
 using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -13,8 +12,7 @@ public sealed class TrainingFunctions(
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
     EvaluateActivity evaluate,
-    PromoteCandidateActivity promote,
-    RunRetentionActivity retention)
+    PromoteCandidateActivity promote)
 {
     [Function(ActivityNames.TrainingOrchestrator)]
     public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -45,8 +43,4 @@ public sealed class TrainingFunctions(
     public Task<PromotionOutcome> PromoteCandidate(
         [ActivityTrigger] PromotionInput input, CancellationToken cancellationToken) =>
         promote.ExecuteAsync(input, cancellationToken);
-
-    [Function(ActivityNames.ApplyRunRetention)]
-    public Task<RunRetentionOutcome> ApplyRunRetention([ActivityTrigger] string finishedRunId, CancellationToken cancellationToken) =>
-        retention.ExecuteAsync(finishedRunId, cancellationToken);
 }

@@ -1,5 +1,4 @@
 using Lineage.Orchestration.Activities;
-using Lineage.Orchestration.Experiments;
 using Lineage.Orchestration.Training;
 using Microsoft.DurableTask;
 
@@ -46,6 +45,5 @@ public static class TaskCatalog
         new(ActivityNames.TrainStep, typeof(TrainStepActivity)),
         new(ActivityNames.Evaluate, typeof(EvaluateActivity)),
         new(ActivityNames.PromoteCandidate, typeof(PromoteCandidateActivity)),
-        new(ActivityNames.ApplyRunRetention, typeof(RunRetentionActivity)),
     ];
 }

@@ -13,6 +13,9 @@ public sealed class ModelOptions
 {
     public const string Section = "Lineage:Models";
 
+    /// <summary>Six-field CRON of the Functions app's run retention timer (default 03:30 UTC daily); locally, <c>lineage runs prune</c>.</summary>
+    public string RetentionSchedule { get; set; } = "0 30 3 * * *";
+
     /// <summary>Absolute Sharpe margin a candidate must beat the champion by (default 0.05).</summary>
     public double PromotionMargin { get; set; } = 0.05;
 

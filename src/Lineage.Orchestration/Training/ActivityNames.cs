@@ -10,7 +10,6 @@ public static class ActivityNames
     public const string TrainStep = "TrainStep";
     public const string Evaluate = "Evaluate";
     public const string PromoteCandidate = "PromoteCandidate";
-    public const string ApplyRunRetention = "ApplyRunRetention";
 
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";

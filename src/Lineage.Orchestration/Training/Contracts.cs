@@ -186,7 +186,6 @@ public sealed record PromotionInput(string RunId, long CheckpointUpdate, Evaluat
 
 public sealed record PromotionOutcome(string Model, bool Promoted, string Reason, double CandidateSharpe, double? ChampionSharpe);
 
-public sealed record RunRetentionOutcome(int Kept, int Deleted, int ProtectedAsChampion);
 
 /// <summary>Everything one iteration produced, persisted as runs/{runId}/metrics/{iteration}.json.</summary>
 public sealed record IterationMetrics(

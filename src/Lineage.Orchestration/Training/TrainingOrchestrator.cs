@@ -253,17 +253,6 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                     ActivityRetry);
                 state = state with { Notes = KeepLast([.. state.Notes, $"Model '{promotion.Model}': {promotion.Reason}"]) };
             }
-
-            // Housekeeping: a failure is a note, never a failed run.
-            SetStatus(context, state, "Applying run retention", state.NextIteration - 1, 0, []);
-            try
-            {
-                await context.CallActivityAsync<RunRetentionOutcome>(ActivityNames.ApplyRunRetention, run.RunId);
-            }
-            catch (TaskFailedException ex)
-            {
-                state = state with { Notes = KeepLast([.. state.Notes, $"Run retention failed and was skipped this time: {Truncate(ex.FailureDetails.ErrorMessage, 300)}"]) };
-            }
         }
 
         SetStatus(context, state with { LatestEvaluation = test ?? state.LatestEvaluation }, outcome, state.NextIteration - 1, 0, []);

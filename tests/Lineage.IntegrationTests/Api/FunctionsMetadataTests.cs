@@ -97,12 +97,20 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Run_retention_is_its_own_timer_not_a_step_of_a_run()
+    {
+        var timer = FunctionsMetadata.Binding("RunRetention", "timerTrigger");
+        Assert.Equal("%Lineage__Models__RetentionSchedule%", timer.GetProperty("schedule").GetString());
+        Assert.DoesNotContain(TaskCatalog.Activities, a => a.Name.Contains("Retention", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void No_function_is_anonymous()
     {
         Assert.DoesNotContain(FunctionsMetadata.Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
             b => b.TryGetProperty("authLevel", out var level) && level.GetString() == "Anonymous");
         Assert.Equal(
-            ApiRoutes.All.Count + TaskCatalog.Activities.Count + 2,
+            ApiRoutes.All.Count + TaskCatalog.Activities.Count + 3, // + the orchestrator and the two timers
             FunctionsMetadata.Functions.Length);
     }
 }

@@ -245,6 +245,43 @@ public sealed class NightlyFunctionTests(AzuriteFixture azurite) : IClassFixture
     }
 }
 
+/// <summary>Run retention, the Functions app's own timer, applied with the app's services to runs trained through its API.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class RunRetentionFunctionTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task The_retention_timer_deletes_old_runs_and_keeps_the_newest()
+    {
+        await using var host = await FunctionsHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Lineage:Models:KeepRuns"] = "1",
+            ["Lineage:Models:MinRunAge"] = "00:00:00",
+        });
+        foreach (var runId in new[] { "retention-old", "retention-new" })
+        {
+            var run = TestRuns.Small(runId) with { Iterations = 1, EpisodesPerIteration = 2 };
+            using var start = await host.Client.PostAsync("/api/runs", ApiContractTests.Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, start.StatusCode);
+            await ApiContractTests.WaitAsync(new Hosted(host), $"/api/runs/{runId}");
+            await Task.Delay(TimeSpan.FromSeconds(1.1)); // blob times have one-second resolution
+        }
+
+        var timer = ActivatorUtilities.CreateInstance<RunRetentionFunction>(host.Services);
+        await timer.Run(new TimerInfo(), default);
+
+        var experiments = await host.Client.GetStringAsync("/api/experiments");
+        Assert.Contains("retention-new", experiments, StringComparison.Ordinal);
+        Assert.DoesNotContain("retention-old", experiments, StringComparison.Ordinal);
+    }
+
+    private sealed class Hosted(FunctionsHost host) : IApiUnderTest
+    {
+        public HttpClient Client => host.Client;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
 /// <summary>The same contract against the local host (`lineage serve`), which maps the route table.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class LocalApiContractTests(AzuriteFixture azurite) : ApiContractTests(azurite), IClassFixture<AzuriteFixture>

@@ -58,8 +58,8 @@ internal sealed class FunctionsHost : IAsyncDisposable
     public RunStorage Storage => Services.GetRequiredService<RunStorage>();
 
     /// <summary>The Functions app's host, built from its own composition with test storage settings.</summary>
-    public static IHost BuildApp(string connectionString, string container) =>
-        FunctionsApp.CreateBuilder([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    public static IHost BuildApp(string connectionString, string container, IDictionary<string, string?>? settings = null) =>
+        FunctionsApp.CreateBuilder([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Lineage:Storage:ConnectionString"] = connectionString,
             ["Lineage:Storage:ContainerName"] = container,
@@ -68,9 +68,9 @@ internal sealed class FunctionsHost : IAsyncDisposable
             ["Lineage:Nightly:Iterations"] = "1",
         })).Build();
 
-    public static async Task<FunctionsHost> StartAsync(AzuriteFixture azurite)
+    public static async Task<FunctionsHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
-        var app = BuildApp(azurite.ConnectionString, azurite.NewContainer());
+        var app = BuildApp(azurite.ConnectionString, azurite.NewContainer(), settings);
         await app.Services.GetRequiredService<RunStorage>().EnsureContainerAsync(default);
         var serializer = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.Serializer
             ?? throw new InvalidOperationException("The Functions app configures no worker serializer.");
