@@ -123,12 +123,12 @@ internal static class TrainCommand
         var elapsed = DateTime.UtcNow - started;
         var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
         Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name);
-        if (signal.ExitCode is { } signalled && view.Status == "Stopped")
+        if (signal.ExitCode is { } signalled && view.Status == nameof(RunState.Stopped))
         {
             await stopping;
             return signalled;
         }
 
-        return view.Status is "Completed" or "Stopped" ? 0 : 1;
+        return RunStates.EndedWell(Enum.Parse<RunState>(view.Status)) ? 0 : 1;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Lineage.Orchestration.Api;
 using Spectre.Console;
 
 namespace Lineage.Cli.Experiments;
@@ -103,7 +104,7 @@ internal static class ExperimentCommand
 
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, "summary.md")}");
-        return results.All(r => r.Status == "Completed") ? 0 : 1;
+        return results.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
     }
 
     private static void Print(SeedResult r, bool validationOnly)

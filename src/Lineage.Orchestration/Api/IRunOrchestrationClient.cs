@@ -35,5 +35,5 @@ public sealed record RunInstance(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt)
 {
-    public bool IsActive => Status is RunRuntimeStatus.Pending or RunRuntimeStatus.Running or RunRuntimeStatus.Suspended;
+    public bool IsActive => RunStates.IsActive(RunStates.Of(Status, null));
 }

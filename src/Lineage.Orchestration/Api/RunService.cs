@@ -22,6 +22,7 @@ internal sealed record RunLock(string RunId, LockState State, bool Resume);
 
 public sealed record RunAccepted(string RunId, bool Resume, string StatusUri, string StopUri);
 
+/// <param name="Status">The <see cref="RunState"/> name (Starting, Running, Completed, Stopped, Failed, ...).</param>
 public sealed record RunStatusView(
     string RunId,
     string Status,
@@ -168,12 +169,8 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     {
         var progress = Parse<RunProgress>(instance.CustomStatusJson);
         var result = Parse<TrainingResult>(instance.OutputJson);
-        var status = instance.Status switch
-        {
-            RunRuntimeStatus.Completed when result?.Outcome == RunOutcomes.Stopped => "Stopped",
-            var s => s.ToString(),
-        };
-        return new RunStatusView(instance.InstanceId, status, progress, result, instance.FailureMessage, instance.CreatedAt, instance.LastUpdatedAt);
+        var state = RunStates.Of(instance.Status, result);
+        return new RunStatusView(instance.InstanceId, state.ToString(), progress, result, instance.FailureMessage, instance.CreatedAt, instance.LastUpdatedAt);
     }
 
     private async Task<(ApiResponse? Refusal, ETag ETag)> TryTakeOverAsync(BlobClient lockBlob, TrainingRun run, CancellationToken cancellationToken)

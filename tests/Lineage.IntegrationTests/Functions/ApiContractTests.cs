@@ -201,7 +201,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         while (true)
         {
             var status = await api.Client.GetFromJsonAsync<JsonElement>(statusUrl, cts.Token);
-            if (status.GetProperty("status").GetString() is not ("Pending" or "Running" or "Suspended"))
+            if (status.GetProperty("status").GetString() is not ("Starting" or "Running" or "Suspended"))
             {
                 return status;
             }
