@@ -62,7 +62,7 @@ public sealed class RunApiTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
 }
 
 /// <summary>The local API on an in-memory test server over a real <see cref="LocalRuntime"/>.</summary>
-internal sealed class ApiHost : IAsyncDisposable
+internal sealed class ApiHost : Functions.IApiUnderTest
 {
     private readonly WebApplication _app;
 

@@ -8,6 +8,7 @@ using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Models;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Runs;
 using Lineage.Policy;
 using Lineage.Storage;
 using Microsoft.Azure.Functions.Worker;
@@ -17,7 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lineage.IntegrationTests.Functions;
 
 /// <summary>An API host under test: an HTTP client that reaches /api/..., over a real Durable backend and Azurite.</summary>
-public interface IApiUnderTest : IAsyncDisposable
+internal interface IApiUnderTest : IAsyncDisposable
 {
     HttpClient Client { get; }
 }
@@ -30,7 +31,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
 {
     protected AzuriteFixture Azurite { get; } = azurite;
 
-    protected abstract Task<IApiUnderTest> StartAsync();
+    private protected abstract Task<IApiUnderTest> StartAsync();
 
     [Fact]
     public async Task Start_is_202_with_location_and_retry_after_then_the_status_url_reaches_completed()
@@ -38,9 +39,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         await using var api = await StartAsync();
         var run = TestRuns.Small("contract-run") with { Iterations = 1, EpisodesPerIteration = 2 };
 
-        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
-
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        using var start = await StartRunAsync(api, run);
         Assert.Equal("/api/runs/contract-run", start.Headers.Location?.OriginalString);
         Assert.Equal(TimeSpan.FromSeconds(5), start.Headers.RetryAfter?.Delta);
         var status = await WaitAsync(api, start.Headers.Location!.OriginalString);
@@ -65,8 +64,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
     {
         await using var api = await StartAsync();
         var run = TestRuns.Small("contract-stop") with { Iterations = 40, EvaluateEvery = 100 };
-        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        using var start = await StartRunAsync(api, run);
 
         using var stop = await api.Client.PostAsync("/api/runs/contract-stop/stop", null);
 
@@ -86,8 +84,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
             Iterations = 2,
             Dqn = new DqnOptions { Optimizer = DqnOptimizer.Sgd, LearningRate = 1e30, MaxGradNorm = 0 },
         };
-        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        using var start = await StartRunAsync(api, run);
 
         var status = await WaitAsync(api, "/api/runs/contract-nan");
 
@@ -171,8 +168,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.NotFound, missingModel.StatusCode);
 
         var run = TestRuns.Small("contract-live") with { Dataset = "dataset:live", Iterations = 1, EpisodesPerIteration = 2 };
-        using var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        using var start = await StartRunAsync(api, run);
         Assert.Equal("Completed", (await WaitAsync(api, "/api/runs/contract-live")).GetProperty("status").GetString());
 
         using var promote = await api.Client.PostAsync("/api/models/live/promote", Json("""{"runId":"contract-live","by":"contract","reason":"test"}"""));
@@ -193,6 +189,14 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
     }
 
     internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>POSTs a run to /api/runs and asserts the 202.</summary>
+    internal static async Task<HttpResponseMessage> StartRunAsync(IApiUnderTest api, TrainingRun run)
+    {
+        var start = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(run, LineageJson.Options)));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        return start;
+    }
 
     /// <summary>Polls a run's status URL (the 202's Location) until it is no longer active.</summary>
     internal static async Task<JsonElement> WaitAsync(IApiUnderTest api, string statusUrl)
@@ -215,14 +219,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
 [Collection(TorchCollection.Name)]
 public sealed class FunctionsApiContractTests(AzuriteFixture azurite) : ApiContractTests(azurite), IClassFixture<AzuriteFixture>
 {
-    protected override async Task<IApiUnderTest> StartAsync() => new Functions(await FunctionsHost.StartAsync(Azurite));
-
-    private sealed class Functions(FunctionsHost host) : IApiUnderTest
-    {
-        public HttpClient Client => host.Client;
-
-        public ValueTask DisposeAsync() => host.DisposeAsync();
-    }
+    private protected override async Task<IApiUnderTest> StartAsync() => await FunctionsHost.StartAsync(Azurite);
 }
 
 /// <summary>The nightly timer Function, run with the app's services and a real Durable client.</summary>
@@ -260,9 +257,8 @@ public sealed class RunRetentionFunctionTests(AzuriteFixture azurite) : IClassFi
         foreach (var runId in new[] { "retention-old", "retention-new" })
         {
             var run = TestRuns.Small(runId) with { Iterations = 1, EpisodesPerIteration = 2 };
-            using var start = await host.Client.PostAsync("/api/runs", ApiContractTests.Json(JsonSerializer.Serialize(run, LineageJson.Options)));
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, start.StatusCode);
-            await ApiContractTests.WaitAsync(new Hosted(host), $"/api/runs/{runId}");
+            using var start = await ApiContractTests.StartRunAsync(host, run);
+            await ApiContractTests.WaitAsync(host, $"/api/runs/{runId}");
             await Task.Delay(TimeSpan.FromSeconds(1.1)); // blob times have one-second resolution
         }
 
@@ -273,25 +269,11 @@ public sealed class RunRetentionFunctionTests(AzuriteFixture azurite) : IClassFi
         Assert.Contains("retention-new", experiments, StringComparison.Ordinal);
         Assert.DoesNotContain("retention-old", experiments, StringComparison.Ordinal);
     }
-
-    private sealed class Hosted(FunctionsHost host) : IApiUnderTest
-    {
-        public HttpClient Client => host.Client;
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }
 
 /// <summary>The same contract against the local host (`lineage serve`), which maps the route table.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class LocalApiContractTests(AzuriteFixture azurite) : ApiContractTests(azurite), IClassFixture<AzuriteFixture>
 {
-    protected override async Task<IApiUnderTest> StartAsync() => new Local(await ApiHost.StartAsync(Azurite));
-
-    private sealed class Local(ApiHost host) : IApiUnderTest
-    {
-        public HttpClient Client => host.Client;
-
-        public ValueTask DisposeAsync() => host.DisposeAsync();
-    }
+    private protected override async Task<IApiUnderTest> StartAsync() => await ApiHost.StartAsync(Azurite);
 }

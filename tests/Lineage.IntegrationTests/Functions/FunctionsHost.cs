@@ -35,7 +35,7 @@ namespace Lineage.IntegrationTests.Functions;
 /// <see cref="DurableTaskClient"/> and worker (Durable's in-process test host) that run the app's orchestrator and
 /// activity wrappers with the app's worker serializer.
 /// </summary>
-internal sealed class FunctionsHost : IAsyncDisposable
+internal sealed class FunctionsHost : IApiUnderTest
 {
     private readonly IHost _app;
     private readonly IHost _durable;
