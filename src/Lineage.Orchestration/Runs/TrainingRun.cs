@@ -1,5 +1,6 @@
 using Lineage.Core.Features;
 using Lineage.Core.Trading;
+using Lineage.Learning;
 using Lineage.Policy;
 
 namespace Lineage.Orchestration.Runs;
@@ -107,18 +108,10 @@ public sealed record EpsilonSchedule
 
     public double ApeXAlpha { get; init; } = 7.0;
 
-    public double EpsilonFor(int iteration, int totalIterations, int actor, int actorCount)
-    {
-        if (Kind == EpsilonKind.PerActor)
-        {
-            var position = actorCount <= 1 ? 0.0 : (double)actor / (actorCount - 1);
-            return Math.Pow(ApeXBase, 1.0 + (ApeXAlpha * position));
-        }
-
-        var decayIterations = Math.Max(1.0, DecayFraction * totalIterations);
-        var t = Math.Clamp(iteration / decayIterations, 0.0, 1.0);
-        return Start + ((End - Start) * t);
-    }
+    /// <summary>The schedule's ε for one actor in one iteration; the formulas are <see cref="DqnStep"/>'s.</summary>
+    public double EpsilonFor(int iteration, int totalIterations, int actor, int actorCount) => Kind == EpsilonKind.PerActor
+        ? DqnStep.ApeXEpsilon(ApeXBase, ApeXAlpha, actor, actorCount)
+        : DqnStep.LinearEpsilon(Start, End, DecayFraction, iteration, totalIterations);
 }
 
 public enum EpsilonKind

@@ -207,9 +207,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
 
     /// <summary>ε of one episode in the (re)start-relative <paramref name="iteration"/>; the episode index is Ape-X's actor index.</summary>
     internal static double Epsilon(TrainingRun run, int iteration, int episode) =>
-        run.Epsilon.Kind == EpsilonKind.PerActor
-            ? DqnStep.ApeXEpsilon(run.Epsilon.ApeXBase, run.Epsilon.ApeXAlpha, episode, run.EpisodesPerIteration)
-            : DqnStep.LinearEpsilon(run.Epsilon.Start, run.Epsilon.End, run.Epsilon.DecayFraction, iteration, run.Iterations);
+        run.Epsilon.EpsilonFor(iteration, run.Iterations, episode, run.EpisodesPerIteration);
 
     /// <summary>Checkpoints this orchestration still needs (its selected one): retention must not delete them.</summary>
     private static IReadOnlyList<long> Protected(TrainingState state) =>

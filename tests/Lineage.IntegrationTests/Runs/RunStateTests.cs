@@ -1,5 +1,6 @@
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 
 namespace Lineage.IntegrationTests.Runs;
 
