@@ -46,7 +46,8 @@ internal static class Summary
         }
 
         var reference = e.ReferenceReturn is { } r ? string.Create(CultureInfo.InvariantCulture, $", reference {r:P2}") : "";
+        var floor = e.AgentHitFloorAt is { } bar ? string.Create(CultureInfo.InvariantCulture, $", hit the floor at bar {bar}, then cash") : "";
         table.AddRow(label, string.Create(CultureInfo.InvariantCulture,
-            $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades) | buy&hold {e.BuyAndHoldReturn:P2}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{reference}"));
+            $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades{floor}) | buy&hold {e.BuyAndHoldReturn:P2}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{reference} (same bars, after fees)"));
     }
 }

@@ -20,6 +20,7 @@ public static class EpisodeRunner
 {
     /// <param name="epsilon">Probability of a uniformly random action per step (drawn from <paramref name="rng"/>); 0 = greedy.</param>
     /// <param name="sink">Receives one <see cref="Experience"/> per step (fresh state arrays); null to emit nothing.</param>
+    /// <param name="floorRule">Training episodes end at the bankruptcy floor; evaluations pass another rule to score the whole window.</param>
     public static EpisodeResult Run(
         TradingEnvironment environment,
         int startIndex,
@@ -27,7 +28,8 @@ public static class EpisodeRunner
         IQFunction policy,
         double epsilon,
         Rng rng,
-        ICollection<Experience>? sink)
+        ICollection<Experience>? sink,
+        FloorRule floorRule = FloorRule.EndEpisode)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(policy);
@@ -42,7 +44,7 @@ public static class EpisodeRunner
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Epsilon must be in [0, 1].");
         }
 
-        environment.Reset(startIndex, maxSteps);
+        environment.Reset(startIndex, maxSteps, floorRule);
         Span<float> q = stackalloc float[TradingEnvironment.ActionCount];
         var actionCounts = new int[TradingEnvironment.ActionCount];
         var totals = default(RewardBreakdown);

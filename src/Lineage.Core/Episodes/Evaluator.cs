@@ -5,12 +5,15 @@ using Lineage.Core.Trading;
 
 namespace Lineage.Core.Episodes;
 
-/// <summary>Return statistics of the uniformly random policy over several seeds.</summary>
-public sealed record RandomBaseline(int Runs, double MeanRoi, double StdRoi, double MeanSharpe, double StdSharpe, double MeanMaxDrawdown);
+/// <summary>Return statistics of the uniformly random policy over several seeds; <see cref="FloorHits"/> runs reached the bankruptcy floor.</summary>
+public sealed record RandomBaseline(int Runs, double MeanRoi, double StdRoi, double MeanSharpe, double StdSharpe, double MeanMaxDrawdown, int FloorHits = 0);
 
 /// <summary>
 /// A greedy policy's result on one series next to the baselines run through the same arena: buy-and-hold,
-/// flat, random (mean ± std over seeds) and, for synthetic markets, the reference policy.
+/// flat, random (mean ± std over seeds) and, for synthetic markets, the reference policy. Every policy is scored
+/// over the same bars, from <see cref="StartIndex"/> to the series' last bar: buy-and-hold without a floor (the
+/// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
+/// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -25,13 +28,14 @@ public sealed record EvaluationReport(
     double[] BuyAndHoldEquityCurve,
     AgentMetrics Flat,
     RandomBaseline Random,
-    AgentMetrics? Reference);
+    AgentMetrics? Reference,
+    FloorRule EvaluationFloor = FloorRule.FlattenToCash);
 
 public static class Evaluator
 {
     /// <summary>
     /// Runs <paramref name="policy"/> greedily from the environment's first start bar to the series' end, then
-    /// the baselines. Random run i uses seed <c>Seeds.Derive(seed, i)</c>.
+    /// the baselines, all to the series' end. Random run i uses seed <c>Seeds.Derive(seed, i)</c>.
     /// </summary>
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
     public static EvaluationReport Evaluate(
@@ -48,30 +52,33 @@ public static class Evaluator
         var start = environment.FirstStartIndex;
         var all = int.MaxValue;
         var noRandomness = new Rng(seed);
+        var floor = environment.Arena.Options.EvaluationFloor;
 
-        var agent = EpisodeRunner.Run(environment, start, all, policy, 0, noRandomness, null);
+        var agent = EpisodeRunner.Run(environment, start, all, policy, 0, noRandomness, null, floor);
         var agentCurve = environment.EquityCurve.ToArray();
 
-        var buyAndHold = EpisodeRunner.Run(environment, start, all, FixedPolicy.BuyAndHold(environment.StateSize), 0, noRandomness, null);
+        var buyAndHold = RunBuyAndHold(environment, start);
         var buyAndHoldCurve = environment.EquityCurve.ToArray();
 
-        var flat = EpisodeRunner.Run(environment, start, all, FixedPolicy.Flat(environment.StateSize), 0, noRandomness, null);
+        var flat = EpisodeRunner.Run(environment, start, all, FixedPolicy.Flat(environment.StateSize), 0, noRandomness, null, floor);
 
         var randomPolicy = FixedPolicy.Flat(environment.StateSize);
         var rois = new double[randomSeeds];
         var sharpes = new double[randomSeeds];
         var drawdowns = new double[randomSeeds];
+        var floorHits = 0;
         for (var i = 0; i < randomSeeds; i++)
         {
-            var metrics = EpisodeRunner.Run(environment, start, all, randomPolicy, 1.0, new Rng(Seeds.Derive(seed, i)), null).Metrics;
+            var metrics = EpisodeRunner.Run(environment, start, all, randomPolicy, 1.0, new Rng(Seeds.Derive(seed, i)), null, floor).Metrics;
             rois[i] = metrics.Roi;
             sharpes[i] = metrics.Sharpe;
             drawdowns[i] = metrics.MaxDrawdown;
+            floorHits += metrics.HitFloorAt is null ? 0 : 1;
         }
 
         var reference = referencePolicy is null
             ? null
-            : EpisodeRunner.Run(environment, start, all, referencePolicy, 0, noRandomness, null).Metrics;
+            : EpisodeRunner.Run(environment, start, all, referencePolicy, 0, noRandomness, null, floor).Metrics;
 
         return new EvaluationReport(
             environment.Series.Name,
@@ -85,8 +92,31 @@ public static class Evaluator
             buyAndHold.Metrics,
             buyAndHoldCurve,
             flat.Metrics,
-            new RandomBaseline(randomSeeds, Mean(rois), Std(rois), Mean(sharpes), Std(sharpes), Mean(drawdowns)),
-            reference);
+            new RandomBaseline(randomSeeds, Mean(rois), Std(rois), Mean(sharpes), Std(sharpes), Mean(drawdowns), floorHits),
+            reference,
+            floor);
+    }
+
+    /// <summary>
+    /// Buy-and-hold from <paramref name="start"/> to the series' end with no floor: the asset's own return after the
+    /// entry fee, whatever it passes through. The environment's equity curve is then buy-and-hold's.
+    /// </summary>
+    public static EpisodeResult RunBuyAndHold(TradingEnvironment environment, int start)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return EpisodeRunner.Run(environment, start, int.MaxValue, FixedPolicy.BuyAndHold(environment.StateSize), 0, new Rng(0), null, FloorRule.Ignore);
+    }
+
+    /// <summary>Per-bar simple returns of an equity curve (one fewer than its points); 0 where the previous equity is not positive.</summary>
+    public static double[] PerBarReturns(ReadOnlySpan<double> equityCurve)
+    {
+        var returns = new double[Math.Max(0, equityCurve.Length - 1)];
+        for (var i = 0; i < returns.Length; i++)
+        {
+            returns[i] = equityCurve[i] > 0 ? (equityCurve[i + 1] / equityCurve[i]) - 1 : 0;
+        }
+
+        return returns;
     }
 
     /// <summary>

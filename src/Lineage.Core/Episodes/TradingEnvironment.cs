@@ -14,8 +14,9 @@ public readonly record struct StepOutcome(double Reward, RewardBreakdown Breakdo
 /// <summary>
 /// One agent trading one series. The state at bar t is the spec's features of bar t (market features
 /// normalised, then position and unrealised PnL). An action chosen at bar t fills at bar t+1's open (its close
-/// for close-only data) and the account is marked at bar t+1's close. Bankruptcy terminates; reaching the
-/// series' last bar or the step cap truncates. Market features are computed and normalised once, here, so a
+/// for close-only data) and the account is marked at bar t+1's close. Reaching the bankruptcy floor terminates
+/// under <see cref="FloorRule.EndEpisode"/> (training); in evaluation the episode goes on to the window's end,
+/// flattened or not (<see cref="FloorRule"/>). Reaching the series' last bar or the step cap truncates. Market features are computed and normalised once, here, so a
 /// step allocates nothing. Not thread-safe: one environment per concurrent episode.
 /// </summary>
 public sealed class TradingEnvironment
@@ -29,6 +30,7 @@ public sealed class TradingEnvironment
     private readonly double[] _equity;
     private ReturnStatistics _returns;
     private int _maxSteps;
+    private FloorRule _floorRule;
 
     public TradingEnvironment(PriceSeries series, FeatureSpec spec, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions)
         : this(MarketFeatures.Compute(series, spec), series, normalizer, arenaOptions, rewardOptions)
@@ -118,6 +120,11 @@ public sealed class TradingEnvironment
 
     public bool Terminated { get; private set; }
 
+    /// <summary>The series bar at whose close equity first reached the bankruptcy floor in this episode, or null.</summary>
+    public int? HitFloorAt { get; private set; }
+
+    public FloorRule FloorRule => _floorRule;
+
     /// <summary>The current observation; overwritten by the next step (copy it to keep it).</summary>
     public ReadOnlySpan<float> State => _state;
 
@@ -127,8 +134,13 @@ public sealed class TradingEnvironment
     public ReturnStatistics Returns => _returns;
 
     /// <summary>Starts an episode at bar <paramref name="startIndex"/>, flat with the initial capital.</summary>
-    public void Reset(int startIndex, int maxSteps = int.MaxValue)
+    public void Reset(int startIndex, int maxSteps = int.MaxValue, FloorRule floorRule = FloorRule.EndEpisode)
     {
+        if (floorRule is < FloorRule.EndEpisode or > FloorRule.Ignore)
+        {
+            throw new ArgumentOutOfRangeException(nameof(floorRule), floorRule, "Unknown floor rule.");
+        }
+
         if (startIndex < FirstStartIndex || startIndex > LastStartIndex)
         {
             throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, string.Create(CultureInfo.InvariantCulture, $"Start index must be in [{FirstStartIndex}, {LastStartIndex}] for series '{Series.Name}' of {Series.Count} bars with window {Spec.Window}."));
@@ -140,7 +152,9 @@ public sealed class TradingEnvironment
         Steps = 0;
         Done = false;
         Terminated = false;
+        HitFloorAt = null;
         _maxSteps = maxSteps;
+        _floorRule = floorRule;
         _returns = default;
         Arena.Reset(Series.Close[startIndex]);
         _equity[0] = Arena.Equity;
@@ -156,6 +170,11 @@ public sealed class TradingEnvironment
 
         var before = Arena.Snapshot();
         var next = CurrentIndex + 1;
+        if (HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash)
+        {
+            action = TradeAction.Close;
+        }
+
         var fees = Arena.Execute(action, Series.FillPrice(next));
         Arena.MarkToMarket(Series.Close[next]);
         CurrentIndex = next;
@@ -164,7 +183,12 @@ public sealed class TradingEnvironment
         _returns.Add(before.Equity > 0 ? (after.Equity / before.Equity) - 1 : 0);
         _equity[Steps] = after.Equity;
 
-        var terminated = after.Bankrupt;
+        if (after.Bankrupt && HitFloorAt is null)
+        {
+            HitFloorAt = next;
+        }
+
+        var terminated = after.Bankrupt && _floorRule == FloorRule.EndEpisode;
         var truncated = !terminated && (next == Series.Count - 1 || Steps >= _maxSteps);
         Done = terminated || truncated;
         Terminated = terminated;
@@ -173,7 +197,7 @@ public sealed class TradingEnvironment
         return new StepOutcome(breakdown.Total, breakdown, terminated, truncated, fees);
     }
 
-    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear);
+    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt);
 
     private void WriteState()
     {

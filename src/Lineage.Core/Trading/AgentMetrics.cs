@@ -3,6 +3,7 @@ namespace Lineage.Core.Trading;
 /// <summary>
 /// How one agent did on one episode. Sharpe and Sortino use per-bar simple returns of equity, annualised with
 /// √(bars per year) of the series, risk-free rate 0; they are 0 when undefined (no variance, no downside).
+/// <see cref="HitFloorAt"/> is the series bar at whose close equity first reached the bankruptcy floor, or null.
 /// </summary>
 public sealed record AgentMetrics(
     double FinalCapital,
@@ -13,9 +14,10 @@ public sealed record AgentMetrics(
     int Scars,
     double Sharpe,
     double Sortino,
-    bool Bankrupt)
+    bool Bankrupt,
+    int? HitFloorAt = null)
 {
-    public static AgentMetrics From(Arena arena, in ReturnStatistics returns, double barsPerYear)
+    public static AgentMetrics From(Arena arena, in ReturnStatistics returns, double barsPerYear, int? hitFloorAt = null)
     {
         ArgumentNullException.ThrowIfNull(arena);
         return new AgentMetrics(
@@ -27,7 +29,8 @@ public sealed record AgentMetrics(
             arena.Scars,
             returns.Sharpe(barsPerYear),
             returns.Sortino(barsPerYear),
-            arena.Bankrupt);
+            arena.Bankrupt,
+            hitFloorAt);
     }
 }
 

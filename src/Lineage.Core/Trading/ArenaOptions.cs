@@ -22,6 +22,13 @@ public sealed record ArenaOptions
     /// <summary>Equity at or below this fraction of the initial capital ends the episode (terminated, bankrupt).</summary>
     public double BankruptcyFraction { get; init; } = 0.5;
 
+    /// <summary>
+    /// What the floor does in evaluation, where every policy is scored to the end of the window: a learned or random
+    /// policy that reaches it is flattened and stays in cash (default), or keeps trading (<see cref="FloorRule.Ignore"/>).
+    /// Training episodes always end at the floor.
+    /// </summary>
+    public FloorRule EvaluationFloor { get; init; } = FloorRule.FlattenToCash;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -48,6 +55,11 @@ public sealed record ArenaOptions
         if (!double.IsFinite(BankruptcyFraction) || BankruptcyFraction < 0 || BankruptcyFraction >= 1)
         {
             errors.Add(Invariant($"ArenaOptions.BankruptcyFraction must be in [0, 1) (was {BankruptcyFraction})."));
+        }
+
+        if (EvaluationFloor is not (FloorRule.FlattenToCash or FloorRule.Ignore))
+        {
+            errors.Add(Invariant($"ArenaOptions.EvaluationFloor must be {FloorRule.FlattenToCash} or {FloorRule.Ignore} (was {EvaluationFloor}): an evaluation scores every policy to the end of the window."));
         }
 
         return errors;

@@ -10,7 +10,8 @@ namespace Lineage.Orchestration.Activities;
 
 /// <summary>
 /// Scores a checkpoint greedily on a split against buy-and-hold, flat, random (20 seeds) and, on synthetic
-/// markets, the reference policy. Validation scores are recorded with the checkpoint for selection and retention.
+/// markets, the reference policy, all over the whole split (the bankruptcy floor flattens the agent to cash instead
+/// of ending its evaluation; <see cref="EvaluateOutput.AgentHitFloorAt"/> says where). Validation scores are recorded with the checkpoint for selection and retention.
 /// </summary>
 public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<EvaluateInput, EvaluateOutput>
 {
@@ -55,5 +56,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         report.Flat.Roi,
         report.Random.MeanRoi,
         report.Random.StdRoi,
-        report.Reference?.Roi);
+        report.Reference?.Roi,
+        report.Agent.HitFloorAt,
+        report.BuyAndHold.HitFloorAt,
+        report.Random.FloorHits);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
+using Lineage.Core.Statistics;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
@@ -9,17 +10,33 @@ using Microsoft.Extensions.Logging;
 
 namespace Lineage.Orchestration.Champions;
 
+/// <summary>The window played by the gate: every policy's score and per-bar returns over the same bars from <see cref="Start"/>.</summary>
+public sealed record GateEvaluation(
+    PolicyScore Candidate,
+    PolicyScore? Champion,
+    PolicyScore BuyAndHold,
+    double[] CandidateReturns,
+    double[]? ChampionReturns,
+    double[] BuyAndHoldReturns,
+    int Start);
+
+/// <summary>What the gate decided and the significance tests it computed (the champion test only when there is one).</summary>
+public sealed record GateVerdict(bool Promoted, string Reason, string? FailedTest, SharpeSignificance VsBuyAndHold, SharpeSignificance? VsChampion);
+
 /// <summary>
-/// The champion/challenger rule. A finished run's selected checkpoint (the candidate) and the model's
-/// champion are both played greedily over the candidate run's test split — the newest window of its data,
-/// never seen in training or selection — from the same first bar, with the candidate run's fees and capital.
-/// The candidate is promoted when it is not bankrupt and its annualised Sharpe ratio after fees is at least
-/// the champion's plus <see cref="ModelOptions.PromotionMargin"/>; with no champion yet, it is promoted.
-/// Every decision is recorded with both scores and the reason.
+/// The champion/challenger gate. A finished run's selected checkpoint (the candidate), buy-and-hold and the
+/// model's champion are all played greedily over the candidate run's test split — the newest window of its data,
+/// never seen in training or selection — from the same first bar to its last, with the candidate run's fees and
+/// capital. The candidate is promoted only if, in this order: it did not reach the bankruptcy floor; its per-bar
+/// excess returns over buy-and-hold have a significantly positive Sharpe ratio (probabilistic Sharpe ratio ≥
+/// <see cref="ModelOptions.PromotionConfidence"/>); its max drawdown is at most buy-and-hold's plus
+/// <see cref="ModelOptions.MaxDrawdownMargin"/>; and, when there is a champion, its excess returns over the
+/// champion's pass the same significance test. With no champion yet it must still beat buy-and-hold. Every
+/// decision is recorded with the scores, both tests and the first test that failed.
 /// </summary>
 public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore champions, ModelOptions options, ILogger<ChampionChallenger> logger, TimeProvider? timeProvider = null)
 {
-    public const string Metric = "sharpe-after-fees (annualised, greedy, test split of the candidate run)";
+    public const string Metric = "probabilistic Sharpe ratio of per-bar excess returns after fees vs buy-and-hold and vs the champion (greedy, full test split of the candidate run)";
 
     private const int MaxAttempts = 5;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -50,21 +67,18 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             }
 
             ChampionPolicy? champion = current is null ? null : await champions.LoadPolicyAsync(current.Champion, cancellationToken);
-            var (candidateScore, championScore, start) = Score(candidate.Policy, candidate.Context, champion, window);
+            var evaluation = Score(candidate.Policy, candidate.Context, champion, window);
+            var verdict = Decide(evaluation, options, current, window);
 
             var alreadyChampion = current is not null && current.Champion.RunId == runId && current.Champion.Update == update;
-            bool promoted;
-            string reason;
             if (alreadyChampion)
             {
-                (promoted, reason) = (true, "The candidate is already the champion (a retry after its promotion).");
-            }
-            else
-            {
-                (promoted, reason) = Decide(candidateScore, championScore, options.PromotionMargin, current);
+                verdict = verdict with { Promoted = true, Reason = "The candidate is already the champion (a retry after its promotion).", FailedTest = null };
             }
 
-            var decision = NewDecision(record, model, runId, update, promoted, reason, candidateScore, championScore, current?.Champion, window, start, decidedBy);
+            var promoted = verdict.Promoted;
+            var reason = verdict.Reason;
+            var decision = NewDecision(record, model, runId, update, evaluation, verdict, current?.Champion, window, decidedBy);
 
             if (promoted && !alreadyChampion)
             {
@@ -82,7 +96,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             }
 
             await champions.WriteDecisionAsync(decision, cancellationToken);
-            ModelsLog.Decided(logger, model, runId, update, promoted, candidateScore.Sharpe, championScore?.Sharpe, reason);
+            ModelsLog.Decided(logger, model, runId, update, promoted, evaluation.Candidate.Sharpe, evaluation.Champion?.Sharpe, reason);
             return decision;
         }
     }
@@ -91,10 +105,11 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         RunRecord record, string model, string runId, long update, LoadedPolicy candidate, Core.MarketData.PriceSeries window, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
     {
         var replaced = earlier.Replaced is null ? null : await champions.LoadPolicyAsync(earlier.Replaced, cancellationToken);
-        var (candidateScore, championScore, start) = Score(candidate.Policy, candidate.Context, replaced, window);
-        var decision = NewDecision(record, model, runId, update, true, earlier.Reason, candidateScore, championScore, earlier.Replaced, window, start, decidedBy);
+        var evaluation = Score(candidate.Policy, candidate.Context, replaced, window);
+        var verdict = Decide(evaluation, options, null, window) with { Promoted = true, Reason = earlier.Reason, FailedTest = null };
+        var decision = NewDecision(record, model, runId, update, evaluation, verdict, earlier.Replaced, window, decidedBy);
         await champions.WriteDecisionAsync(decision, cancellationToken);
-        ModelsLog.Decided(logger, model, runId, update, true, candidateScore.Sharpe, championScore?.Sharpe, earlier.Reason);
+        ModelsLog.Decided(logger, model, runId, update, true, evaluation.Candidate.Sharpe, evaluation.Champion?.Sharpe, earlier.Reason);
         return decision;
     }
 
@@ -103,77 +118,122 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         string model,
         string runId,
         long update,
-        bool promoted,
-        string reason,
-        PolicyScore candidate,
-        PolicyScore? champion,
+        GateEvaluation evaluation,
+        GateVerdict verdict,
         ModelEntry? championBefore,
         Core.MarketData.PriceSeries window,
-        int start,
         string decidedBy) =>
         new(
             model,
             runId,
             update,
-            promoted,
-            reason,
+            verdict.Promoted,
+            verdict.Reason,
             Metric,
-            options.PromotionMargin,
-            candidate,
-            champion,
+            options.PromotionConfidence,
+            options.MaxDrawdownMargin,
+            evaluation.Candidate,
+            evaluation.Champion,
+            evaluation.BuyAndHold,
+            verdict.VsBuyAndHold,
+            verdict.VsChampion,
+            verdict.FailedTest,
             championBefore,
             record.Run.Dataset,
             window.Fingerprint(),
-            window.Times[start],
+            window.Times[evaluation.Start],
             window.Times[^1],
             _time.GetUtcNow(),
             decidedBy);
 
-    /// <summary>The rule itself, separate from storage so it can be read (and tested) on its own.</summary>
-    public static (bool Promoted, string Reason) Decide(PolicyScore candidate, PolicyScore? champion, double margin, ChampionPointer? current)
+    /// <summary>
+    /// The gate itself, separate from storage so it can be read (and tested) on its own. The champion test applies
+    /// when <paramref name="evaluation"/> has a champion; <paramref name="current"/> only names it.
+    /// </summary>
+    public static GateVerdict Decide(GateEvaluation evaluation, ModelOptions options, ChampionPointer? current, PriceSeries window)
     {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(window);
         static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+        static string P(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
+        var confidence = options.PromotionConfidence;
+        var candidate = evaluation.Candidate;
+        var buyAndHold = evaluation.BuyAndHold;
+        var vsBuyAndHold = ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.BuyAndHoldReturns, "buy-and-hold", confidence);
+        var hasChampion = evaluation.Champion is not null && evaluation.ChampionReturns is not null;
+        var vsChampion = hasChampion ? ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.ChampionReturns!, "champion", confidence) : null;
+        var span = string.Create(CultureInfo.InvariantCulture, $"{vsBuyAndHold.Bars} bars, {window.Times[evaluation.Start]:yyyy-MM-dd} to {window.Times[^1]:yyyy-MM-dd}, after fees");
+        string Test(SharpeSignificance t) => string.Create(CultureInfo.InvariantCulture,
+            $"excess Sharpe {F(t.Sharpe)} per bar ({F(t.Sharpe * Math.Sqrt(window.BarsPerYear))} annualised), PSR {F(t.Psr)} {(t.Passed ? "≥" : "<")} {F(t.Confidence)} over {span}");
+        var championName = current is null ? "the champion" : $"the champion (run '{current.Champion.RunId}' update {current.Champion.Update})";
+        GateVerdict Refuse(string test, string reason) => new(false, "Kept as candidate: " + reason, test, vsBuyAndHold, vsChampion);
+
         if (candidate.Bankrupt)
         {
-            return (false, $"Kept as candidate: it went bankrupt on the test window (Sharpe {F(candidate.Sharpe)}).");
+            return Refuse(GateTests.Bankrupt, string.Create(CultureInfo.InvariantCulture, $"it reached the bankruptcy floor on the test window{(candidate.HitFloorAt is { } bar ? $" at {window.Times[bar]:yyyy-MM-dd}" : "")} (return {P(candidate.Return)}, Sharpe {F(candidate.Sharpe)})."));
         }
 
-        if (!double.IsFinite(candidate.Sharpe))
+        if (!double.IsFinite(candidate.Sharpe) || !double.IsFinite(vsBuyAndHold.Psr) || (vsChampion is not null && !double.IsFinite(vsChampion.Psr)))
         {
-            return (false, $"Kept as candidate: its Sharpe ratio is not finite ({candidate.Sharpe}).");
+            return Refuse(GateTests.NotFinite, $"its scores are not finite (Sharpe {candidate.Sharpe}, PSR vs buy-and-hold {vsBuyAndHold.Psr}, vs champion {vsChampion?.Psr}).");
         }
 
-        if (champion is null || current is null)
+        if (!vsBuyAndHold.Passed)
         {
-            return (true, $"Promoted: there was no champion yet (candidate Sharpe {F(candidate.Sharpe)}).");
+            return Refuse(GateTests.BeatsBuyAndHold, $"it does not beat buy-and-hold significantly: {Test(vsBuyAndHold)} (return {P(candidate.Return)} vs buy-and-hold's {P(buyAndHold.Return)}).");
         }
 
-        var needed = champion.Sharpe + margin;
-        return candidate.Sharpe >= needed
-            ? (true, $"Promoted: Sharpe {F(candidate.Sharpe)} beats the champion's {F(champion.Sharpe)} (run '{current.Champion.RunId}' update {current.Champion.Update}) by {F(candidate.Sharpe - champion.Sharpe)} ≥ margin {F(margin)}.")
-            : (false, $"Kept as candidate: Sharpe {F(candidate.Sharpe)} does not beat the champion's {F(champion.Sharpe)} (run '{current.Champion.RunId}' update {current.Champion.Update}) by the margin {F(margin)} (needed ≥ {F(needed)}).");
+        if (candidate.MaxDrawdown > buyAndHold.MaxDrawdown + options.MaxDrawdownMargin)
+        {
+            return Refuse(GateTests.Drawdown, $"its max drawdown {P(candidate.MaxDrawdown)} is worse than buy-and-hold's {P(buyAndHold.MaxDrawdown)} by more than the margin {P(options.MaxDrawdownMargin)} (it beats buy-and-hold: {Test(vsBuyAndHold)}).");
+        }
+
+        if (vsChampion is null)
+        {
+            return new GateVerdict(true, $"Promoted: there was no champion yet, and it beats buy-and-hold: {Test(vsBuyAndHold)} (return {P(candidate.Return)} vs {P(buyAndHold.Return)}; max drawdown {P(candidate.MaxDrawdown)} vs {P(buyAndHold.MaxDrawdown)}).", null, vsBuyAndHold, null);
+        }
+
+        if (!vsChampion.Passed)
+        {
+            return Refuse(GateTests.BeatsChampion, $"it beats buy-and-hold ({Test(vsBuyAndHold)}) but not {championName} significantly: {Test(vsChampion)} (Sharpe {F(candidate.Sharpe)} vs the champion's {F(evaluation.Champion!.Sharpe)}).");
+        }
+
+        return new GateVerdict(true, $"Promoted: it beats buy-and-hold ({Test(vsBuyAndHold)}) and {championName} ({Test(vsChampion)}); max drawdown {P(candidate.MaxDrawdown)} vs buy-and-hold's {P(buyAndHold.MaxDrawdown)}.", null, vsBuyAndHold, vsChampion);
     }
 
     /// <summary>
-    /// Plays both policies greedily over <paramref name="window"/> from the same first bar (the later of the two
-    /// feature warm-ups), each through its own features and normaliser, both with the candidate's arena and reward.
+    /// Plays the candidate, the champion and buy-and-hold over <paramref name="window"/> from the same first bar (the
+    /// later of the two feature warm-ups) to its last, the candidate and champion each through its own features and
+    /// normaliser, all with the candidate's arena and reward. The floor flattens the candidate or champion to cash as
+    /// <see cref="Core.Trading.ArenaOptions.EvaluationFloor"/> says; buy-and-hold has none.
     /// </summary>
-    public static (PolicyScore Candidate, PolicyScore? Champion, int Start) Score(
+    public static GateEvaluation Score(
         IQFunction candidate, CheckpointContext candidateContext, ChampionPolicy? champion, PriceSeries window)
     {
+        ArgumentNullException.ThrowIfNull(candidateContext);
         var candidateEnv = new TradingEnvironment(window, candidateContext.Features, candidateContext.Normalizer, candidateContext.Arena, candidateContext.Reward);
         var championEnv = champion is null
             ? null
             : new TradingEnvironment(window, champion.Context.Features, champion.Context.Normalizer, candidateContext.Arena, candidateContext.Reward);
         var start = Math.Max(candidateEnv.FirstStartIndex, championEnv?.FirstStartIndex ?? 0);
-        return (Play(candidateEnv, candidate, start), championEnv is null ? null : Play(championEnv, champion!.Policy, start), start);
+        var (candidateScore, candidateReturns) = Play(candidateEnv, candidate, start);
+        var (championScore, championReturns) = championEnv is null ? (null, null) : Play(championEnv, champion!.Policy, start);
+        var buyAndHold = Evaluator.RunBuyAndHold(candidateEnv, start);
+        var buyAndHoldReturns = Evaluator.PerBarReturns(candidateEnv.EquityCurve);
+        return new GateEvaluation(candidateScore, championScore, ToScore(buyAndHold), candidateReturns, championReturns, buyAndHoldReturns, start);
     }
 
-    private static PolicyScore Play(TradingEnvironment environment, IQFunction policy, int start)
+    private static (PolicyScore Score, double[] Returns) Play(TradingEnvironment environment, IQFunction policy, int start)
     {
-        var result = EpisodeRunner.Run(environment, start, int.MaxValue, policy, 0, new Rng(0), null);
+        var result = EpisodeRunner.Run(environment, start, int.MaxValue, policy, 0, new Rng(0), null, environment.Arena.Options.EvaluationFloor);
+        return (ToScore(result), Evaluator.PerBarReturns(environment.EquityCurve));
+    }
+
+    private static PolicyScore ToScore(EpisodeResult result)
+    {
         var m = result.Metrics;
-        return new PolicyScore(m.Sharpe, m.Roi, m.MaxDrawdown, m.Trades, m.Bankrupt, result.Steps);
+        return new PolicyScore(m.Sharpe, m.Roi, m.MaxDrawdown, m.Trades, m.Bankrupt, result.Steps, m.HitFloorAt);
     }
 
     private async Task<byte[]> LoadBytesAsync(string runId, long update, CancellationToken cancellationToken)

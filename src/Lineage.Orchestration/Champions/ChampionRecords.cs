@@ -1,3 +1,5 @@
+using Lineage.Core.Statistics;
+
 namespace Lineage.Orchestration.Champions;
 
 /// <summary>
@@ -45,12 +47,27 @@ public static class ChampionActions
     public const string Rollback = "rollback";
 }
 
-/// <summary>How one policy did, greedily, on the evaluation window (after fees).</summary>
-public sealed record PolicyScore(double Sharpe, double Return, double MaxDrawdown, int Trades, bool Bankrupt, int Steps);
+/// <summary>
+/// How one policy did, greedily, on the evaluation window (after fees). <see cref="HitFloorAt"/> is the window bar
+/// where it reached the bankruptcy floor (then it was flattened to cash; buy-and-hold is scored without a floor).
+/// </summary>
+public sealed record PolicyScore(double Sharpe, double Return, double MaxDrawdown, int Trades, bool Bankrupt, int Steps, int? HitFloorAt = null);
+
+/// <summary>The gate's tests, in the order they are applied; <see cref="PromotionDecision.FailedTest"/> names the first that failed.</summary>
+public static class GateTests
+{
+    public const string Bankrupt = "bankrupt";
+    public const string NotFinite = "not-finite";
+    public const string BeatsBuyAndHold = "excess-sharpe-vs-buy-and-hold";
+    public const string Drawdown = "max-drawdown-vs-buy-and-hold";
+    public const string BeatsChampion = "excess-sharpe-vs-champion";
+}
 
 /// <summary>
-/// The champion/challenger decision on one candidate, with both scores and the reason:
-/// <c>models/{name}/decisions/{runId}-{update:D10}.json</c>.
+/// The champion/challenger decision on one candidate, with every score, both significance tests and the reason:
+/// <c>models/{name}/decisions/{runId}-{update:D10}.json</c>. <see cref="VsBuyAndHold"/> and
+/// <see cref="VsChampion"/> test the per-bar excess returns on the window (<see cref="SharpeSignificance"/>);
+/// <see cref="FailedTest"/> is one of <see cref="GateTests"/>, null when promoted.
 /// </summary>
 public sealed record PromotionDecision(
     string Model,
@@ -59,9 +76,14 @@ public sealed record PromotionDecision(
     bool Promoted,
     string Reason,
     string Metric,
-    double Margin,
+    double Confidence,
+    double MaxDrawdownMargin,
     PolicyScore Candidate,
     PolicyScore? Champion,
+    PolicyScore? BuyAndHold,
+    SharpeSignificance? VsBuyAndHold,
+    SharpeSignificance? VsChampion,
+    string? FailedTest,
     ModelEntry? ChampionBefore,
     string EvaluatedOn,
     string WindowFingerprint,

@@ -4,10 +4,11 @@ using Microsoft.Extensions.Options;
 namespace Lineage.Orchestration.Champions;
 
 /// <summary>
-/// Configuration section <c>Lineage:Models</c>: the champion/challenger rule and run retention.
-/// A candidate is promoted when its annualised Sharpe ratio after fees, played greedily on the candidate
-/// run's test split (the newest window of its data), is at least <see cref="PromotionMargin"/> above the
-/// champion's on the same bars with the same fees.
+/// Configuration section <c>Lineage:Models</c>: the champion/challenger gate and run retention.
+/// On the candidate run's test split (the newest window of its data), after fees, a candidate is promoted only
+/// if the per-bar Sharpe of its excess returns over buy-and-hold — and over the champion, when there is one — is
+/// significantly positive (probabilistic Sharpe ratio ≥ <see cref="PromotionConfidence"/>), it did not reach the
+/// bankruptcy floor, and its max drawdown is at most buy-and-hold's plus <see cref="MaxDrawdownMargin"/>.
 /// </summary>
 public sealed class ModelOptions
 {
@@ -16,8 +17,14 @@ public sealed class ModelOptions
     /// <summary>Six-field CRON of the Functions app's run retention timer (default 03:30 UTC daily); locally, <c>lineage runs prune</c>.</summary>
     public string RetentionSchedule { get; set; } = "0 30 3 * * *";
 
-    /// <summary>Absolute Sharpe margin a candidate must beat the champion by (default 0.05).</summary>
-    public double PromotionMargin { get; set; } = 0.05;
+    /// <summary>
+    /// Confidence the candidate's excess Sharpe over buy-and-hold (and over the champion) is above zero, as a
+    /// probabilistic Sharpe ratio, in (0.5, 1) (default 0.95: on 252 normal bars an excess Sharpe of ≈ 0.104 per bar).
+    /// </summary>
+    public double PromotionConfidence { get; set; } = 0.95;
+
+    /// <summary>How much worse (absolute, as a fraction of equity) the candidate's max drawdown may be than buy-and-hold's (default 0.10).</summary>
+    public double MaxDrawdownMargin { get; set; } = 0.10;
 
     /// <summary>Retention keeps this many most recently active runs (default 20)...</summary>
     public int KeepRuns { get; set; } = 20;
@@ -34,9 +41,14 @@ public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
     public ValidateOptionsResult Validate(string? name, ModelOptions options)
     {
         var errors = new List<string>();
-        if (!double.IsFinite(options.PromotionMargin) || options.PromotionMargin < 0)
+        if (!(options.PromotionConfidence > 0.5 && options.PromotionConfidence < 1))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:PromotionMargin is {options.PromotionMargin}; it must be a finite number ≥ 0."));
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:PromotionConfidence is {options.PromotionConfidence}; it must be in (0.5, 1), e.g. 0.95."));
+        }
+
+        if (!(options.MaxDrawdownMargin >= 0 && options.MaxDrawdownMargin <= 1))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:MaxDrawdownMargin is {options.MaxDrawdownMargin}; it must be in [0, 1] (an absolute fraction of equity, e.g. 0.10)."));
         }
 
         if (options.KeepRuns < 1)

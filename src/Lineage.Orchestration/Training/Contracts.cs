@@ -109,7 +109,10 @@ public sealed record EvaluateOutput(
     double FlatReturn,
     double RandomMeanReturn,
     double RandomStdReturn,
-    double? ReferenceReturn);
+    double? ReferenceReturn,
+    int? AgentHitFloorAt = null,
+    int? BuyAndHoldHitFloorAt = null,
+    int RandomFloorHits = 0);
 
 /// <summary>Carried from one orchestration generation to the next through ContinueAsNew.</summary>
 public sealed record TrainingState

@@ -5,45 +5,80 @@ using Lineage.Orchestration.Champions;
 
 namespace Lineage.IntegrationTests.Models;
 
-/// <summary>The champion/challenger rule, promote and rollback on a real blob store (Azurite).</summary>
+/// <summary>The champion/challenger gate, promote and rollback on a real blob store (Azurite).</summary>
 public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private const string By = "run (champion/challenger rule)";
 
     [Fact]
-    public async Task First_candidate_becomes_champion_and_the_decision_says_why()
+    public async Task First_candidate_with_real_edge_becomes_champion_and_the_decision_says_why()
     {
-        await using var h = await StartWithRisingDataAsync();
-        await h.SeedRunAsync("first", "rising", ModelsHarness.Always(TradeAction.Buy));
+        await using var h = await StartWithRegimeDataAsync();
+        await h.SeedRunAsync("first", "regimes", ModelsHarness.Trend());
 
         var decision = await h.Challenger.ConsiderAsync("first", 16, By, default);
 
-        Assert.True(decision.Promoted);
+        Assert.True(decision.Promoted, decision.Reason);
         Assert.Contains("no champion yet", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("beats buy-and-hold", decision.Reason, StringComparison.Ordinal);
         Assert.Null(decision.Champion);
-        var pointer = await h.Champions.GetAsync("rising", default);
+        Assert.Null(decision.FailedTest);
+        Assert.True(decision.VsBuyAndHold!.Psr >= decision.Confidence, $"PSR {decision.VsBuyAndHold.Psr}");
+        Assert.Equal(decision.Candidate.Steps, decision.VsBuyAndHold.Bars);
+        Assert.Equal(decision.Candidate.Steps, decision.BuyAndHold!.Steps);
+        var pointer = await h.Champions.GetAsync("regimes", default);
         Assert.Equal(("first", 16L), (pointer!.Champion.RunId, pointer.Champion.Update));
         Assert.Equal(ChampionActions.AutoPromote, pointer.LastChange.Action);
     }
 
     [Fact]
-    public async Task Better_candidate_is_promoted_with_both_scores_recorded()
+    public async Task First_candidate_that_loses_to_buy_and_hold_is_refused_even_with_no_champion()
     {
         await using var h = await StartWithRisingDataAsync();
-        await h.SeedRunAsync("flat-champion", "rising", ModelsHarness.Always(TradeAction.Close));
-        await PromoteByHandAsync(h, "flat-champion");
+        await h.SeedRunAsync("flat", "rising", ModelsHarness.Always(TradeAction.Close));
+
+        var decision = await h.Challenger.ConsiderAsync("flat", 16, By, default);
+
+        Assert.False(decision.Promoted);
+        Assert.Equal(GateTests.BeatsBuyAndHold, decision.FailedTest);
+        Assert.Contains("does not beat buy-and-hold", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("PSR", decision.Reason, StringComparison.Ordinal);
+        Assert.True(decision.VsBuyAndHold!.Sharpe < 0, $"excess Sharpe {decision.VsBuyAndHold.Sharpe}");
+        Assert.Null(await h.Champions.GetAsync("rising", default));
+    }
+
+    [Fact]
+    public async Task Copy_of_buy_and_hold_is_refused_it_has_no_edge()
+    {
+        await using var h = await StartWithRisingDataAsync();
         await h.SeedRunAsync("buyer", "rising", ModelsHarness.Always(TradeAction.Buy));
 
         var decision = await h.Challenger.ConsiderAsync("buyer", 16, By, default);
 
+        Assert.False(decision.Promoted);
+        Assert.Equal(GateTests.BeatsBuyAndHold, decision.FailedTest);
+        Assert.Equal((0.0, 0.5), (decision.VsBuyAndHold!.Sharpe, decision.VsBuyAndHold.Psr));
+    }
+
+    [Fact]
+    public async Task Better_candidate_is_promoted_with_every_score_recorded()
+    {
+        await using var h = await StartWithRegimeDataAsync();
+        await h.SeedRunAsync("long-only", "regimes", ModelsHarness.Trend());
+        await PromoteByHandAsync(h, "long-only", "regimes");
+        await h.SeedRunAsync("long-short", "regimes", ModelsHarness.Trend(longShort: true));
+
+        var decision = await h.Challenger.ConsiderAsync("long-short", 16, By, default);
+
         Assert.True(decision.Promoted, decision.Reason);
         Assert.NotNull(decision.Champion);
-        Assert.True(decision.Candidate.Sharpe >= decision.Champion.Sharpe + decision.Margin, $"{decision.Candidate.Sharpe} vs {decision.Champion.Sharpe}");
-        Assert.Equal("flat-champion", decision.ChampionBefore!.RunId);
-        var pointer = await h.Champions.GetAsync("rising", default);
-        Assert.Equal("buyer", pointer!.Champion.RunId);
-        Assert.Equal(["flat-champion"], pointer.Previous.Select(p => p.RunId));
-        Assert.Equal(decision, await h.Champions.GetDecisionAsync("rising", "buyer", 16, default));
+        Assert.True(decision.VsChampion!.Psr >= decision.Confidence && decision.VsBuyAndHold!.Psr >= decision.Confidence, decision.Reason);
+        Assert.Contains("the champion (run 'long-only' update 16)", decision.Reason, StringComparison.Ordinal);
+        Assert.Equal("long-only", decision.ChampionBefore!.RunId);
+        var pointer = await h.Champions.GetAsync("regimes", default);
+        Assert.Equal("long-short", pointer!.Champion.RunId);
+        Assert.Equal(["long-only"], pointer.Previous.Select(p => p.RunId));
+        Assert.Equal(decision, await h.Champions.GetDecisionAsync("regimes", "long-short", 16, default));
     }
 
     [Fact]
@@ -68,31 +103,35 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
-    public async Task Candidate_as_good_as_the_champion_is_refused_by_the_margin()
+    public async Task Candidate_that_beats_buy_and_hold_but_not_the_champion_is_refused()
     {
-        await using var h = await StartWithRisingDataAsync();
-        await h.SeedRunAsync("buy-a", "rising", ModelsHarness.Always(TradeAction.Buy));
-        await PromoteByHandAsync(h, "buy-a");
-        await h.SeedRunAsync("buy-b", "rising", ModelsHarness.Always(TradeAction.Buy));
+        await using var h = await StartWithRegimeDataAsync();
+        await h.SeedRunAsync("trend-a", "regimes", ModelsHarness.Trend());
+        await PromoteByHandAsync(h, "trend-a", "regimes");
+        await h.SeedRunAsync("trend-b", "regimes", ModelsHarness.Trend());
 
-        var decision = await h.Challenger.ConsiderAsync("buy-b", 16, By, default);
+        var decision = await h.Challenger.ConsiderAsync("trend-b", 16, By, default);
 
         Assert.Equal(decision.Champion!.Sharpe, decision.Candidate.Sharpe);
         Assert.False(decision.Promoted);
-        Assert.Contains("margin 0.050", decision.Reason, StringComparison.Ordinal);
+        Assert.True(decision.VsBuyAndHold!.Passed, decision.Reason);
+        Assert.Equal(GateTests.BeatsChampion, decision.FailedTest);
+        Assert.Contains("not the champion (run 'trend-a' update 16)", decision.Reason, StringComparison.Ordinal);
+        Assert.Equal("trend-a", (await h.Champions.GetAsync("regimes", default))!.Champion.RunId);
     }
 
     [Fact]
     public async Task Considering_the_same_candidate_again_returns_the_recorded_decision()
     {
-        await using var h = await StartWithRisingDataAsync();
-        await h.SeedRunAsync("once", "rising", ModelsHarness.Always(TradeAction.Buy));
+        await using var h = await StartWithRegimeDataAsync();
+        await h.SeedRunAsync("once", "regimes", ModelsHarness.Trend());
         var first = await h.Challenger.ConsiderAsync("once", 16, By, default);
 
         var again = await h.Challenger.ConsiderAsync("once", 16, "someone else", default);
 
+        Assert.True(first.Promoted, first.Reason);
         Assert.Equal(first, again);
-        Assert.Single(await h.Champions.HistoryAsync("rising", default));
+        Assert.Single(await h.Champions.HistoryAsync("regimes", default));
     }
 
     [Fact]
@@ -143,9 +182,9 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
         Assert.Null(await h.Champions.GetAsync("rising", default));
     }
 
-    private static async Task PromoteByHandAsync(ModelsHarness h, string runId)
+    private static async Task PromoteByHandAsync(ModelsHarness h, string runId, string model = "rising")
     {
-        var response = await h.Models.PromoteAsync("rising", new PromoteRequest { RunId = runId, By = "tester", Reason = "setup" }, default);
+        var response = await h.Models.PromoteAsync(model, new PromoteRequest { RunId = runId, By = "tester", Reason = "setup" }, default);
         Assert.Equal(ApiOutcome.Ok, response.Outcome);
     }
 
@@ -153,6 +192,14 @@ public sealed class ChampionChallengerTests(AzuriteFixture azurite) : IClassFixt
     {
         var h = await ModelsHarness.StartAsync(azurite);
         var pushed = await h.Datasets.PushAsync("rising", ModelsHarness.Csv(600, seed: 3), "test", default);
+        Assert.True(pushed.Created);
+        return h;
+    }
+
+    private async Task<ModelsHarness> StartWithRegimeDataAsync()
+    {
+        var h = await ModelsHarness.StartAsync(azurite);
+        var pushed = await h.Datasets.PushAsync("regimes", ModelsHarness.RegimeCsv(600, seed: 3), "test", default);
         Assert.True(pushed.Created);
         return h;
     }

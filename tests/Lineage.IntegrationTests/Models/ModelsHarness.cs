@@ -127,6 +127,48 @@ internal sealed class ModelsHarness : IAsyncDisposable
         ], dueling: false);
     }
 
+    /// <summary>
+    /// A trend follower on the 1-bar log return (state slot 0): long after a bar that rose (above its training
+    /// mean), flat after one that fell — or short when <paramref name="longShort"/>. Real edge on <see cref="RegimeCsv"/>.
+    /// </summary>
+    public static MlpPolicy Trend(bool longShort = false, int stateSize = 5)
+    {
+        const int hidden = 2;
+        var input = new float[hidden * stateSize];
+        input[0] = 1;
+        input[stateSize] = -1;
+        var output = new float[4 * hidden];
+        output[((int)TradeAction.Buy * hidden) + 0] = 1;
+        output[((int)(longShort ? TradeAction.Sell : TradeAction.Close) * hidden) + 1] = 1;
+        return MlpPolicy.FromWeights(
+        [
+            NamedTensor.Create("0.weight", [hidden, stateSize], input),
+            NamedTensor.Create("0.bias", [hidden], new float[hidden]),
+            NamedTensor.Create("1.weight", [4, hidden], output),
+            NamedTensor.Create("1.bias", [4], new float[4]),
+        ], dueling: false);
+    }
+
+    /// <summary>
+    /// Daily closes in alternating regimes of <paramref name="regime"/> bars: up <paramref name="up"/> per bar (log),
+    /// then down <paramref name="down"/>, with seeded noise. It rises overall, so buy-and-hold is a real competitor;
+    /// a trend follower that is flat (or short) in the falling regimes beats it.
+    /// </summary>
+    public static byte[] RegimeCsv(int bars, ulong seed, int regime = 12, double up = 0.01, double down = 0.008, double noise = 0.002)
+    {
+        var rng = new Rng(seed);
+        var text = new StringBuilder("Date,Close\n");
+        var log = Math.Log(100);
+        var start = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < bars; i++)
+        {
+            log += ((i / regime) % 2 == 0 ? up : -down) + (noise * rng.NextGaussian());
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddDays(i):yyyy-MM-dd},{Math.Exp(log):F4}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
     /// <summary>A seeded random network: its greedy action depends on the state, including position and PnL.</summary>
     public static MlpPolicy Random(ulong seed, int stateSize = 5, int hidden = 16)
     {

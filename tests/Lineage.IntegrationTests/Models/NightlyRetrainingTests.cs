@@ -41,9 +41,11 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         var decisions = await champions.DecisionsAsync("nightly-data", default);
         var decision = Assert.Single(decisions);
         Assert.Equal("nightly-test", decision.RunId);
-        Assert.True(decision.Promoted, decision.Reason);
+        // A two-iteration model rarely beats buy-and-hold significantly: the gate decides either way, and says why.
+        Assert.NotNull(decision.VsBuyAndHold);
+        Assert.Equal(decision.Promoted, decision.FailedTest is null);
         Assert.Equal(expected.Test.Fingerprint(), decision.WindowFingerprint);
-        Assert.Equal("nightly-test", (await champions.GetAsync("nightly-data", default))!.Champion.RunId);
+        Assert.Equal(decision.Promoted ? "nightly-test" : null, (await champions.GetAsync("nightly-data", default))?.Champion.RunId);
         var runFinal = await runtime.Workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final("nightly-test"), default);
         Assert.Equal(decision, runFinal!.Decision);
         Assert.Equal(decision.Candidate.Sharpe, runFinal.Test.AgentSharpe, 12);
@@ -52,6 +54,6 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         await datasets.PushAsync("nightly-data", ModelsHarness.Csv(500, seed: 3), "test", default);
         Assert.Equal(record.DataFingerprint, (await runtime.Workspace.GetDataAsync(record, default)).Fingerprint);
         var listed = Assert.Single(await runtime.Services.GetRequiredService<ExperimentStore>().ListAsync(default));
-        Assert.Equal((2, true, true), (listed.DatasetVersion!.Value, listed.Promoted!.Value, listed.IsChampion));
+        Assert.Equal((2, decision.Promoted, decision.Promoted), (listed.DatasetVersion!.Value, listed.Promoted!.Value, listed.IsChampion));
     }
 }

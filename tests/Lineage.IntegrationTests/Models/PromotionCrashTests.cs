@@ -1,7 +1,6 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using Lineage.Core.Trading;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Champions;
@@ -24,9 +23,9 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
         PromotionDecision? uninterrupted;
         await using (var reference = await StartAsync(azurite.NewContainer()))
         {
-            await reference.SeedRunAsync("champ", "rising", ModelsHarness.Always(TradeAction.Close));
+            await reference.SeedRunAsync("champ", "rising", ModelsHarness.Trend());
             await reference.Challenger.ConsiderAsync("champ", 16, By, default);
-            await reference.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
+            await reference.SeedRunAsync("cand", "rising", ModelsHarness.Trend(longShort: true));
             uninterrupted = await reference.Challenger.ConsiderAsync("cand", 16, By, default);
         }
 
@@ -73,7 +72,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
         options.AddPolicy(lose, HttpPipelinePosition.PerRetry);
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
         await using var h = await StartAsync(container);
-        await h.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
+        await h.SeedRunAsync("cand", "rising", ModelsHarness.Trend(longShort: true));
         var lossy = new ChampionStore(new BlobContainerClient(azurite.ConnectionString, h.Container.Name, options), new ModelOptions());
         var entry = await lossy.CopyCheckpointAsync("rising", "cand", 16, (await h.Container.GetBlobClient(h.Workspace.Checkpoints("cand").CheckpointBlobName(16)).DownloadContentAsync()).Value.Content.ToArray(), default);
 
@@ -83,13 +82,16 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Single(await ReadLoggedHistoryAsync(h));
     }
 
-    /// <summary>A champion ("champ"), then a better candidate ("cand") whose promotion dies right after the pointer write.</summary>
+    /// <summary>
+    /// A champion ("champ", long-only trend follower: beats buy-and-hold), then a better candidate ("cand", long/short:
+    /// beats both) whose promotion dies right after the pointer write.
+    /// </summary>
     private async Task CrashAfterThePointerWriteAsync(string container)
     {
         await using var crashing = await StartAsync(container);
-        await crashing.SeedRunAsync("champ", "rising", ModelsHarness.Always(TradeAction.Close));
+        await crashing.SeedRunAsync("champ", "rising", ModelsHarness.Trend());
         await crashing.Challenger.ConsiderAsync("champ", 16, By, default);
-        await crashing.SeedRunAsync("cand", "rising", ModelsHarness.Always(TradeAction.Buy));
+        await crashing.SeedRunAsync("cand", "rising", ModelsHarness.Trend(longShort: true));
         crashing.Champions.AfterPointerWrite = () => throw new IOException("worker died after the pointer write");
         await Assert.ThrowsAsync<IOException>(() => crashing.Challenger.ConsiderAsync("cand", 16, By, default));
     }
@@ -106,7 +108,7 @@ public sealed class PromotionCrashTests(AzuriteFixture azurite) : IClassFixture<
     private async Task<ModelsHarness> StartAsync(string container)
     {
         var h = await ModelsHarness.StartAsync(azurite, new Dictionary<string, string?> { ["Lineage:Storage:ContainerName"] = container });
-        await h.Datasets.PushAsync("rising", ModelsHarness.Csv(600, seed: 3), "test", default);
+        await h.Datasets.PushAsync("rising", ModelsHarness.RegimeCsv(600, seed: 3), "test", default);
         return h;
     }
 
