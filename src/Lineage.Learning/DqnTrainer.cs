@@ -113,7 +113,8 @@ public sealed class DqnTrainer : IDisposable
                 next = bootstrap.forward(s2).max(1).values;
             }
 
-            y = r + (live * next * Options.Gamma);
+            using var gamma = Options.Gamma.ToScalar();
+            y = r + (live * next).mul(gamma);
         }
 
         online.train();
@@ -147,7 +148,7 @@ public sealed class DqnTrainer : IDisposable
         if (Options.MaxGradNorm > 0 && gradNorm > Options.MaxGradNorm)
         {
             // Same rule as torch.nn.utils.clip_grad_norm_.
-            var scale = Options.MaxGradNorm / (gradNorm + 1e-6);
+            using var scale = (Options.MaxGradNorm / (gradNorm + 1e-6)).ToScalar();
             using var noGrad = no_grad();
             foreach (var p in parameters)
             {
@@ -155,7 +156,7 @@ public sealed class DqnTrainer : IDisposable
             }
         }
 
-        optimizer.step();
+        StepOptimizer();
         if (!WeightsAreFinite())
         {
             // Finite loss and gradients can still step the weights to ∞ (a huge learning rate): the trainer is now
@@ -327,6 +328,62 @@ public sealed class DqnTrainer : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>optimizer.step()</c>, with TorchSharp's arithmetic in TorchSharp's order (so bit-identical), but every Scalar
+    /// held until its native call returns. TorchSharp's own step passes implicit Scalar temporaries (<c>mul_(beta1)</c>,
+    /// <c>alpha: 1 - beta1</c>): once their handle is read nothing references them, so a GC started by another thread
+    /// can run their finalizer while the native op still reads them. Under load that surfaced as
+    /// "toFloat: Expected false to be true" inside <c>Adam.step</c> (CartPole test, 1 run in 3 on a busy 2-core machine).
+    /// The optimizer object keeps the state (its <c>State</c> tensors, updated in place) and its checkpoint format.
+    /// </summary>
+    private void StepOptimizer()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var learningRate = Options.LearningRate;
+        if (optimizer is Adam adam)
+        {
+            const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+            using var b1 = beta1.ToScalar();
+            using var b2 = beta2.ToScalar();
+            using var oneMinusB1 = (1 - beta1).ToScalar();
+            using var oneMinusB2 = (1 - beta2).ToScalar();
+            using var epsilon = eps.ToScalar();
+            var states = adam.state_dict().State;
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                var param = parameters[i];
+                if (param.grad is not { } grad)
+                {
+                    continue;
+                }
+
+                var state = (Adam.State)states[i];
+                state.step += 1;
+                var biasCorrection1 = 1 - Math.Pow(beta1, state.step);
+                var biasCorrection2 = 1 - Math.Pow(beta2, state.step);
+                state.exp_avg.mul_(b1).add_(grad, alpha: oneMinusB1);
+                state.exp_avg_sq.mul_(b2).addcmul_(grad, grad.conj(), value: oneMinusB2);
+                using var sqrtBias2 = Math.Sqrt(biasCorrection2).ToScalar();
+                var denom = state.exp_avg_sq.sqrt().div(sqrtBias2).add_(epsilon);
+                using var stepSize = (-(learningRate / biasCorrection1)).ToScalar();
+                param.addcdiv_(state.exp_avg, denom, value: stepSize);
+            }
+        }
+        else
+        {
+            // Plain SGD (no momentum, dampening or weight decay, as constructed above): p ← p − lr·g.
+            using var minusLearningRate = (-learningRate).ToScalar();
+            foreach (var param in parameters)
+            {
+                if (param.grad is { } grad)
+                {
+                    param.add_(grad, alpha: minusLearningRate);
+                }
+            }
+        }
     }
 
     /// <summary>L2 norm over all gradients, computed as torch.nn.utils.clip_grad_norm_ does (norm of per-tensor norms, float32).</summary>

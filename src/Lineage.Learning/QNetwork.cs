@@ -149,9 +149,12 @@ public sealed class QNetwork : nn.Module<Tensor, Tensor>
     public void BlendInto(QNetwork target, double tau)
     {
         using var noGrad = no_grad();
+        // Scalars held for the whole loop: a temporary's finalizer could free it during the native call.
+        using var keep = (1.0 - tau).ToScalar();
+        using var take = tau.ToScalar();
         foreach (var (p, t) in parameters().Zip(target.parameters()))
         {
-            t.mul_(1.0 - tau).add_(p, alpha: tau);
+            t.mul_(keep).add_(p, alpha: take);
         }
     }
 

@@ -81,6 +81,8 @@ internal sealed class ApiHost : Functions.IApiUnderTest
 
     public HttpClient Client { get; }
 
+    public Azure.Storage.Blobs.BlobContainerClient Container => Runtime.Storage.Container;
+
     public static async Task<ApiHost> StartAsync(AzuriteFixture azurite)
     {
         var runtime = await TestRuns.StartAsync(azurite);

@@ -21,6 +21,9 @@ namespace Lineage.IntegrationTests.Functions;
 internal interface IApiUnderTest : IAsyncDisposable
 {
     HttpClient Client { get; }
+
+    /// <summary>The host's blob container, to check what requests did (or did not) write.</summary>
+    Azure.Storage.Blobs.BlobContainerClient Container { get; }
 }
 
 /// <summary>
