@@ -114,7 +114,7 @@ public sealed class DqnTrainer : IDisposable
             }
 
             using var gamma = Options.Gamma.ToScalar();
-            y = r + (live * next).mul(gamma);
+            y = r.add((live * next).mul(gamma), alpha: HeldScalars.One);
         }
 
         online.train();
@@ -367,7 +367,7 @@ public sealed class DqnTrainer : IDisposable
                 state.exp_avg.mul_(b1).add_(grad, alpha: oneMinusB1);
                 state.exp_avg_sq.mul_(b2).addcmul_(grad, grad.conj(), value: oneMinusB2);
                 using var sqrtBias2 = Math.Sqrt(biasCorrection2).ToScalar();
-                var denom = state.exp_avg_sq.sqrt().div(sqrtBias2).add_(epsilon);
+                var denom = state.exp_avg_sq.sqrt().div(sqrtBias2).add_(epsilon, alpha: HeldScalars.One);
                 using var stepSize = (-(learningRate / biasCorrection1)).ToScalar();
                 param.addcdiv_(state.exp_avg, denom, value: stepSize);
             }

@@ -71,7 +71,7 @@ public sealed class QNetwork : nn.Module<Tensor, Tensor>
 
         var v = value!.forward(x);
         var a = advantage!.forward(x);
-        return v + a - a.mean([1], keepdim: true);
+        return v.add(a, alpha: HeldScalars.One).sub(a.mean([1], keepdim: true));
     }
 
     /// <summary>
