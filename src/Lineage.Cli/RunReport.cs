@@ -135,13 +135,13 @@ internal static class RunReport
 
         md.AppendLine("## Every evaluation (greedy agent vs baselines, after fees)");
         md.AppendLine();
-        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | random (mean ± sd) | reference | score |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | score |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var e in artifacts.Evaluations)
         {
             var r = e.Report;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
+                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
         }
 
         md.AppendLine();

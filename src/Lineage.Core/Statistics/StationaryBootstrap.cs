@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Lineage.Core.Randomness;
 
 namespace Lineage.Core.Statistics;
@@ -33,12 +34,12 @@ public static class StationaryBootstrap
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
         ArgumentNullException.ThrowIfNull(rng);
-        var logStay = LogStay(meanBlockLength);
+        var blocks = new BlockSampler(n, meanBlockLength);
         var t = 0;
         while (t < indices.Length)
         {
-            var index = rng.NextInt(n);
-            var length = BlockLengthDraw(rng, logStay);
+            var index = blocks.Start(rng);
+            var length = blocks.Length(rng);
             for (var k = 0; k < length && t < indices.Length; k++, t++)
             {
                 indices[t] = index;
@@ -52,6 +53,9 @@ public static class StationaryBootstrap
     /// bars). The block length is Politis–White's on candidate − the first baseline unless <paramref name="blockLength"/>
     /// is given. Sharpe is annualised with √<paramref name="barsPerYear"/>, sample sd, 0 when the sd is 0 (as <c>AgentMetrics</c>).
     /// </summary>
+    // Fully optimised at first call: the method runs once per evaluation, so tiered JIT would run its hot loop as
+    // on-stack-replaced tier-0 code, measured ~3× slower (200 vs 60 ms for 10,000 draws × 1,000 bars × 3 series).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PairedBootstrapReport Paired(
         ReadOnlySpan<double> candidate,
         IReadOnlyList<(string Name, double[] Returns)> baselines,
@@ -105,15 +109,15 @@ public static class StationaryBootstrap
         var segmentLengths = new int[(2 * n) + 2];
         var annualise = Math.Sqrt(barsPerYear);
         var rng = new Rng(seed);
-        var logStay = LogStay(b);
+        var blocks = new BlockSampler(n, b);
         for (var d = 0; d < draws; d++)
         {
             var segments = 0;
             var t = 0;
             while (t < n)
             {
-                var index = rng.NextInt(n);
-                var length = Math.Min(BlockLengthDraw(rng, logStay), n - t);
+                var index = blocks.Start(rng);
+                var length = Math.Min(blocks.Length(rng), n - t);
                 t += length;
                 while (length > 0)
                 {
@@ -171,6 +175,7 @@ public static class StationaryBootstrap
     }
 
     /// <summary>Percentile interval of the mean of one series (used to check coverage; the excess figures use <see cref="Paired"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static BootstrapInterval MeanInterval(ReadOnlySpan<double> x, double blockLength, int draws, ulong seed, double confidence = 0.95)
     {
         var n = x.Length;
@@ -281,28 +286,52 @@ public static class StationaryBootstrap
         return double.IsFinite(b) ? Math.Clamp(b, 1, n / 2.0) : 1;
     }
 
-    private static double LogStay(double meanBlockLength)
+    /// <summary>
+    /// Draws blocks: a uniform start bar (Lemire's unbiased multiply-shift with the rejection threshold computed once,
+    /// not per draw: the bootstrap draws millions of starts) and a geometric length on {1, 2, …} with mean b,
+    /// 1 + ⌊ln U / ln(1 − 1/b)⌋ for U uniform on (0, 1].
+    /// </summary>
+    private readonly struct BlockSampler
     {
-        if (!(meanBlockLength >= 1) || !double.IsFinite(meanBlockLength))
+        private readonly ulong _bound;
+        private readonly ulong _threshold;
+        private readonly double _logStay;
+
+        public BlockSampler(int n, double meanBlockLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(meanBlockLength), meanBlockLength, "The mean block length must be finite and at least 1.");
+            if (!(meanBlockLength >= 1) || !double.IsFinite(meanBlockLength))
+            {
+                throw new ArgumentOutOfRangeException(nameof(meanBlockLength), meanBlockLength, "The mean block length must be finite and at least 1.");
+            }
+
+            _bound = (ulong)n;
+            _threshold = (0UL - _bound) % _bound;
+            // Each further bar continues the block with probability 1 − 1/b; ln of that is −∞ when b = 1 (blocks of one bar).
+            _logStay = Math.Log(1 - (1 / meanBlockLength));
         }
 
-        // Each further bar continues the block with probability 1 − 1/b; ln of that (−∞ when b = 1: blocks of one bar).
-        return Math.Log(1 - (1 / meanBlockLength));
-    }
-
-    /// <summary>A geometric length on {1, 2, …} with mean b: 1 + ⌊ln U / ln(1 − 1/b)⌋, U uniform on (0, 1].</summary>
-    private static int BlockLengthDraw(Rng rng, double logStay)
-    {
-        if (double.IsNegativeInfinity(logStay))
+        public int Start(Rng rng)
         {
-            return 1;
+            while (true)
+            {
+                var high = Math.BigMul(rng.NextULong(), _bound, out var low);
+                if (low >= _threshold)
+                {
+                    return (int)high;
+                }
+            }
         }
 
-        var u = 1 - rng.NextDouble();
-        var extra = Math.Floor(Math.Log(u) / logStay);
-        return extra >= int.MaxValue - 1 ? int.MaxValue : 1 + (int)extra;
+        public int Length(Rng rng)
+        {
+            if (double.IsNegativeInfinity(_logStay))
+            {
+                return 1;
+            }
+
+            var extra = Math.Floor(Math.Log(1 - rng.NextDouble()) / _logStay);
+            return extra >= int.MaxValue - 1 ? int.MaxValue : 1 + (int)extra;
+        }
     }
 
     private static double Sharpe(double sum, double sumSq, int n, double annualise)

@@ -10,7 +10,7 @@ using Lineage.Storage;
 namespace Lineage.IntegrationTests.Orchestration;
 
 /// <summary>EvaluateOutput travels in Durable histories and run results: payloads written before a field existed must still read.</summary>
-public class EvaluateOutputContractTests
+public class EvaluateOutputContractTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     [Fact]
     public void A_payload_without_the_rule_and_bootstrap_fields_deserializes_with_them_empty()
@@ -31,11 +31,18 @@ public class EvaluateOutputContractTests
     [Fact]
     public void The_test_evaluations_rule_and_bootstrap_round_trip_through_json()
     {
-        var market = PreparedMarket.Prepare(SyntheticMarkets.Generate("trend", 2_000, 7), FeatureSpec.Default, new ArenaOptions(), new RewardOptions());
+        var market = PreparedMarket.Prepare(SyntheticMarkets.Generate("trend", 6_000, 7), FeatureSpec.Default, new ArenaOptions(), new RewardOptions());
         var rule = SimpleRules.SelectOnValidation(market.Validation);
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(market.Test.StateSize), market.Test, randomSeeds: 2, seed: 1, bestRule: rule, bootstrapDraws: 1_000);
 
         var output = EvaluateActivity.Summarize(new EvaluateInput("run", 1, 256, "test"), report);
+        foreach (var draws in new[] { 0, 10_000 })
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var timed = Evaluator.Evaluate(FixedPolicy.Flat(market.Test.StateSize), market.Test, randomSeeds: 20, seed: 1, bestRule: SimpleRules.SelectOnValidation(market.Validation), bootstrapDraws: draws);
+            log.WriteLine($"evaluation of {timed.Steps} bars with rule selection and {draws} bootstrap draws: {watch.Elapsed.TotalMilliseconds:F0} ms");
+        }
+
         var back = JsonSerializer.Deserialize<EvaluateOutput>(JsonSerializer.Serialize(output, LineageJson.Options), LineageJson.Options)!;
 
         Assert.Equal(rule.Rule.Name, back.BestRuleName);
