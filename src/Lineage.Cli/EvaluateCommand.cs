@@ -48,7 +48,7 @@ internal static class EvaluateCommand
             var record = await runtime.Workspace.GetRunAsync(id, ct);
             var data = await runtime.Workspace.GetDataAsync(record, ct);
             var policy = await runtime.Workspace.GetPolicyAsync(id, update.Value, ct);
-            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), record.Run.Dataset, record.Run.Seed);
+            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), data.Validation, record.Run.Dataset, record.Run.Seed, record.Run.BootstrapDraws);
             var table = new Table().Title($"{id} checkpoint {update} on {parse.GetValue(split)} ({Markup.Escape(report.SeriesName)}, {report.Steps} bars)")
                 .AddColumns("policy", "return", "Sharpe", "max drawdown", "trades");
             void Row(string name, Lineage.Core.Trading.AgentMetrics m) => table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));
@@ -56,12 +56,27 @@ internal static class EvaluateCommand
             Row("buy & hold*", report.BuyAndHold);
             Row("flat", report.Flat);
             table.AddRow("random (20 seeds)", $"{P(report.Random.MeanRoi)} ± {P(report.Random.StdRoi)}", F(report.Random.MeanSharpe), P(report.Random.MeanMaxDrawdown), "");
+            if (report.BestRule is { } rule)
+            {
+                Row($"best rule: {Markup.Escape(rule.Name)} (chosen on validation)", rule.Metrics);
+            }
+
             if (report.Reference is { } reference)
             {
                 Row("reference policy", reference);
             }
 
             AnsiConsole.Write(table);
+            if (report.Bootstrap is { } bootstrap)
+            {
+                foreach (var excess in bootstrap.Baselines)
+                {
+                    AnsiConsole.WriteLine(Uncertainty.Excess(excess.Baseline, excess.ExcessReturn, excess.ExcessSharpe, bootstrap.Confidence));
+                }
+
+                AnsiConsole.WriteLine(Uncertainty.Method(bootstrap.Bars, bootstrap.Draws, bootstrap.BlockLength));
+            }
+
             AnsiConsole.MarkupLine("* buy-and-hold on the bundled price files excludes dividends.");
             return 0;
         });

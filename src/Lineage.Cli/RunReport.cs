@@ -105,12 +105,27 @@ internal static class RunReport
             md.AppendLine(Row("buy & hold", r.BuyAndHold));
             md.AppendLine(Row("flat", r.Flat));
             md.AppendLine(CultureInfo.InvariantCulture, $"| random ({r.Random.Runs} seeds, mean ± sd) | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {r.Random.MeanSharpe:F2} ± {r.Random.StdSharpe:F2} | {r.Random.MeanMaxDrawdown:P1} | — |");
+            if (r.BestRule is { } rule)
+            {
+                md.AppendLine(Row($"best simple rule: {rule.Name} (chosen on validation, Sharpe {rule.ChosenSharpe.ToString("F2", CultureInfo.InvariantCulture)} there)", rule.Metrics));
+            }
+
             if (r.Reference is { } reference)
             {
                 md.AppendLine(Row("reference policy", reference));
             }
 
             md.AppendLine();
+            if (r.Bootstrap is { } bootstrap)
+            {
+                foreach (var excess in bootstrap.Baselines)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Uncertainty.Excess(excess.Baseline, excess.ExcessReturn, excess.ExcessSharpe, bootstrap.Confidence)}");
+                }
+
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {Uncertainty.Method(bootstrap.Bars, bootstrap.Draws, bootstrap.BlockLength)}: the test window is one path; these intervals resample it, not the training seed.");
+                md.AppendLine();
+            }
             if (Scores.Normalized(r) is { } score)
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"Normalised score (agent − random) / (reference − random) on return: **{score:F2}** (0 = random, 1 = reference).");
@@ -120,13 +135,13 @@ internal static class RunReport
 
         md.AppendLine("## Every evaluation (greedy agent vs baselines, after fees)");
         md.AppendLine();
-        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | random (mean ± sd) | reference | score |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | score |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var e in artifacts.Evaluations)
         {
             var r = e.Report;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
+                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
         }
 
         md.AppendLine();

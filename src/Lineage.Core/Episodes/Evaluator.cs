@@ -1,6 +1,7 @@
 using Lineage.Core.Features;
 using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
+using Lineage.Core.Statistics;
 using Lineage.Core.Trading;
 
 namespace Lineage.Core.Episodes;
@@ -8,9 +9,14 @@ namespace Lineage.Core.Episodes;
 /// <summary>Return statistics of the uniformly random policy over several seeds; <see cref="FloorHits"/> runs reached the bankruptcy floor.</summary>
 public sealed record RandomBaseline(int Runs, double MeanRoi, double StdRoi, double MeanSharpe, double StdSharpe, double MeanMaxDrawdown, int FloorHits = 0);
 
+/// <summary>The best simple rule of <see cref="SimpleRules.Family"/>, chosen elsewhere (the validation split, where it had <see cref="ChosenSharpe"/>), scored here.</summary>
+public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics Metrics);
+
 /// <summary>
 /// A greedy policy's result on one series next to the baselines run through the same arena: buy-and-hold,
-/// flat, random (mean ± std over seeds) and, for synthetic markets, the reference policy. Every policy is scored
+/// flat, random (mean ± std over seeds), the best simple rule when one was chosen (<see cref="BestRule"/>) and, for
+/// synthetic markets, the reference policy. <see cref="Bootstrap"/>, when drawn, is the paired stationary block
+/// bootstrap of the agent's excess over buy-and-hold (first) and the best rule on this window's per-bar returns. Every policy is scored
 /// over the same bars, from <see cref="StartIndex"/> to the series' last bar: buy-and-hold without a floor (the
 /// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
 /// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
@@ -29,7 +35,9 @@ public sealed record EvaluationReport(
     AgentMetrics Flat,
     RandomBaseline Random,
     AgentMetrics? Reference,
-    FloorRule EvaluationFloor = FloorRule.FlattenToCash);
+    FloorRule EvaluationFloor = FloorRule.FlattenToCash,
+    RuleBaseline? BestRule = null,
+    PairedBootstrapReport? Bootstrap = null);
 
 public static class Evaluator
 {
@@ -38,13 +46,18 @@ public static class Evaluator
     /// the baselines, all to the series' end. Random run i uses seed <c>Seeds.Derive(seed, i)</c>.
     /// </summary>
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
+    /// <param name="bestRule">The simple rule chosen on the validation split (<see cref="SimpleRules.SelectOnValidation"/>); null to skip.</param>
+    /// <param name="bootstrapDraws">Paired stationary bootstrap draws (seeded from <paramref name="seed"/>); 0 to skip.</param>
     public static EvaluationReport Evaluate(
         IQFunction policy,
         TradingEnvironment environment,
         int randomSeeds = 20,
         ulong seed = 0,
-        IQFunction? referencePolicy = null)
+        IQFunction? referencePolicy = null,
+        SimpleRuleChoice? bestRule = null,
+        int bootstrapDraws = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(bootstrapDraws);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentOutOfRangeException.ThrowIfLessThan(randomSeeds, 2);
@@ -80,6 +93,26 @@ public static class Evaluator
             ? null
             : EpisodeRunner.Run(environment, start, all, referencePolicy, 0, noRandomness, null, floor).Metrics;
 
+        RuleBaseline? rule = null;
+        double[]? ruleCurve = null;
+        if (bestRule is not null)
+        {
+            rule = new RuleBaseline(bestRule.Rule.Name, bestRule.Metrics.Sharpe, SimpleRules.Run(bestRule.Rule, environment).Metrics);
+            ruleCurve = environment.EquityCurve.ToArray();
+        }
+
+        PairedBootstrapReport? bootstrap = null;
+        if (bootstrapDraws > 0 && agentCurve.Length > 2)
+        {
+            var baselines = new List<(string, double[])> { ("buy-and-hold", PerBarReturns(buyAndHoldCurve)) };
+            if (rule is not null)
+            {
+                baselines.Add((rule.Name, PerBarReturns(ruleCurve)));
+            }
+
+            bootstrap = StationaryBootstrap.Paired(PerBarReturns(agentCurve), baselines, environment.Series.BarsPerYear, bootstrapDraws, BootstrapSeed(seed));
+        }
+
         return new EvaluationReport(
             environment.Series.Name,
             environment.Series.Fingerprint(),
@@ -94,8 +127,13 @@ public static class Evaluator
             flat.Metrics,
             new RandomBaseline(randomSeeds, Mean(rois), Std(rois), Mean(sharpes), Std(sharpes), Mean(drawdowns), floorHits),
             reference,
-            floor);
+            floor,
+            rule,
+            bootstrap);
     }
+
+    /// <summary>The bootstrap's seed: derived from the evaluation seed on its own coordinate, apart from the random baseline's seeds.</summary>
+    public static ulong BootstrapSeed(ulong seed) => Seeds.Derive(seed, Seeds.Hash("stationary-bootstrap"));
 
     /// <summary>
     /// Buy-and-hold from <paramref name="start"/> to the series' end with no floor: the asset's own return after the

@@ -1,4 +1,5 @@
 using Lineage.Core.Features;
+using Lineage.Core.Statistics;
 using Lineage.Core.Trading;
 using Lineage.Learning;
 using Lineage.Policy;
@@ -84,6 +85,12 @@ public sealed record TrainingRun
     public double ValidationFraction { get; init; } = 0.15;
 
     public ulong Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Paired stationary block bootstrap draws for the test evaluation's excess figures (vs buy-and-hold and the best
+    /// simple rule); 0 turns it off. Validation evaluations, run every iteration, skip it.
+    /// </summary>
+    public int BootstrapDraws { get; init; } = StationaryBootstrap.DefaultDraws;
 
     /// <summary>Continue from the run's latest checkpoint (retraining) instead of refusing an existing run.</summary>
     public bool Resume { get; init; }

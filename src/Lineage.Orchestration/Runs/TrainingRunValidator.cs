@@ -15,6 +15,7 @@ public static class TrainingRunValidator
     public const int MaxUpdatesPerIteration = 100_000;
     public const int MaxReplayCapacity = 5_000_000;
     public const int MaxIterationsPerGeneration = 1_000;
+    public const int MaxBootstrapDraws = 1_000_000;
 
     /// <summary>
     /// Budget on iterations × episodes × steps: environment steps a run may take. Acting alone is ~4 min a core at the
@@ -86,6 +87,7 @@ public static class TrainingRunValidator
             $"must be 1..{MaxReplayCapacity}, got {run.ReplayCapacity}");
         Check(run.PriorityAlpha is >= 0 and <= 1, "priorityAlpha", $"must be in [0, 1], got {V(run.PriorityAlpha)}");
         Check(run.PriorityBetaStart is >= 0 and <= 1, "priorityBetaStart", $"must be in [0, 1], got {V(run.PriorityBetaStart)}");
+        Check(run.BootstrapDraws is >= 0 and <= MaxBootstrapDraws, "bootstrapDraws", $"must be in [0, {MaxBootstrapDraws}] (0 = no bootstrap), got {run.BootstrapDraws}");
         Check(run.LearningStarts >= 0, "learningStarts", $"must be ≥ 0, got {run.LearningStarts}");
         Check(run.LearningStarts <= run.ReplayCapacity || run.ReplayCapacity is < 1 or > MaxReplayCapacity, "learningStarts",
             $"must be ≤ replayCapacity {run.ReplayCapacity} (the buffer could never hold enough to start learning), got {run.LearningStarts}");

@@ -1,3 +1,4 @@
+using Lineage.Core.Statistics;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Storage;
@@ -112,7 +113,28 @@ public sealed record EvaluateOutput(
     double? ReferenceReturn,
     int? AgentHitFloorAt = null,
     int? BuyAndHoldHitFloorAt = null,
-    int RandomFloorHits = 0);
+    int RandomFloorHits = 0,
+    string? BestRuleName = null,
+    double? BestRuleReturn = null,
+    double? BestRuleSharpe = null,
+    BootstrapSummary? Bootstrap = null);
+
+/// <summary>
+/// The paired stationary block bootstrap of an evaluation (<see cref="Lineage.Core.Statistics.StationaryBootstrap"/>):
+/// <see cref="Bars"/> per-bar returns resampled <see cref="Draws"/> times in blocks of mean length <see cref="BlockLength"/>,
+/// the same indices for the agent and every baseline; each interval is the observed value and its
+/// <see cref="Confidence"/> percentile interval. Excess return is agent − baseline total return over the window, excess
+/// Sharpe is the difference of annualised Sharpe ratios, both after fees.
+/// </summary>
+public sealed record BootstrapSummary(
+    int Bars,
+    int Draws,
+    double BlockLength,
+    double Confidence,
+    BootstrapInterval ExcessReturnVsBuyAndHold,
+    BootstrapInterval ExcessSharpeVsBuyAndHold,
+    BootstrapInterval? ExcessReturnVsBestRule = null,
+    BootstrapInterval? ExcessSharpeVsBestRule = null);
 
 /// <summary>Carried from one orchestration generation to the next through ContinueAsNew.</summary>
 public sealed record TrainingState

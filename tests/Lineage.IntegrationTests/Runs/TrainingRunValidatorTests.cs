@@ -83,6 +83,22 @@ public sealed class TrainingRunValidatorTests
         Assert.Contains("10000000000", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1_000_001)]
+    public void Bootstrap_draws_outside_the_bound_are_refused(int draws)
+    {
+        var error = Single(Valid with { BootstrapDraws = draws }, "bootstrapDraws");
+
+        Assert.Contains(draws.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_bootstrap_is_allowed()
+    {
+        Assert.Empty(TrainingRunValidator.Validate(Valid with { BootstrapDraws = 0 }));
+    }
+
     [Fact]
     public void Learning_starts_above_replay_capacity_is_refused()
     {
