@@ -1,3 +1,4 @@
+using Lineage.Orchestration.Runs;
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
 using Lineage.Core.Statistics;
@@ -45,8 +46,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
     {
         var environment = RunWorkspace.Environment(policy.Context, series);
         var rule = SimpleRules.SelectOnValidation(RunWorkspace.Environment(policy.Context, validation));
-        var reference = dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal)
-            ? ReferencePolicies.For(dataset[DatasetLoader.SyntheticPrefix.Length..], policy.Context.Features, policy.Context.Normalizer)
+        var reference = dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+            ? ReferencePolicies.For(dataset[DatasetReferences.Synthetic.Length..], policy.Context.Features, policy.Context.Normalizer)
             : null;
         return Evaluator.Evaluate(policy.Policy, environment, randomSeeds: 20, seed: seed, referencePolicy: reference, bestRule: rule, bootstrapDraws: bootstrapDraws);
     }

@@ -55,7 +55,7 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
             throw new DecisionRequestException(false, "dataset", datasetError ?? "is required");
         }
 
-        if (dataset.StartsWith(DatasetLoader.SyntheticPrefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
             throw new DecisionRequestException(false, "dataset", $"dataset '{dataset}' is generated per run and has no latest bar; use a pushed or bundled dataset.");
         }

@@ -27,15 +27,12 @@ public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSer
 /// </summary>
 public static class DatasetLoader
 {
-    public const string SyntheticPrefix = DatasetReferences.Synthetic;
-    public const string BlobPrefix = DatasetReferences.Blob;
-
     public static async Task<RunData> LoadAsync(TrainingRun run, BlobContainerClient? container, CancellationToken cancellationToken)
     {
         var minRows = run.StepsPerEpisode + run.Features.Window + 2;
-        if (run.Dataset.StartsWith(SyntheticPrefix, StringComparison.Ordinal))
+        if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
-            var kind = run.Dataset[SyntheticPrefix.Length..];
+            var kind = run.Dataset[DatasetReferences.Synthetic.Length..];
             var evalBars = Math.Max(500, (int)(run.SyntheticBars * run.ValidationFraction / run.TrainFraction));
             var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(run.Seed, 1));
             var validation = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(run.Seed, 2));
@@ -52,20 +49,20 @@ public static class DatasetLoader
     public static async Task<PriceSeries> LoadSeriesAsync(string dataset, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (dataset.StartsWith(DatasetRegistry.Prefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetReferences.Registry, StringComparison.Ordinal))
         {
-            // The newest version now. A run resolves this once, in PrepareRun, and its activities load the recorded version.
+            // The newest version now. A run resolves this once, when it is started, and its activities load that version.
             var resolved = await new DatasetRegistry(container ?? throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured."))
                 .ResolveAsync(dataset, cancellationToken);
             dataset = resolved.Dataset;
         }
 
-        if (dataset.StartsWith(SyntheticPrefix, StringComparison.Ordinal))
+        if (dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
             throw new ArgumentException($"Dataset '{dataset}' is generated per run and has no fixed series.", nameof(dataset));
         }
 
-        if (!dataset.StartsWith(BlobPrefix, StringComparison.Ordinal))
+        if (!dataset.StartsWith(DatasetReferences.Blob, StringComparison.Ordinal))
         {
             return BundledData.Load(dataset);
         }
@@ -76,7 +73,7 @@ public static class DatasetLoader
             throw new ArgumentException($"Dataset reference: {referenceError}", nameof(dataset));
         }
 
-        var path = dataset[BlobPrefix.Length..];
+        var path = dataset[DatasetReferences.Blob.Length..];
         if (container is null)
         {
             throw new InvalidOperationException($"Dataset '{dataset}' is in blob storage, but no storage is configured.");

@@ -23,7 +23,7 @@ public sealed record DatasetVersion(
     string UploadedBy)
 {
     /// <summary>The concrete reference a run records: <c>blob:datasets/{name}/{version:D6}.csv</c>.</summary>
-    public string Reference => DatasetLoader.BlobPrefix + BlobName;
+    public string Reference => DatasetReferences.Blob + BlobName;
 }
 
 /// <summary>What a push did: a new version, or the newest one unchanged when the content was identical.</summary>
@@ -43,8 +43,6 @@ public sealed class DatasetRejectedException(string message, Exception? inner = 
 /// </summary>
 public sealed class DatasetRegistry(BlobContainerClient container)
 {
-    public const string Prefix = DatasetReferences.Registry;
-
     /// <summary>An upload needs at least this many rows (the bundled series' minimum).</summary>
     public const int MinRows = 100;
 
@@ -217,12 +215,12 @@ public sealed class DatasetRegistry(BlobContainerClient container)
     public async Task<ResolvedDataset> ResolveAsync(string dataset, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (!dataset.StartsWith(Prefix, StringComparison.Ordinal))
+        if (!dataset.StartsWith(DatasetReferences.Registry, StringComparison.Ordinal))
         {
             return new ResolvedDataset(dataset, dataset, null);
         }
 
-        var name = dataset[Prefix.Length..];
+        var name = dataset[DatasetReferences.Registry.Length..];
         if (ModelNames.Validate(name, "Dataset") is { } nameError)
         {
             throw new ArgumentException(nameError, nameof(dataset));

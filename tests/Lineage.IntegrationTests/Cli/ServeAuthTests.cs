@@ -53,27 +53,28 @@ public sealed class ServeAuthTests(AzuriteFixture azurite, ITestOutputHelper out
     [Fact]
     public async Task Serve_with_no_auth_on_loopback_answers_without_a_key_and_exits_0_on_SIGTERM()
     {
-        var port = CliProcess.FreePort();
-        using var serve = CliProcess.Start(["serve", "--no-auth", "--urls", $"http://127.0.0.1:{port}", .. Storage()]);
-        await serve.WaitForOutputAsync("Serving", Patience);
+        var (status, exit, log) = await ServeOneRequestAsync(["--no-auth"]);
 
-        using var http = new HttpClient();
-        var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/runs/no-such-run"));
-        serve.Signal("TERM");
-        var exit = await serve.WaitForExitAsync(Patience);
-        output.WriteLine(serve.Output);
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(0, exit);
-        Assert.Contains("Stopped serving", serve.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", serve.Output, StringComparison.Ordinal);
+        Assert.Contains("Stopped serving", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Serve_with_a_key_refuses_callers_without_it_and_exits_0_on_SIGTERM()
     {
+        var (status, exit, _) = await ServeOneRequestAsync(["--key", "k3y"]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal(0, exit);
+    }
+
+    /// <summary>Starts `serve` with <paramref name="auth"/> on loopback, sends one keyless GET, then SIGTERM.</summary>
+    private async Task<(HttpStatusCode Status, int? Exit, string Output)> ServeOneRequestAsync(string[] auth)
+    {
         var port = CliProcess.FreePort();
-        using var serve = CliProcess.Start(["serve", "--key", "k3y", "--urls", $"http://127.0.0.1:{port}", .. Storage()]);
+        using var serve = CliProcess.Start(["serve", .. auth, "--urls", $"http://127.0.0.1:{port}", .. Storage()]);
         await serve.WaitForOutputAsync("Serving", Patience);
 
         using var http = new HttpClient();
@@ -81,8 +82,6 @@ public sealed class ServeAuthTests(AzuriteFixture azurite, ITestOutputHelper out
         serve.Signal("TERM");
         var exit = await serve.WaitForExitAsync(Patience);
         output.WriteLine(serve.Output);
-
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, exit);
+        return (response.StatusCode, exit, serve.Output);
     }
 }

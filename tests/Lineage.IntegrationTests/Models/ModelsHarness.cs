@@ -98,7 +98,7 @@ internal sealed class ModelsHarness : IAsyncDisposable
     /// </summary>
     public async Task<CheckpointContext> SeedRunAsync(string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null)
     {
-        var resolved = await Datasets.ResolveAsync(DatasetRegistry.Prefix + datasetName, default);
+        var resolved = await Datasets.ResolveAsync(DatasetReferences.Registry + datasetName, default);
         var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec() };
         var data = await DatasetLoader.LoadAsync(run, Container, default);
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));

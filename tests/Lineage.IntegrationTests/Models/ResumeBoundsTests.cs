@@ -19,7 +19,7 @@ public sealed class ResumeBoundsTests(AzuriteFixture azurite) : IClassFixture<Az
         await h.SeedRunAsync("old-nightly", "rising", ModelsHarness.Always(TradeAction.Buy), update: 9_999_999_990);
         var before = await h.ListingAsync();
         var prepare = h.Services.GetRequiredService<PrepareRunActivity>();
-        var run = new TrainingRun { RunId = "old-nightly", Dataset = DatasetRegistry.Prefix + "rising", StepsPerEpisode = 32, Seed = 5, Resume = true, Iterations = 1, UpdatesPerIteration = 16 };
+        var run = new TrainingRun { RunId = "old-nightly", Dataset = DatasetReferences.Registry + "rising", StepsPerEpisode = 32, Seed = 5, Resume = true, Iterations = 1, UpdatesPerIteration = 16 };
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => prepare.ExecuteAsync(new PrepareInput(run, "a"), default));
 
