@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Lineage.Core.Randomness;
+using Lineage.Core.Trading;
 
 namespace Lineage.Core.Statistics;
 
@@ -146,7 +147,7 @@ public static class StationaryBootstrap
                 }
 
                 totals[s][d] = growth - 1;
-                sharpes[s][d] = Sharpe(sum, sumSq, n, annualise);
+                sharpes[s][d] = ReturnStatistics.Sharpe(sum, sumSq, n, annualise);
             }
         }
 
@@ -334,13 +335,6 @@ public static class StationaryBootstrap
         }
     }
 
-    private static double Sharpe(double sum, double sumSq, int n, double annualise)
-    {
-        var variance = (sumSq - (sum * sum / n)) / (n - 1);
-        var sd = Math.Sqrt(Math.Max(0, variance));
-        return sd > 1e-15 ? sum / n / sd * annualise : 0;
-    }
-
     private static double Sharpe(double[] r, double annualise)
     {
         double sum = 0, sumSq = 0;
@@ -350,7 +344,7 @@ public static class StationaryBootstrap
             sumSq += v * v;
         }
 
-        return Sharpe(sum, sumSq, r.Length, annualise);
+        return ReturnStatistics.Sharpe(sum, sumSq, r.Length, annualise);
     }
 
     private static double TotalReturn(double[] r)

@@ -59,21 +59,26 @@ public struct ReturnStatistics
     }
 
     /// <summary>Sample standard deviation (n − 1).</summary>
-    public readonly double StdDev()
+    public readonly double StdDev() => StdDev(Sum, SumOfSquares, Count);
+
+    public readonly double Sharpe(double barsPerYear) => Sharpe(Sum, SumOfSquares, Count, Math.Sqrt(barsPerYear));
+
+    /// <summary>Annualised Sharpe from raw moments, for loops that keep their own sums (the bootstrap's resampled paths).</summary>
+    public static double Sharpe(double sum, double sumOfSquares, int count, double sqrtBarsPerYear)
     {
-        if (Count < 2)
+        var sd = StdDev(sum, sumOfSquares, count);
+        return sd > 1e-15 ? sum / count / sd * sqrtBarsPerYear : 0;
+    }
+
+    private static double StdDev(double sum, double sumOfSquares, int count)
+    {
+        if (count < 2)
         {
             return 0;
         }
 
-        var variance = (SumOfSquares - (Sum * Sum / Count)) / (Count - 1);
+        var variance = (sumOfSquares - (sum * sum / count)) / (count - 1);
         return Math.Sqrt(Math.Max(0, variance));
-    }
-
-    public readonly double Sharpe(double barsPerYear)
-    {
-        var sd = StdDev();
-        return sd > 1e-15 ? Mean / sd * Math.Sqrt(barsPerYear) : 0;
     }
 
     /// <summary>Mean over downside deviation √(Σ min(r,0)² / n).</summary>
