@@ -112,6 +112,11 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
+        if (Policy.DqnOptions.ChangeOnResume(checkpoint.Options, run.Dqn) is { } kept)
+        {
+            // The request's learning rate, γ, batch, clipping and target updates apply; the network goes on as it was trained.
+            warnings.Add($"{kept}: the run goes on with the checkpoint's.");
+        }
         var (bufferCount, acted) = await ReconcileAsync(run.RunId, startIteration, warnings, cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterReconcile, run.RunId);
         await workspace.WriteJsonAsync(

@@ -53,7 +53,8 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             : new UniformReplaySampler(await replay.LoadAsync(manifest, cache, cancellationToken));
         var count = sampler.Count;
 
-        using var trainer = DqnTrainer.Restore(checkpoint);
+        // The run's hyperparameters (a resume may have fixed the learning rate or clipping) on the checkpoint's network.
+        using var trainer = DqnTrainer.Restore(checkpoint, run.Dqn.WithShapeOf(checkpoint.Options));
         var updateLoopStarted = Stopwatch.GetTimestamp();
         var train = DqnStep.Train(trainer, sampler, input.Updates, run.Dqn.BatchSize, run.LearningStarts, input.PriorityBeta, rng);
         var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);

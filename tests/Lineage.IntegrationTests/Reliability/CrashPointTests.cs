@@ -123,7 +123,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         var again = await HarnessRuns.ReferenceAsync(fixture.Azurite, Scenario.Fresh);
         Assert.Contains(reference.Blobs.Keys, n => n.EndsWith("/champion.json", StringComparison.Ordinal));
         Assert.Contains(reference.Blobs.Keys, n => n.EndsWith("/final.json", StringComparison.Ordinal));
-        AssertSame(reference, again);
+        again.AssertSameAs(reference, output, "a second uninterrupted run");
     }
 
     [Theory]
@@ -145,7 +145,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         }
 
         Assert.True(fired == 1, $"{crash} was never reached");
-        await AssertSameRunAsync(reference, runtime.Storage.Container);
+        await AssertSameRunAsync(reference, runtime.Storage.Container, crash);
     }
 
     [Theory]
@@ -173,20 +173,9 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         var final = await client.Durable.WaitForCompletionAsync(HarnessRuns.RunId, TimeSpan.FromMilliseconds(250), null, cts.Token);
         output.WriteLine(rescuer.Output);
         HarnessRuns.AssertCompleted(RunService.ToView(final));
-        await AssertSameRunAsync(reference, client.Storage.Container);
+        await AssertSameRunAsync(reference, client.Storage.Container, crash);
     }
 
-    private async Task AssertSameRunAsync(RunSnapshot reference, Azure.Storage.Blobs.BlobContainerClient container) =>
-        AssertSame(reference, await RunSnapshot.TakeAsync(container));
-
-    private void AssertSame(RunSnapshot reference, RunSnapshot actual)
-    {
-        var differences = actual.Differences(reference);
-        foreach (var difference in differences)
-        {
-            output.WriteLine(difference);
-        }
-
-        Assert.True(differences.Count == 0, $"{differences.Count} differences from the uninterrupted run (of {reference.Blobs.Count} blobs): {string.Join("; ", differences.Take(5))}");
-    }
+    private async Task AssertSameRunAsync(RunSnapshot reference, Azure.Storage.Blobs.BlobContainerClient container, CrashCase crash) =>
+        (await RunSnapshot.TakeAsync(container)).AssertSameAs(reference, output, crash.ToString());
 }

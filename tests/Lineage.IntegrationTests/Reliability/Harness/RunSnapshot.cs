@@ -126,6 +126,20 @@ internal sealed class RunSnapshot
         return differences;
     }
 
+    /// <summary>Fails with the differences (each also written to <paramref name="output"/>) unless this is the same run as <paramref name="expected"/>.</summary>
+    public void AssertSameAs(RunSnapshot expected, Xunit.Abstractions.ITestOutputHelper output, string what)
+    {
+        var differences = Differences(expected);
+        foreach (var difference in differences)
+        {
+            output.WriteLine(difference);
+        }
+
+        Assert.True(
+            differences.Count == 0,
+            $"{what}: {differences.Count} differences from the uninterrupted run (of {expected.Blobs.Count} blobs): {string.Join("; ", differences.Take(5))}");
+    }
+
     private static int FirstDifference(string a, string b)
     {
         var i = 0;
