@@ -126,6 +126,19 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         again.AssertSameAs(reference, output, "a second uninterrupted run");
     }
 
+    [Fact]
+    public void The_recovery_doc_lists_every_crash_point()
+    {
+        var root = new DirectoryInfo(Path.GetDirectoryName(CliProcess.CliPath)!);
+        while (!File.Exists(Path.Combine(root.FullName, "Lineage.Functions.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("The repository root was not found above the CLI.");
+        }
+
+        var doc = File.ReadAllText(Path.Combine(root.FullName, "docs", "recovery.md"));
+        Assert.All(CrashPoints.All, p => Assert.Contains($"| `{p.Name}` | {p.Activity} | {p.Done} | {p.Pending} |", doc, StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(InjectedCases))]
     public async Task Injected_crash_then_retry_with_cold_caches_gives_the_same_run(CrashCase crash)
