@@ -41,11 +41,36 @@ internal static class RunReport
             await WriteJsonAsync(Path.Combine(folder.FullName, "status.json"), view, cancellationToken);
         }
 
+        // The trade log of every evaluation (trades/{name}.csv), and the test split's — the one reported — as trades.csv.
+        var trades = Directory.CreateDirectory(Path.Combine(folder.FullName, "trades"));
+        foreach (var evaluation in artifacts.Evaluations.Where(e => e.Report.Trades is not null))
+        {
+            await File.WriteAllTextAsync(Path.Combine(trades.FullName, evaluation.Name + ".csv"), TradesCsv(evaluation.Report), cancellationToken);
+        }
+
+        if (artifacts.Test?.Report is { Trades: not null } test)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "trades.csv"), TradesCsv(test), cancellationToken);
+        }
+
         var checkpoints = await workspace.Checkpoints(runId).ListAsync(cancellationToken);
         var plots = Plots.Write(folder, artifacts);
         var markdown = Markdown(runId, view, artifacts, checkpoints.Select(c => c.Name).ToList(), workspace.Container.Name, plots);
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "summary.md"), markdown, cancellationToken);
         return folder;
+    }
+
+    /// <summary>One line per fill: when, what was executed, at which price (before slippage), the fee, the position after and the equity after the bar's close.</summary>
+    internal static string TradesCsv(EvaluationReport report)
+    {
+        var csv = new StringBuilder("time,bar,action,from_position,to_position,fill_price,fee,equity\n");
+        foreach (var t in report.Trades ?? [])
+        {
+            csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{t.Time:yyyy-MM-ddTHH:mm:ssK},{t.Bar},{t.Action.ToString().ToLowerInvariant()},{t.From},{t.To},{t.Price:G10},{t.Fee:G8},{t.Equity:G10}"));
+        }
+
+        return csv.ToString();
     }
 
     private static string MetricsCsv(IReadOnlyList<IterationMetrics> metrics)

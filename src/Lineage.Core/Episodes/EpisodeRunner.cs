@@ -15,12 +15,20 @@ public sealed record EpisodeResult(
     int StartIndex,
     bool Terminated);
 
+/// <summary>
+/// One fill of an episode's trade log: at bar <paramref name="Bar"/> (time <paramref name="Time"/>) the action moved the
+/// position from <paramref name="From"/> to <paramref name="To"/> at the bar's fill price (<paramref name="Price"/>, before
+/// slippage), paying <paramref name="Fee"/>; <paramref name="Equity"/> is the account after the bar's close.
+/// </summary>
+public sealed record TradeFill(int Bar, DateTimeOffset Time, TradeAction Action, int From, int To, double Price, double Fee, double Equity);
+
 /// <summary>Plays one ε-greedy episode of a policy in an environment, optionally emitting experiences.</summary>
 public static class EpisodeRunner
 {
     /// <param name="epsilon">Probability of a uniformly random action per step (drawn from <paramref name="rng"/>); 0 = greedy.</param>
     /// <param name="sink">Receives one <see cref="Experience"/> per step (fresh state arrays); null to emit nothing.</param>
     /// <param name="floorRule">Training episodes end at the bankruptcy floor; evaluations pass another rule to score the whole window.</param>
+    /// <param name="fills">Receives the trade log (every step that traded or paid a fee); null to keep none.</param>
     public static EpisodeResult Run(
         TradingEnvironment environment,
         int startIndex,
@@ -29,7 +37,8 @@ public static class EpisodeRunner
         double epsilon,
         Rng rng,
         ICollection<Experience>? sink,
-        FloorRule floorRule = FloorRule.EndEpisode)
+        FloorRule floorRule = FloorRule.EndEpisode,
+        ICollection<TradeFill>? fills = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(policy);
@@ -64,7 +73,16 @@ public static class EpisodeRunner
             }
 
             var state = sink is null ? null : environment.State.ToArray();
+            var from = environment.Arena.Position;
+            // Past the floor an evaluation flattens whatever the policy asks: the log shows the order that was executed.
+            var executed = environment.HitFloorAt is not null && floorRule == FloorRule.FlattenToCash ? TradeAction.Close : (TradeAction)action;
             outcome = environment.Step((TradeAction)action);
+            if (fills is not null && (outcome.Fees > 0 || environment.Arena.Position != from))
+            {
+                var bar = environment.CurrentIndex;
+                fills.Add(new TradeFill(bar, environment.Series.Times[bar], executed, from, environment.Arena.Position, environment.Series.FillPrice(bar), outcome.Fees, environment.Arena.Equity));
+            }
+
             actionCounts[action]++;
             totalReward += outcome.Reward;
             totals += outcome.Breakdown;

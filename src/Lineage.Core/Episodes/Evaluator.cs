@@ -37,7 +37,8 @@ public sealed record EvaluationReport(
     AgentMetrics? Reference,
     FloorRule EvaluationFloor = FloorRule.FlattenToCash,
     RuleBaseline? BestRule = null,
-    PairedBootstrapReport? Bootstrap = null);
+    PairedBootstrapReport? Bootstrap = null,
+    IReadOnlyList<TradeFill>? Trades = null);
 
 public static class Evaluator
 {
@@ -67,7 +68,8 @@ public static class Evaluator
         var noRandomness = new Rng(seed);
         var floor = environment.Arena.Options.EvaluationFloor;
 
-        var agent = EpisodeRunner.Run(environment, start, all, policy, 0, noRandomness, null, floor);
+        var trades = new List<TradeFill>();
+        var agent = EpisodeRunner.Run(environment, start, all, policy, 0, noRandomness, null, floor, trades);
         var agentCurve = environment.EquityCurve.ToArray();
 
         var buyAndHold = RunBuyAndHold(environment, start);
@@ -129,7 +131,8 @@ public static class Evaluator
             reference,
             floor,
             rule,
-            bootstrap);
+            bootstrap,
+            trades);
     }
 
     /// <summary>The bootstrap's seed: derived from the evaluation seed on its own coordinate, apart from the random baseline's seeds.</summary>

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Lineage.IntegrationTests.Learning;
+using Lineage.IntegrationTests.Orchestration;
+using Xunit.Abstractions;
+
+namespace Lineage.IntegrationTests.Cli;
+
+/// <summary>The report folder a finished `lineage train` writes, read as a user would.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Train_writes_the_test_window_trade_log_beside_the_summary()
+    {
+        var reports = Directory.CreateTempSubdirectory("lineage-report");
+        using var cli = CliProcess.Start(
+            ["train", "--run-id", "report-run", "--iterations", "2", "--episodes", "2", "--steps", "64", "--updates", "16",
+             "--storage", azurite.ConnectionString, "--container", azurite.NewContainer(), "--out", reports.FullName]);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        output.WriteLine(cli.Output);
+        Assert.Equal(0, exit);
+
+        var folder = Path.Combine(reports.FullName, "report-run");
+        Assert.True(File.Exists(Path.Combine(folder, "summary.md")));
+        var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "trades.csv"));
+        Assert.Equal("time,bar,action,from_position,to_position,fill_price,fee,equity", lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.All(rows, r => Assert.Equal(8, r.Length));
+        Assert.All(rows, r => Assert.True(double.Parse(r[5], CultureInfo.InvariantCulture) > 0 && double.Parse(r[6], CultureInfo.InvariantCulture) >= 0));
+        var bars = rows.Select(r => int.Parse(r[1], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(bars.Order(), bars);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(folder, "trades"), "*.csv"));
+        reports.Delete(recursive: true);
+    }
+}
