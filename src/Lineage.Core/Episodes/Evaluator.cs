@@ -44,7 +44,8 @@ public static class Evaluator
 {
     /// <summary>
     /// Runs <paramref name="policy"/> greedily from the environment's first start bar to the series' end, then
-    /// the baselines, all to the series' end. Random run i uses seed <c>Seeds.Derive(seed, i)</c>.
+    /// the baselines, all to the series' end. Random run i uses seed <see cref="RandomBaselineSeed"/>(seed, i): its own
+    /// coordinate, so no random run shares a stream with the synthetic markets (<c>Seeds.Derive(seed, 1..3)</c>).
     /// </summary>
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
     /// <param name="bestRule">The simple rule chosen on the validation split (<see cref="SimpleRules.SelectOnValidation"/>); null to skip.</param>
@@ -84,7 +85,7 @@ public static class Evaluator
         var floorHits = 0;
         for (var i = 0; i < randomSeeds; i++)
         {
-            var metrics = EpisodeRunner.Run(environment, start, all, randomPolicy, 1.0, new Rng(Seeds.Derive(seed, i)), null, floor).Metrics;
+            var metrics = EpisodeRunner.Run(environment, start, all, randomPolicy, 1.0, new Rng(RandomBaselineSeed(seed, i)), null, floor).Metrics;
             rois[i] = metrics.Roi;
             sharpes[i] = metrics.Sharpe;
             drawdowns[i] = metrics.MaxDrawdown;
@@ -134,6 +135,9 @@ public static class Evaluator
             bootstrap,
             trades);
     }
+
+    /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>
+    public static ulong RandomBaselineSeed(ulong seed, int run) => Seeds.Derive(seed, Seeds.Hash("random-baseline"), run);
 
     /// <summary>The bootstrap's seed: derived from the evaluation seed on its own coordinate, apart from the random baseline's seeds.</summary>
     public static ulong BootstrapSeed(ulong seed) => Seeds.Derive(seed, Seeds.Hash("stationary-bootstrap"));

@@ -132,4 +132,16 @@ public class EvaluatorTests
 
         Assert.True(report.Random.MeanRoi < 0);
     }
+
+    [Fact]
+    public void Random_baseline_seeds_never_collide_with_the_synthetic_market_seeds()
+    {
+        foreach (var seed in new ulong[] { 0, 7, 42, ulong.MaxValue })
+        {
+            var markets = new[] { 1, 2, 3 }.Select(split => Seeds.Derive(seed, split)).ToHashSet();
+            var random = Enumerable.Range(0, 20).Select(i => Evaluator.RandomBaselineSeed(seed, i)).ToList();
+            Assert.DoesNotContain(random, markets.Contains);
+            Assert.Equal(20, random.Distinct().Count());
+        }
+    }
 }
