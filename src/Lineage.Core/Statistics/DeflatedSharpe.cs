@@ -15,21 +15,23 @@ public sealed record SelectionTrials(int Count, double SharpeVariance, bool Vari
     public static SelectionTrials One(int bars) => new(1, DeflatedSharpe.NullSharpeVariance(bars), false);
 
     /// <summary>
-    /// N = the number of <paramref name="sharpes"/>, V[SR] = their sample variance (N − 1 in the denominator). With fewer
-    /// than 2 there is no variance to estimate: V[SR] defaults to the sampling variance of a zero-edge Sharpe on
-    /// <paramref name="bars"/> bars, 1/(bars − 1) — what zero-edge trials would scatter by. It does not change the
-    /// result (with N = 1, E[max SR] = 0 whatever V[SR] is); it keeps the record complete.
+    /// N = the number of <paramref name="sharpes"/>, V[SR] = the sample variance (N − 1 in the denominator) of the finite
+    /// ones (a trial whose Sharpe could not be computed still counts in N). With fewer than 2 finite Sharpe ratios there
+    /// is no variance to estimate: V[SR] defaults to the sampling variance of a zero-edge Sharpe on
+    /// <paramref name="bars"/> bars, 1/(bars − 1) — what zero-edge trials would scatter by. With N = 1 that default
+    /// changes nothing (E[max SR] = 0 whatever V[SR] is); it keeps the record complete.
     /// </summary>
     public static SelectionTrials Of(IReadOnlyCollection<double> sharpes, int bars)
     {
         ArgumentNullException.ThrowIfNull(sharpes);
-        if (sharpes.Count < 2)
+        var finite = sharpes.Where(double.IsFinite).ToList();
+        if (finite.Count < 2)
         {
-            return One(bars);
+            return new SelectionTrials(Math.Max(1, sharpes.Count), DeflatedSharpe.NullSharpeVariance(bars), false);
         }
 
-        var mean = sharpes.Average();
-        var variance = sharpes.Sum(s => (s - mean) * (s - mean)) / (sharpes.Count - 1);
+        var mean = finite.Average();
+        var variance = finite.Sum(s => (s - mean) * (s - mean)) / (finite.Count - 1);
         return new SelectionTrials(sharpes.Count, variance, true);
     }
 }
