@@ -33,6 +33,16 @@ public sealed record LocalRuntimeOptions
 
     /// <summary>OpenTelemetry exporters; by default from the environment (none unless configured).</summary>
     public LocalTelemetryOptions Telemetry { get; init; } = LocalTelemetryOptions.FromEnvironment();
+
+    /// <summary>
+    /// Host settings, keyed as the Functions app's app settings with ':' (e.g. <c>Lineage:Storage:CheckpointsToKeep</c>,
+    /// <c>Lineage:Models:PromotionConfidence</c>). The process environment supplies them too (<c>Lineage__Storage__CheckpointsToKeep</c>);
+    /// these win over it, and the storage and container fields above win over both.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Extra Azure SDK pipeline policies on every Lineage blob request, inside the SDK's retries (the fault harness's storage faults).</summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> StoragePolicies { get; init; } = [];
 }
 
 /// <summary>
@@ -90,13 +100,21 @@ public sealed class LocalRuntime : IAsyncDisposable
         try
         {
             var configuration = new ConfigurationBuilder()
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(options.Settings)
                 .AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["Lineage:Storage:ConnectionString"] = connectionString,
                     ["Lineage:Storage:ContainerName"] = options.ContainerName,
                 })
                 .Build();
-            var services = new ServiceCollection()
+            var collection = new ServiceCollection();
+            foreach (var policy in options.StoragePolicies)
+            {
+                collection.AddSingleton(policy);
+            }
+
+            var services = collection
                 .AddSingleton(loggerFactory)
                 .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
                 .AddLineageTraining(configuration)

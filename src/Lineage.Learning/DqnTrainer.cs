@@ -243,10 +243,22 @@ public sealed class DqnTrainer : IDisposable
     /// Rebuilds a trainer from a checkpoint; continuing it reproduces the uninterrupted run bit for bit
     /// (same thread count). <paramref name="torchThreads"/> overrides the stored thread count.
     /// </summary>
-    public static DqnTrainer Restore(Checkpoint checkpoint, int? torchThreads = null)
+    /// <param name="checkpoint">The saved learner.</param>
+    /// <param name="options">
+    /// The options to go on with (default: the checkpoint's). What shapes the weights and the optimizer state must be the
+    /// checkpoint's (<see cref="DqnOptions.ChangeOnResume"/>); the rest — learning rate, γ, batch, loss, clipping, target
+    /// updates, threads — may change, which is how a run refused for a diverging update is resumed with a fixed configuration.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> changes the network's or the optimizer's shape.</exception>
+    public static DqnTrainer Restore(Checkpoint checkpoint, DqnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var options = torchThreads is { } t ? checkpoint.Options with { TorchThreads = t } : checkpoint.Options;
+        options ??= checkpoint.Options;
+        if (DqnOptions.ChangeOnResume(checkpoint.Options, options) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
         var trainer = new DqnTrainer(checkpoint.StateSize, checkpoint.ActionCount, options, seed: 0);
         try
         {

@@ -94,6 +94,53 @@ public sealed record DqnOptions
     /// </summary>
     public int TorchThreads { get; init; } = 1;
 
+    /// <summary>
+    /// Why a learner trained with <paramref name="trained"/> cannot go on with <paramref name="next"/> (null when it can):
+    /// the hidden layers, the dueling head, the target network and the optimizer shape the weights and the optimizer state.
+    /// </summary>
+    public static string? ChangeOnResume(DqnOptions trained, DqnOptions next)
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        ArgumentNullException.ThrowIfNull(next);
+        var changes = new List<string>();
+        if (!trained.HiddenLayers.SequenceEqual(next.HiddenLayers))
+        {
+            changes.Add($"hiddenLayers [{string.Join(", ", trained.HiddenLayers)}] → [{string.Join(", ", next.HiddenLayers)}]");
+        }
+
+        if (trained.Dueling != next.Dueling)
+        {
+            changes.Add($"dueling {trained.Dueling} → {next.Dueling}");
+        }
+
+        if (trained.UseTargetNetwork != next.UseTargetNetwork)
+        {
+            changes.Add($"useTargetNetwork {trained.UseTargetNetwork} → {next.UseTargetNetwork}");
+        }
+
+        if (trained.Optimizer != next.Optimizer)
+        {
+            changes.Add($"optimizer {trained.Optimizer} → {next.Optimizer}");
+        }
+
+        return changes.Count == 0
+            ? null
+            : $"The checkpoint's network and optimizer cannot change on resume ({string.Join("; ", changes)})";
+    }
+
+    /// <summary>These options with the network and optimizer shape of <paramref name="trained"/>: what a resumed learner goes on with.</summary>
+    public DqnOptions WithShapeOf(DqnOptions trained)
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        return this with
+        {
+            HiddenLayers = trained.HiddenLayers,
+            Dueling = trained.Dueling,
+            UseTargetNetwork = trained.UseTargetNetwork,
+            Optimizer = trained.Optimizer,
+        };
+    }
+
     /// <summary>The original prototype's learner: plain SGD, MSE, no target network, no double DQN, no clipping.</summary>
     public static DqnOptions Original { get; } = new()
     {

@@ -58,6 +58,18 @@ public sealed class BlobCheckpointStore
     public async Task<CheckpointRef> SaveAsync(long update, byte[] data, IReadOnlyCollection<long> protect, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(protect);
+        var saved = await WriteAsync(update, data, cancellationToken);
+        await ApplyRetentionAsync(protect, cancellationToken);
+        return saved;
+    }
+
+    /// <summary>
+    /// Writes the checkpoint and moves <c>latest</c> to it (never backwards), without retention: a writer that must record
+    /// its result before anything is deleted (the training step: its base checkpoint may be the one retention deletes) calls
+    /// <see cref="ApplyRetentionAsync"/> after that.
+    /// </summary>
+    public async Task<CheckpointRef> WriteAsync(long update, byte[] data, CancellationToken cancellationToken = default)
+    {
         CheckUpdate(update);
         ArgumentNullException.ThrowIfNull(data);
         var sha = Convert.ToHexStringLower(SHA256.HashData(data));
@@ -66,8 +78,9 @@ public sealed class BlobCheckpointStore
             new BlobUploadOptions { Metadata = new Dictionary<string, string> { [ShaKey] = sha } },
             cancellationToken);
         var saved = new CheckpointRef(update, CheckpointName(update), data.Length, sha, null);
+        CrashPoints.Reach(CrashPoints.CheckpointAfterBlob, RunId.Value);
         await MoveLatestAsync(saved, cancellationToken);
-        await ApplyRetentionAsync(protect, cancellationToken);
+        CrashPoints.Reach(CrashPoints.CheckpointAfterLatest, RunId.Value);
         return saved;
     }
 
@@ -136,6 +149,7 @@ public sealed class BlobCheckpointStore
             }
         }
 
+        CrashPoints.Reach(CrashPoints.CheckpointAfterScore, RunId.Value);
         await ApplyRetentionAsync(protect, cancellationToken);
     }
 
@@ -330,8 +344,13 @@ public sealed class BlobCheckpointStore
         return (null, result.Details.ETag);
     }
 
-    private async Task ApplyRetentionAsync(IReadOnlyCollection<long> protect, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes every checkpoint except the newest <c>keep</c>, the best scored, the one <c>latest</c> names and
+    /// <paramref name="protect"/>. Idempotent.
+    /// </summary>
+    public async Task ApplyRetentionAsync(IReadOnlyCollection<long> protect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(protect);
         var all = await ListAsync(cancellationToken);
         var (pointer, _) = await ReadLatestAsync([], cancellationToken);
         var keep = all.OrderByDescending(c => c.Update).Take(_keep).Select(c => c.Update).ToHashSet();
@@ -349,6 +368,7 @@ public sealed class BlobCheckpointStore
         foreach (var checkpoint in all.Where(c => !keep.Contains(c.Update)))
         {
             await _container.GetBlobClient(CheckpointBlobName(checkpoint.Update)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            CrashPoints.Reach(CrashPoints.CheckpointRetentionAfterDelete, RunId.Value);
         }
     }
 

@@ -133,7 +133,9 @@ public sealed class BlobReplayStore
                 await afterCommit();
             }
 
+            CrashPoints.Reach(CrashPoints.ReplayAfterManifestCommit, RunId.Value);
             await DeleteShardsAsync(evicted, cancellationToken);
+            CrashPoints.Reach(CrashPoints.ReplayAfterEvictedDeleted, RunId.Value);
             await DeleteOrphansAsync(next, cancellationToken);
             StorageLog.ManifestCommitted(_logger, RunId, next.Revision, next.LiveCount, next.Shards.Count, evicted.Count);
             return next;

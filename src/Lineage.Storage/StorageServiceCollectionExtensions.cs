@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Lineage.Storage;
 using Microsoft.Extensions.Azure;
@@ -29,8 +31,16 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddAzureClients(builder => builder.AddClient<BlobServiceClient, BlobClientOptions>(
-            (clientOptions, provider) => BlobServiceClientFactory.Create(
-                provider.GetRequiredService<IOptions<StorageOptions>>().Value, clientOptions)));
+            (clientOptions, provider) =>
+            {
+                // Any HttpPipelinePolicy registered by the host (the fault harness's storage faults) runs inside the retries.
+                foreach (var policy in provider.GetServices<HttpPipelinePolicy>())
+                {
+                    clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+                }
+
+                return BlobServiceClientFactory.Create(provider.GetRequiredService<IOptions<StorageOptions>>().Value, clientOptions);
+            }));
         services.AddSingleton(provider => new RunStorage(
             provider.GetRequiredService<BlobServiceClient>(),
             provider.GetRequiredService<IOptions<StorageOptions>>().Value,

@@ -22,7 +22,9 @@ public sealed class AppendExperiencesActivity(RunWorkspace workspace) : TaskActi
         // Before the commit: whenever the manifest holds this iteration, a resumed run can train on it as this run would have.
         await workspace.WriteJsonAsync(
             RunBlobs.Acting(input.RunId, input.Iteration), new ActingRecord(input.Iteration, input.Acting, input.PriorityBeta), cancellationToken);
+        CrashPoints.Reach(CrashPoints.AppendAfterActingRecord, input.RunId);
         var manifest = await workspace.Replay(input.RunId).AppendAsync(shards, record.Run.ReplayCapacity, cancellationToken);
+        CrashPoints.Reach(CrashPoints.AppendAfterAppend, input.RunId);
         LineageTelemetry.ReplaySizeObserved(input.RunId, manifest.LiveCount);
         LineageTelemetry.Succeeded(span);
         return new AppendOutput(manifest.LiveCount, shards.Sum(s => s.Count));

@@ -32,7 +32,9 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         await workspace.WriteJsonAsync(RunBlobs.Evaluation(input.RunId, input.CheckpointUpdate, input.Split), report, cancellationToken);
         if (input.Split == Splits.Validation)
         {
+            CrashPoints.Reach(CrashPoints.EvaluateAfterReport, input.RunId);
             await workspace.Checkpoints(input.RunId).RecordScoreAsync(input.CheckpointUpdate, report.Agent.Roi, cancellationToken);
+            CrashPoints.Reach(CrashPoints.EvaluateAfterScore, input.RunId);
         }
 
         LineageTelemetry.Evaluated(input.RunId, input.Split, report.Agent.Roi);

@@ -49,7 +49,9 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         if (latest is { } found && !run.Resume)
         {
             var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken);
-            if (record?.Attempt != input.Attempt || found.Ref.Update != 0)
+            // No run.json yet: a prepare (this attempt, or a start that crashed before recording itself) stopped between
+            // checkpoint 0 and the record. Nothing trained from it, so preparing again is safe.
+            if (found.Ref.Update != 0 || (record is not null && record.Attempt != input.Attempt))
             {
                 throw new InvalidOperationException(
                     $"Run '{run.RunId}' already has checkpoints (latest update {found.Ref.Update}); start it with resume: true to continue, or use a new run id.");
@@ -73,6 +75,8 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
             warnings.Add($"The replay buffer held {stale} shards but the run had no checkpoint; they were removed so the fresh run starts empty.");
         }
 
+        CrashPoints.Reach(CrashPoints.PrepareAfterReplayReset, run.RunId);
+
         using (var trainer = new DqnTrainer(run.Features.StateSize, TradingActions.Count, run.Dqn, run.Seed))
         {
             var first = trainer.CreateCheckpoint(0, 0, new Core.Randomness.Rng(run.Seed).GetState(), context.ToJson());
@@ -83,6 +87,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
             RunBlobs.Record(run.RunId),
             new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt),
             cancellationToken);
+        CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
         return new RunContext(0, 0, 0, 0, data.Fingerprint, data.Train.Count, data.Validation.Count, data.Test.Count, Resumed: false, warnings);
     }
@@ -107,11 +112,18 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
+        if (Policy.DqnOptions.ChangeOnResume(checkpoint.Options, run.Dqn) is { } kept)
+        {
+            // The request's learning rate, γ, batch, clipping and target updates apply; the network goes on as it was trained.
+            warnings.Add($"{kept}: the run goes on with the checkpoint's.");
+        }
         var (bufferCount, acted) = await ReconcileAsync(run.RunId, startIteration, warnings, cancellationToken);
+        CrashPoints.Reach(CrashPoints.PrepareAfterReconcile, run.RunId);
         await workspace.WriteJsonAsync(
             RunBlobs.Record(run.RunId),
             new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt),
             cancellationToken);
+        CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Update);
         return new RunContext(
             startIteration,

@@ -20,10 +20,12 @@ public sealed class PromoteCandidateActivity(ChampionChallenger challenger, RunW
     public async Task<PromotionOutcome> ExecuteAsync(PromotionInput input, CancellationToken cancellationToken)
     {
         var decision = await challenger.ConsiderAsync(input.RunId, input.CheckpointUpdate, $"run {input.RunId} (champion/challenger rule)", cancellationToken);
+        CrashPoints.Reach(CrashPoints.PromoteAfterDecision, input.RunId);
         await workspace.WriteJsonAsync(
             RunBlobs.Final(input.RunId),
             new RunFinal(input.RunId, input.CheckpointUpdate, input.BestValidation, input.Test, decision, _time.GetUtcNow()),
             cancellationToken);
+        CrashPoints.Reach(CrashPoints.PromoteAfterFinal, input.RunId);
         return new PromotionOutcome(decision.Model, decision.Promoted, decision.Reason, decision.Candidate.Sharpe, decision.Champion?.Sharpe);
     }
 }

@@ -4,6 +4,7 @@ using Lineage.Core.Randomness;
 using Lineage.Core.Replay;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
@@ -35,6 +36,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
 
         var shard = await workspace.Replay(input.RunId).WriteShardAsync(
             input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);
+        CrashPoints.Reach(CrashPoints.EpisodeAfterShard, input.RunId);
         LineageTelemetry.EpisodeCompleted(input.RunId, Stopwatch.GetElapsedTime(started), experiences.Count, result.TotalReward);
         LineageTelemetry.Succeeded(span);
         await FaultInjection.HangAfterShardIfAskedAsync(workspace, input, cancellationToken);

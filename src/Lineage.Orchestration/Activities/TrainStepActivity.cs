@@ -27,8 +27,10 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             && done.BaseCheckpointUpdate == input.BaseCheckpointUpdate
             && await IsValidCheckpointAsync(input.RunId, done.Train.CheckpointUpdate, cancellationToken))
         {
-            // A retry after the checkpoint was written: training again would advance the counters twice.
+            // A retry after the step was recorded: training again would advance the counters twice. The first attempt may
+            // have died during the clean-up that follows the record: finish it.
             OrchestrationLog.TrainStepAlreadyDone(logger, input.RunId, input.Iteration);
+            await CleanUpAsync(input, cancellationToken);
             LineageTelemetry.Succeeded(span);
             return done.Train;
         }
@@ -51,7 +53,8 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             : new UniformReplaySampler(await replay.LoadAsync(manifest, cache, cancellationToken));
         var count = sampler.Count;
 
-        using var trainer = DqnTrainer.Restore(checkpoint);
+        // The run's hyperparameters (a resume may have fixed the learning rate or clipping) on the checkpoint's network.
+        using var trainer = DqnTrainer.Restore(checkpoint, run.Dqn.WithShapeOf(checkpoint.Options));
         var updateLoopStarted = Stopwatch.GetTimestamp();
         var train = DqnStep.Train(trainer, sampler, input.Updates, run.Dqn.BatchSize, run.LearningStarts, input.PriorityBeta, rng);
         var updateLoop = Stopwatch.GetElapsedTime(updateLoopStarted);
@@ -83,14 +86,12 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             // Saved as the new checkpoint's priorities: the base checkpoint's stay as they were, so a retry of this step
             // (say the worker dies before the checkpoint is written) samples exactly what this attempt sampled.
             await replay.SavePrioritiesAsync(manifest, prioritized, trainer.UpdateCount, cancellationToken);
+            CrashPoints.Reach(CrashPoints.TrainAfterPriorities, input.RunId);
         }
 
-        var checkpoints = workspace.Checkpoints(input.RunId);
-        var saved = await checkpoints.SaveAsync(trainer.UpdateCount, CheckpointCodec.Encode(next), input.Protect, cancellationToken);
-        if (prioritized is not null)
-        {
-            await replay.PrunePrioritiesAsync((await checkpoints.ListAsync(cancellationToken)).Select(c => c.Update).ToHashSet(), cancellationToken);
-        }
+        // Written and pointed to, but nothing deleted yet: until the metrics record this step, a retry must still find its base.
+        var saved = await workspace.Checkpoints(input.RunId).WriteAsync(trainer.UpdateCount, CheckpointCodec.Encode(next), cancellationToken);
+        CrashPoints.Reach(CrashPoints.TrainAfterCheckpoint, input.RunId);
 
         var output = new TrainStepOutput(
             saved.Update,
@@ -101,6 +102,8 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
             null,
             train.LearningStarted ? [] : [$"Iteration {input.Iteration}: buffer has {count} experiences, below learning start {DqnStep.LearningStartsAt(run.LearningStarts, run.Dqn.BatchSize)}; no updates."]);
         await workspace.WriteJsonAsync(metricsBlob, new IterationMetrics(input.Iteration, input.BaseCheckpointUpdate, input.Acting, output, count, train.Losses, train.MeanQs), cancellationToken);
+        CrashPoints.Reach(CrashPoints.TrainAfterMetrics, input.RunId);
+        await CleanUpAsync(input, cancellationToken);
 
         // Recorded once the step is persisted, so a retried step is not counted twice.
         foreach (var loss in train.Losses)
@@ -114,7 +117,21 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         return output;
     }
 
-    private async Task<bool> IsValidCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
+    /// <summary>Checkpoint retention, then the priorities of deleted checkpoints: the destructive part, after the step is recorded. Idempotent.</summary>
+    private async Task CleanUpAsync(TrainStepInput input, CancellationToken cancellationToken)
+    {
+        var checkpoints = workspace.Checkpoints(input.RunId);
+        await checkpoints.ApplyRetentionAsync(input.Protect, cancellationToken);
+        var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
+        if (record.Run.PrioritizedReplay)
+        {
+            await workspace.Replay(input.RunId).PrunePrioritiesAsync((await checkpoints.ListAsync(cancellationToken)).Select(c => c.Update).ToHashSet(), cancellationToken);
+        }
+
+        CrashPoints.Reach(CrashPoints.TrainAfterPrune, input.RunId);
+    }
+
+        private async Task<bool> IsValidCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
     {
         try
         {

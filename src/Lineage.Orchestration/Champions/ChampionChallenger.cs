@@ -6,6 +6,7 @@ using Lineage.Core.Statistics;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lineage.Orchestration.Champions;
@@ -93,6 +94,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             {
                 var bytes = await LoadBytesAsync(runId, update, cancellationToken);
                 var entry = await champions.CopyCheckpointAsync(model, runId, update, bytes, cancellationToken);
+                CrashPoints.Reach(CrashPoints.ChampionAfterCopy, runId);
                 try
                 {
                     await champions.PromoteAsync(model, current, etag, entry, ChampionActions.AutoPromote, decidedBy, reason, decisionBlob, cancellationToken);

@@ -317,7 +317,9 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
             await crash();
         }
 
+        CrashPoints.Reach(CrashPoints.ChampionAfterPointer, champion.RunId);
         await EnsureHistoryLineAsync(model, change, cancellationToken);
+        CrashPoints.Reach(CrashPoints.ChampionAfterHistory, champion.RunId);
         return pointer;
     }
 

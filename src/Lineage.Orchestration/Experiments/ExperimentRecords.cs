@@ -156,7 +156,10 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
                 {
                     await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
                     blobs++;
+                    CrashPoints.Reach(CrashPoints.RunRetentionAfterBlob, runId);
                 }
+
+                CrashPoints.Reach(CrashPoints.RunRetentionAfterRun, runId);
 
                 ModelsLog.RunDeleted(logger, runId, blobs, lastActive);
                 deleted.Add(runId);

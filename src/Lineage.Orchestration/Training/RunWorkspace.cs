@@ -87,6 +87,18 @@ public sealed class RunWorkspace(RunStorage storage)
 
     public void RememberData(RunData data) => _data[data.Fingerprint] = data;
 
+    /// <summary>
+    /// Forgets every cached run record, dataset, policy and shard: afterwards this worker sees storage as a fresh process
+    /// would (the fault harness retries activities with cold caches this way).
+    /// </summary>
+    public void DropCaches()
+    {
+        _data.Clear();
+        _policies.Clear();
+        _shardCaches.Clear();
+        _records.Clear();
+    }
+
     /// <summary>The acting policy of one checkpoint: plain C# weights, no torch.</summary>
     public async Task<LoadedPolicy> GetPolicyAsync(string runId, long update, CancellationToken cancellationToken)
     {

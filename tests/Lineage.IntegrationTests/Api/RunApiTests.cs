@@ -83,6 +83,8 @@ internal sealed class ApiHost : Functions.IApiUnderTest
 
     public Azure.Storage.Blobs.BlobContainerClient Container => Runtime.Storage.Container;
 
+    public async Task<bool> HasInstanceAsync(string instanceId) => await Runtime.Durable.GetAsync(instanceId, default) is not null;
+
     public static async Task<ApiHost> StartAsync(AzuriteFixture azurite)
     {
         var runtime = await TestRuns.StartAsync(azurite);

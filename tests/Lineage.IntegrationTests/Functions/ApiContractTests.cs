@@ -24,6 +24,9 @@ internal interface IApiUnderTest : IAsyncDisposable
 
     /// <summary>The host's blob container, to check what requests did (or did not) write.</summary>
     Azure.Storage.Blobs.BlobContainerClient Container { get; }
+
+    /// <summary>Whether the host's Durable backend has an orchestration instance with this id.</summary>
+    Task<bool> HasInstanceAsync(string instanceId);
 }
 
 /// <summary>

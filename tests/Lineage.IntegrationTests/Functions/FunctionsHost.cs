@@ -59,6 +59,8 @@ internal sealed class FunctionsHost : IApiUnderTest
 
     public Azure.Storage.Blobs.BlobContainerClient Container => Storage.Container;
 
+    public async Task<bool> HasInstanceAsync(string instanceId) => await Durable.GetInstanceAsync(instanceId) is not null;
+
     /// <summary>The Functions app's host, built from its own composition with test storage settings.</summary>
     public static IHost BuildApp(string connectionString, string container, IDictionary<string, string?>? settings = null) =>
         FunctionsApp.CreateBuilder([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
