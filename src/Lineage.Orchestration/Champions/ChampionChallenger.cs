@@ -121,6 +121,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     {
         var excess = ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.BuyAndHoldReturns, "buy-and-hold", options.PromotionConfidence);
         var (trial, upTo) = await trials.RecordAsync(model, runId, update, excess.Sharpe, excess.Bars, promote, window.Fingerprint(), cancellationToken);
+        CrashPoints.Reach(CrashPoints.ChampionAfterTrial, runId);
         return TrialStore.Selection(upTo, trial);
     }
 

@@ -25,7 +25,7 @@ public sealed record ModelTrial(
     int Bars,
     bool Promote,
     string WindowFingerprint,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset At);
 
 /// <summary>
 /// Every model's trials, each candidate exactly once per (run, checkpoint): an append blob per model, appended only
