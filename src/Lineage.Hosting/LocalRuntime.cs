@@ -1,5 +1,8 @@
+using System.Globalization;
+using Azure.Storage.Blobs;
 using Lineage.Orchestration;
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.DurableTask;
@@ -30,6 +33,9 @@ public sealed record LocalRuntimeOptions
 
     /// <summary>Durable backend tuning (polling, leases, visibility); the kind, hub and storage come from the fields above.</summary>
     public DurableBackendOptions Durable { get; init; } = new();
+
+    /// <summary>How long a started run's lock holds unrenewed (null: <see cref="RunLockOptions.Duration"/>'s default).</summary>
+    public TimeSpan? RunLockDuration { get; init; }
 
     /// <summary>OpenTelemetry exporters; by default from the environment (none unless configured).</summary>
     public LocalTelemetryOptions Telemetry { get; init; } = LocalTelemetryOptions.FromEnvironment();
@@ -63,7 +69,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         ConnectionString = connectionString;
         Storage = services.GetRequiredService<RunStorage>();
         Workspace = services.GetRequiredService<RunWorkspace>();
-        Runs = new RunService(durable, Storage, services.GetRequiredService<ILogger<RunService>>());
+        Runs = new RunService(durable, Storage, services.GetRequiredService<RunLocks>(), services.GetRequiredService<ILogger<RunService>>());
         Models = services.GetRequiredService<ModelsService>();
     }
 
@@ -106,6 +112,8 @@ public sealed class LocalRuntime : IAsyncDisposable
                 {
                     ["Lineage:Storage:ConnectionString"] = connectionString,
                     ["Lineage:Storage:ContainerName"] = options.ContainerName,
+                    [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Store)}"] = InstanceStore(options, connectionString),
+                    [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Duration)}"] = options.RunLockDuration?.ToString("c", CultureInfo.InvariantCulture),
                 })
                 .Build();
             var collection = new ServiceCollection();
@@ -146,6 +154,15 @@ public sealed class LocalRuntime : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The instance store runs are scheduled in, for the run lock: an Azure Storage task hub is shared by every process
+    /// that names it (a client and its workers); the in-memory backend is this process's alone.
+    /// </summary>
+    private static string InstanceStore(LocalRuntimeOptions options, string connectionString) =>
+        options.Backend == DurableBackendKind.AzureStorage
+            ? RunLockOptions.AzureStorageStore(new BlobServiceClient(connectionString).AccountName, options.TaskHub)
+            : $"embedded:{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     public async ValueTask DisposeAsync()
     {
