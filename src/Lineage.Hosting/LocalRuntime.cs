@@ -105,16 +105,21 @@ public sealed class LocalRuntime : IAsyncDisposable
 
         try
         {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Lineage:Storage:ConnectionString"] = connectionString,
+                ["Lineage:Storage:ContainerName"] = options.ContainerName,
+                [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Store)}"] = InstanceStore(options, connectionString),
+            };
+            if (options.RunLockDuration is { } lockDuration)
+            {
+                settings[$"{RunLockOptions.Section}:{nameof(RunLockOptions.Duration)}"] = lockDuration.ToString("c", CultureInfo.InvariantCulture);
+            }
+
             var configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables()
                 .AddInMemoryCollection(options.Settings)
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Lineage:Storage:ConnectionString"] = connectionString,
-                    ["Lineage:Storage:ContainerName"] = options.ContainerName,
-                    [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Store)}"] = InstanceStore(options, connectionString),
-                    [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Duration)}"] = options.RunLockDuration?.ToString("c", CultureInfo.InvariantCulture),
-                })
+                .AddInMemoryCollection(settings)
                 .Build();
             var collection = new ServiceCollection();
             foreach (var policy in options.StoragePolicies)
