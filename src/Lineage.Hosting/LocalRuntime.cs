@@ -167,7 +167,7 @@ public sealed class LocalRuntime : IAsyncDisposable
     private static string InstanceStore(LocalRuntimeOptions options, string connectionString) =>
         options.Backend == DurableBackendKind.AzureStorage
             ? RunLockOptions.AzureStorageStore(new BlobServiceClient(connectionString).AccountName, options.TaskHub)
-            : $"embedded:{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+            : RunLockOptions.ProcessStore();
 
     public async ValueTask DisposeAsync()
     {

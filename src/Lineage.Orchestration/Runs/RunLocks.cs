@@ -35,6 +35,8 @@ public sealed class RunLockOptions
 {
     public const string Section = "Lineage:RunLock";
 
+    private const string ProcessStorePrefix = "process:";
+
     /// <summary>
     /// How long a started run's lock holds without renewal. The run's activities renew it every quarter of this while
     /// they execute, so only a holder that stopped working (a crashed host, an embedded backend whose process died)
@@ -47,11 +49,48 @@ public sealed class RunLockOptions
     /// storage account) see each other's instances, so their status decides at once; any other holder is judged by its
     /// lock alone. The default is unique to the process: right for an in-memory backend, which no other process sees.
     /// </summary>
-    public string Store { get; set; } = $"process:{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    public string Store { get; set; } = ProcessStore();
 
     /// <summary>The store name of an Azure Storage task hub, the same from every host that uses it.</summary>
     public static string AzureStorageStore(string accountName, string taskHub) =>
         $"azure-storage:{accountName.ToLowerInvariant()}/{taskHub.ToLowerInvariant()}";
+
+    /// <summary>A store only this process sees (an in-memory backend): <c>process:{machine}:{pid}:{unique}</c>.</summary>
+    public static string ProcessStore() => $"{ProcessStorePrefix}{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// True when <paramref name="store"/> is a process store of a process on this machine that no longer runs: its
+    /// in-memory instances died with it, so its lock protects nothing. (A reused process id reads as alive: the lock then
+    /// lapses as any other.)
+    /// </summary>
+    public static bool IsDeadProcessStore(string? store)
+    {
+        if (store is null || !store.StartsWith(ProcessStorePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = store[ProcessStorePrefix.Length..].Split(':');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        if (pid == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
 }
 
 /// <summary>A started run's lock is held by another host's instance store; this host must not write the run.</summary>
@@ -79,9 +118,13 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
 
     public TimeSpan Age(RunLockSnapshot snapshot) => _time.GetUtcNow() - snapshot.LastModified;
 
-    /// <summary>Foreign and started, renewed within <see cref="RunLockOptions.Duration"/>: a live run on another host.</summary>
+    /// <summary>
+    /// Foreign and started, renewed within <see cref="RunLockOptions.Duration"/>, and not held by a process of this machine
+    /// that has exited (a killed local <c>lineage train</c> can be resumed at once): a live run on another host.
+    /// </summary>
     public bool HeldElsewhere(RunLockSnapshot snapshot) =>
-        snapshot.Record is { State: RunLockState.Started } record && !IsMine(record) && Age(snapshot) < options.Value.Duration;
+        snapshot.Record is { State: RunLockState.Started } record && !IsMine(record) && Age(snapshot) < options.Value.Duration
+        && !RunLockOptions.IsDeadProcessStore(record.Store);
 
     public async Task<RunLockSnapshot?> ReadAsync(string runId, CancellationToken cancellationToken)
     {

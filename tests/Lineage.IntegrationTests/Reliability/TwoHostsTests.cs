@@ -114,6 +114,40 @@ public sealed class TwoHostsTests(AzuriteFixture azurite, ITestOutputHelper outp
         AssertConsistent((await second.Workspace.Replay(run.RunId).GetManifestAsync())!, record.StartIteration + 2);
     }
 
+    [Fact]
+    public async Task A_lock_left_by_an_exited_local_process_is_taken_over_at_once_and_a_live_ones_is_not()
+    {
+        // What a killed `lineage train` (embedded backend) leaves: a fresh Started lock whose holder process is gone.
+        var container = azurite.NewContainer();
+        await using var host = await HostAsync(container);
+        using var exited = Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        using var alive = Process.Start("sleep", "60")!;
+        try
+        {
+            var refused = await StartOverLockAsync(host, "held-by-a-live-process", alive.Id);
+            var accepted = await StartOverLockAsync(host, "held-by-an-exited-process", exited.Id);
+
+            Assert.Equal(ApiOutcome.Conflict, refused.Outcome);
+            Assert.Contains("running on another host", Error(refused), StringComparison.Ordinal);
+            Assert.Equal(ApiOutcome.Accepted, accepted.Outcome);
+            Assert.Equal("Completed", RunService.ToView(await WaitAsync(host, "held-by-an-exited-process")).Status);
+        }
+        finally
+        {
+            alive.Kill();
+        }
+    }
+
+    /// <summary>Writes the run's lock as a process store on this machine would, then starts the run here.</summary>
+    private static async Task<ApiResponse> StartOverLockAsync(LocalRuntime host, string runId, int holderProcessId)
+    {
+        var store = $"process:{Environment.MachineName}:{holderProcessId}:{Guid.NewGuid():N}";
+        await host.Storage.Container.GetBlobClient(RunBlobs.Lock(runId)).UploadAsync(
+            BinaryData.FromObjectAsJson(new RunLockRecord(runId, RunLockState.Started, Resume: true, store), LineageJson.Options));
+        return await host.Runs.StartAsync(TestRuns.Small(runId) with { Resume = true, Iterations = 1 }, default);
+    }
+
     /// <summary>Only the winner ran anything; the run's blobs are one uninterrupted run's: same bytes as a lone run with the seed.</summary>
     private async Task AssertTrainedOnlyByAsync(LocalRuntime winner, LocalRuntime loser, string runId, long[] updates)
     {
