@@ -26,8 +26,11 @@ param retentionSchedule string = '0 30 3 * * *'
 @description('Fixed run id the nightly timer resumes (Lineage__Nightly__RunId).')
 param nightlyRunId string = 'nightly'
 
-@description('Dataset the nightly run trains on (Lineage__Nightly__Dataset).')
+@description('Dataset the nightly run trains on (Lineage__Nightly__Dataset). Point it at a dataset you refresh (dataset:<name>, pushed with lineage data push): the bundled series end years ago, so the freshness check refuses them.')
 param nightlyDataset string = 'spy'
+
+@description('Freshness: the nightly run refuses data whose newest bar is older than this many days (Lineage__Nightly__MaxDataAgeDays).')
+param nightlyMaxDataAgeDays string = '4'
 
 @description('Durable task hub name (alphanumeric).')
 param taskHubName string = 'lineage'
@@ -138,6 +141,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Lineage__Models__RetentionSchedule: retentionSchedule
       Lineage__Nightly__RunId: nightlyRunId
       Lineage__Nightly__Dataset: nightlyDataset
+      Lineage__Nightly__MaxDataAgeDays: nightlyMaxDataAgeDays
     }
   }
   // The host needs its storage roles before its first start, or it fails to take its leases.

@@ -16,8 +16,10 @@ namespace Lineage.Functions;
 /// reports how many nights the nightly model has gone without a promotion decision. The operations alerts
 /// (infra/modules/alerts.bicep) watch these lines (<see cref="OperationsEvents"/>).
 /// </summary>
-public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, ChampionStore champions, IOptions<NightlyOptions> options, ILoggerFactory loggerFactory)
+public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, ChampionStore champions, IOptions<NightlyOptions> options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     [Function("NightlyRetrain")]
     public async Task Run(
         [TimerTrigger("%Lineage__Nightly__Schedule%")] TimerInfo timer,
@@ -33,7 +35,7 @@ public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, C
             await storage.EnsureContainerAsync(cancellationToken);
             var status = await champions.PromotionStatusAsync(ModelNames.ForDataset(nightly.Dataset), cancellationToken);
             NightlyLog.PromotionStatus(logger, status.Model, status.NightsWithoutDecision, status.LastDecisionAt, status.Since);
-            response = await service.StartAsync(nightly.ToTrainingRun(), cancellationToken);
+            response = await service.StartAsync(nightly.ToTrainingRun(_time.GetUtcNow()), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

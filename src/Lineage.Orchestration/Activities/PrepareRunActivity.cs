@@ -17,8 +17,10 @@ namespace Lineage.Orchestration.Activities;
 /// Idempotent: a retry of the same attempt finds what its first execution wrote and returns the same context.
 /// On resume it reconciles the replay buffer with the checkpoint (see <see cref="ReconcileAsync"/>).
 /// </summary>
-public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRunActivity> logger) : TaskActivity<PrepareInput, RunContext>
+public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRunActivity> logger, TimeProvider? timeProvider = null) : TaskActivity<PrepareInput, RunContext>
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     private const long MaxCheckpointUpdate = 9_999_999_999;
 
     public override Task<RunContext> RunAsync(TaskActivityContext context, PrepareInput input) => ExecuteAsync(input, CancellationToken.None);
@@ -40,6 +42,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         var resolved = input.Dataset ?? await new DatasetRegistry(workspace.Container).ResolveAsync(run.Dataset, cancellationToken);
         run = run with { Dataset = resolved.Dataset };
         var data = await DatasetLoader.LoadAsync(run, workspace.Container, cancellationToken);
+        var freshness = CheckFreshness(run, data, _time.GetUtcNow());
         var experiment = new RunExperiment(
             resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
             RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
@@ -63,14 +66,14 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
         else if (latest is { } resumed)
         {
-            return await ResumeAsync(run, input.Attempt, data, experiment, resumed.Value, resumed.Ref, resumed.Warnings, cancellationToken);
+            return await ResumeAsync(run, input.Attempt, data, experiment, resumed.Value, resumed.Ref, [.. resumed.Warnings, .. freshness], cancellationToken);
         }
 
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(run.RunId, -1, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
         CheckBounds(run, 0, 0);
         var replay = workspace.Replay(run.RunId);
-        var warnings = new List<string>();
+        var warnings = freshness.ToList();
         if ((await replay.TruncateAfterAsync(-1, cancellationToken)).Removed is > 0 and var stale)
         {
             warnings.Add($"The replay buffer held {stale} shards but the run had no checkpoint; they were removed so the fresh run starts empty.");
@@ -184,6 +187,34 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
 
         return (manifest?.LiveCount ?? 0, acted);
+    }
+
+    /// <summary>
+    /// With <see cref="TrainingRun.MaxDataAgeDays"/> set: refuses data whose newest bar is older than the limit (nothing is
+    /// written yet), and returns a note for the largest gap between bars when it is over a week. Duplicate and out-of-order
+    /// bars never get this far (the loader refuses them).
+    /// </summary>
+    internal static IReadOnlyList<string> CheckFreshness(TrainingRun run, RunData data, DateTimeOffset now)
+    {
+        if (run.MaxDataAgeDays is not { } limit)
+        {
+            return [];
+        }
+
+        var times = data.Train.Times.Concat(data.Validation.Times).Concat(data.Test.Times).ToArray();
+        var newest = times[^1];
+        var age = now - newest;
+        if (age.TotalDays > limit)
+        {
+            throw new InvalidOperationException(
+                $"Stale data: the newest bar of '{run.Dataset}' is {newest:yyyy-MM-dd HH:mm} UTC, {age.TotalDays:F1} days old; the limit is {limit} days " +
+                "(maxDataAgeDays). Push fresh data (lineage data push) or raise the limit; nothing was trained.");
+        }
+
+        var gap = times.Zip(times.Skip(1), (a, b) => (From: a, To: b)).MaxBy(p => p.To - p.From);
+        return gap.To - gap.From > TimeSpan.FromDays(7)
+            ? [$"Data gap: no bar between {gap.From:yyyy-MM-dd} and {gap.To:yyyy-MM-dd} ({(gap.To - gap.From).TotalDays:F0} days) in '{run.Dataset}'."]
+            : [];
     }
 
     /// <summary>Shard names hold 6 digits of iteration and checkpoint names 10 digits of update: a run must fit in both.</summary>

@@ -14,14 +14,30 @@ public sealed class NightlyOptions
 
     public int Iterations { get; set; } = 10;
 
+    /// <summary>The base seed: night n trains with <see cref="SeedOf"/>(n), so each night explores anew and a rerun of one night repeats it.</summary>
     public ulong Seed { get; set; } = 42;
 
-    public TrainingRun ToTrainingRun() => new()
+    /// <summary>
+    /// The newest bar may be at most this many days old (default 4: a long weekend of a daily series); an older dataset
+    /// ends the night's run with a clear "stale data" failure instead of retraining on it. Point the nightly run at a
+    /// dataset you refresh (<c>lineage data push</c>): the bundled series end years ago.
+    /// </summary>
+    public double MaxDataAgeDays { get; set; } = 4;
+
+    /// <summary>Night n is the UTC calendar day of the firing, counted from 0001-01-01 (<see cref="DateOnly.DayNumber"/>).</summary>
+    public static int NightOf(DateTimeOffset firing) => DateOnly.FromDateTime(firing.UtcDateTime).DayNumber;
+
+    /// <summary>The seed of night <paramref name="night"/>: derived from the base seed and n, never the same two nights running.</summary>
+    public ulong SeedOf(int night) => Core.Randomness.Seeds.Derive(Seed, Core.Randomness.Seeds.Hash("nightly"), night);
+
+    /// <summary>The run the timer starts on <paramref name="firing"/>: resume the fixed id, this night's seed, freshness checked.</summary>
+    public TrainingRun ToTrainingRun(DateTimeOffset firing) => new()
     {
         RunId = RunId,
         Dataset = Dataset,
         Iterations = Iterations,
-        Seed = Seed,
+        Seed = SeedOf(NightOf(firing)),
         Resume = true,
+        MaxDataAgeDays = MaxDataAgeDays,
     };
 }

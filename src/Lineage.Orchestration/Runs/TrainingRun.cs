@@ -107,6 +107,13 @@ public sealed record TrainingRun
     /// the model's later candidates are deflated for; with false the decision is recorded and the champion never changes.
     /// </summary>
     public bool Promote { get; init; } = true;
+
+    /// <summary>
+    /// Freshness: when set, the run refuses (before writing anything) a dataset whose newest bar is older than this many
+    /// days, and notes any gap over a week between bars; null (default) checks nothing. The nightly run sets it
+    /// (<see cref="NightlyOptions.MaxDataAgeDays"/>), so it never retrains quietly on stale data.
+    /// </summary>
+    public double? MaxDataAgeDays { get; init; }
 }
 
 /// <summary>

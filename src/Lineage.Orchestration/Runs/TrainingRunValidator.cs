@@ -92,6 +92,7 @@ public static class TrainingRunValidator
             $"must be 1..{MaxReplayCapacity}, got {run.ReplayCapacity}");
         Check(run.PriorityAlpha is >= 0 and <= 1, "priorityAlpha", $"must be in [0, 1], got {V(run.PriorityAlpha)}");
         Check(run.PriorityBetaStart is >= 0 and <= 1, "priorityBetaStart", $"must be in [0, 1], got {V(run.PriorityBetaStart)}");
+        Check(run.MaxDataAgeDays is null or (> 0 and <= 36_500), "maxDataAgeDays", $"must be in (0, 36500] days when set, got {run.MaxDataAgeDays}");
         Check(run.BootstrapDraws is >= 0 and <= MaxBootstrapDraws, "bootstrapDraws", $"must be in [0, {MaxBootstrapDraws}] (0 = no bootstrap), got {run.BootstrapDraws}");
         Check(run.LearningStarts >= 0, "learningStarts", $"must be ≥ 0, got {run.LearningStarts}");
         Check(run.LearningStarts <= run.ReplayCapacity || run.ReplayCapacity is < 1 or > MaxReplayCapacity, "learningStarts",

@@ -40,8 +40,8 @@ public sealed class RunApiTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
         var nightly = new NightlyOptions { RunId = "nightly-twice", Dataset = "synthetic:trend", Iterations = 1 };
 
         var results = await Task.WhenAll(
-            api.Runtime.Runs.StartAsync(nightly.ToTrainingRun() with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default),
-            api.Runtime.Runs.StartAsync(nightly.ToTrainingRun() with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default));
+            api.Runtime.Runs.StartAsync(nightly.ToTrainingRun(DateTimeOffset.UnixEpoch) with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default),
+            api.Runtime.Runs.StartAsync(nightly.ToTrainingRun(DateTimeOffset.UnixEpoch) with { StepsPerEpisode = 32, EpisodesPerIteration = 2, UpdatesPerIteration = 4 }, default));
 
         Assert.Equal([ApiOutcome.Accepted, ApiOutcome.Conflict], results.Select(r => r.Outcome).Order().ToArray());
     }

@@ -22,7 +22,8 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         await datasets.PushAsync("nightly-data", ModelsHarness.Csv(400, seed: 1), "test", default);
         var newest = (await datasets.PushAsync("nightly-data", ModelsHarness.Csv(460, seed: 2), "test", default)).Version;
         var nightly = new NightlyOptions { RunId = "nightly-test", Dataset = "dataset:nightly-data", Iterations = 2 };
-        var run = nightly.ToTrainingRun() with { EpisodesPerIteration = 2, MaxParallelEpisodes = 2, StepsPerEpisode = 32, UpdatesPerIteration = 8, LearningStarts = 0, EvaluateEvery = 1 };
+        // The harness's CSVs are dated years back: the freshness limit is lifted here and tested below.
+        var run = nightly.ToTrainingRun(DateTimeOffset.UtcNow) with { EpisodesPerIteration = 2, MaxParallelEpisodes = 2, StepsPerEpisode = 32, UpdatesPerIteration = 8, LearningStarts = 0, EvaluateEvery = 1, MaxDataAgeDays = 36_500 };
 
         var final = await TestRuns.RunToEndAsync(runtime, run);
 
@@ -55,5 +56,35 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         Assert.Equal(record.DataFingerprint, (await runtime.Workspace.GetDataAsync(record, default)).Fingerprint);
         var listed = Assert.Single(await runtime.Services.GetRequiredService<ExperimentStore>().ListAsync(default));
         Assert.Equal((2, decision.Promoted, decision.Promoted), (listed.DatasetVersion!.Value, listed.Promoted!.Value, listed.IsChampion));
+    }
+
+    [Fact]
+    public async Task Nightly_run_on_stale_data_ends_with_a_clear_stale_data_failure_and_trains_nothing()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var datasets = runtime.Services.GetRequiredService<DatasetRegistry>();
+        await datasets.PushAsync("stale-data", ModelsHarness.Csv(400, seed: 1), "test", default);
+        var nightly = new NightlyOptions { RunId = "nightly-stale", Dataset = "dataset:stale-data", Iterations = 1 };
+        var run = nightly.ToTrainingRun(DateTimeOffset.UtcNow) with { EpisodesPerIteration = 2, StepsPerEpisode = 32, UpdatesPerIteration = 4, LearningStarts = 0 };
+
+        var final = RunService.ToView(await TestRuns.RunToEndAsync(runtime, run));
+
+        Assert.Equal("Failed", final.Status);
+        Assert.Contains("Stale data: the newest bar of '", final.Failure, StringComparison.Ordinal);
+        Assert.Contains("stale-data", final.Failure, StringComparison.Ordinal);
+        Assert.Contains($"the limit is {nightly.MaxDataAgeDays} days", final.Failure, StringComparison.Ordinal);
+        Assert.Empty(await runtime.Workspace.Checkpoints(run.RunId).ListAsync());
+    }
+
+    [Fact]
+    public void Each_night_trains_with_its_own_seed_derived_from_the_base_seed_and_the_night()
+    {
+        var nightly = new NightlyOptions { Seed = 42 };
+        var monday = new DateTimeOffset(2026, 11, 30, 2, 0, 0, TimeSpan.Zero);
+        var seeds = Enumerable.Range(0, 30).Select(d => nightly.ToTrainingRun(monday.AddDays(d)).Seed).ToList();
+        Assert.Equal(30, seeds.Distinct().Count());
+        Assert.Equal(nightly.ToTrainingRun(monday).Seed, nightly.ToTrainingRun(monday.AddHours(20)).Seed);
+        Assert.NotEqual(nightly.ToTrainingRun(monday).Seed, new NightlyOptions { Seed = 43 }.ToTrainingRun(monday).Seed);
+        Assert.Equal(nightly.MaxDataAgeDays, nightly.ToTrainingRun(monday).MaxDataAgeDays);
     }
 }
