@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Lineage.Core.MarketData;
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Runs;
 using Spectre.Console;
 
 namespace Lineage.Cli.WalkForwardRuns;
@@ -74,6 +75,18 @@ internal static class WalkForwardCommand
 
     private static async Task<int> RunAsync(WalkForwardPlan plan, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
     {
+        var errors = TrainingRunValidator.Validate(plan.BaseRun with { RunId = "wf-check" });
+        if (errors.Count > 0)
+        {
+            AnsiConsole.MarkupLine("[red]The base training run is invalid:[/]");
+            foreach (var error in errors)
+            {
+                AnsiConsole.MarkupLineInterpolated($"  [yellow]{error.Field}[/]: {error.Message}");
+            }
+
+            return 2;
+        }
+
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
         await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
         PriceSeries series;
@@ -91,7 +104,7 @@ internal static class WalkForwardCommand
         }
 
         var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
-        AnsiConsole.MarkupLineInterpolated($"[bold]Walk-forward[/] [cyan]{plan.Name}[/] on [cyan]{resolved.BaseRun.Dataset}[/] ({series.Count} bars, {series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}): {folds.Count} folds, test blocks of {folds[0].TestBars} bars, validation {folds[0].ValidationBars}, embargo {folds[0].EmbargoBars}; {resolved.BaseRun.Iterations} iterations × {resolved.BaseRun.EpisodesPerIteration} episodes × {resolved.BaseRun.StepsPerEpisode} steps per fold, seed {resolved.BaseRun.Seed}");
+        Console.WriteLine(Text($"Walk-forward {plan.Name} on {resolved.BaseRun.Dataset} ({series.Count} bars, {series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}): {folds.Count} folds, test blocks of {folds[0].TestBars} bars, validation {folds[0].ValidationBars}, embargo {folds[0].EmbargoBars}; {resolved.BaseRun.Iterations} iterations × {resolved.BaseRun.EpisodesPerIteration} episodes × {resolved.BaseRun.StepsPerEpisode} steps per fold, seed {resolved.BaseRun.Seed}"));
         var results = await WalkForwardRunner.RunAsync(
             runtime,
             resolved,
@@ -106,18 +119,18 @@ internal static class WalkForwardCommand
         var overall = WalkForwardRunner.Overall(results, series.BarsPerYear, resolved.BaseRun.BootstrapDraws, resolved.BaseRun.Seed);
         await WalkForwardReport.WriteAsync(folder, resolved, series, folds, results, overall, commandLine, cancellationToken);
         Print(results, overall, resolved);
-        AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, WalkForwardReport.Markdown)}");
+        Console.WriteLine($"Report: {Path.Combine(folder.FullName, WalkForwardReport.Markdown)}");
         return results.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
     }
 
+    /// <summary>Plain aligned text, not a Spectre table: it stays one row per fold in a log or a pipe (80 columns there).</summary>
     private static void Print(IReadOnlyList<FoldResult> results, WalkForwardOverall? overall, WalkForwardPlan plan)
     {
-        var table = new Table()
-            .Title(Text($"Walk-forward out-of-sample (after fees {plan.BaseRun.Arena.FeeBps:G} bps + slippage {plan.BaseRun.Arena.SlippageBps:G} bps; Sharpe annualised)"))
-            .AddColumns("fold", "test window", "bars", "agent ret", "agent SR", "b&h ret", "b&h SR", "best rule (validation)", "rule ret", "rule SR", "status");
+        Console.WriteLine(Text($"Walk-forward out-of-sample, after fees {plan.BaseRun.Arena.FeeBps:G} bps + slippage {plan.BaseRun.Arena.SlippageBps:G} bps per fill; Sharpe annualised; rule chosen on each fold's validation block"));
+        Console.WriteLine(Row("fold", "test window", "bars", "agent", "SR", "b&h", "SR", "best rule", "rule", "SR", "status"));
         foreach (var r in results)
         {
-            table.AddRow(
+            Console.WriteLine(Row(
                 Text($"{r.Fold}"),
                 Text($"{r.TestFrom:yyyy-MM-dd} – {r.TestTo:yyyy-MM-dd}"),
                 Text($"{r.TestEnd - r.TestStart}"),
@@ -125,30 +138,31 @@ internal static class WalkForwardCommand
                 WalkForwardReport.F(r.Agent?.Sharpe),
                 WalkForwardReport.P(r.BuyAndHold?.Return),
                 WalkForwardReport.F(r.BuyAndHold?.Sharpe),
-                Markup.Escape(r.BestRule?.Name ?? "—"),
+                r.BestRule?.Name ?? "—",
                 WalkForwardReport.P(r.BestRule?.Return),
                 WalkForwardReport.F(r.BestRule?.Sharpe),
-                r.Status);
+                r.Status));
         }
 
-        if (overall is not null)
+        if (overall is null)
         {
-            table.AddRow(
-                "[bold]all[/]",
-                Text($"{overall.From:yyyy-MM-dd} – {overall.To:yyyy-MM-dd}"),
-                Text($"{overall.Bars}"),
-                WalkForwardReport.P(overall.Agent.Return),
-                WalkForwardReport.F(overall.Agent.Sharpe),
-                WalkForwardReport.P(overall.BuyAndHold.Return),
-                WalkForwardReport.F(overall.BuyAndHold.Sharpe),
-                "per fold",
-                WalkForwardReport.P(overall.BestRule.Return),
-                WalkForwardReport.F(overall.BestRule.Sharpe),
-                Text($"{overall.Folds} folds"));
+            Console.WriteLine("No fold completed: no out-of-sample series.");
+            return;
         }
 
-        AnsiConsole.Write(table);
-        if (overall?.Bootstrap is { } b)
+        Console.WriteLine(Row(
+            "all",
+            Text($"{overall.From:yyyy-MM-dd} – {overall.To:yyyy-MM-dd}"),
+            Text($"{overall.Bars}"),
+            WalkForwardReport.P(overall.Agent.Return),
+            WalkForwardReport.F(overall.Agent.Sharpe),
+            WalkForwardReport.P(overall.BuyAndHold.Return),
+            WalkForwardReport.F(overall.BuyAndHold.Sharpe),
+            "(each fold's)",
+            WalkForwardReport.P(overall.BestRule.Return),
+            WalkForwardReport.F(overall.BestRule.Sharpe),
+            Text($"{overall.Folds} folds concatenated")));
+        if (overall.Bootstrap is { } b)
         {
             foreach (var e in b.Baselines)
             {
@@ -157,6 +171,9 @@ internal static class WalkForwardCommand
             }
         }
     }
+
+    private static string Row(string fold, string window, string bars, string agent, string agentSharpe, string hold, string holdSharpe, string rule, string ruleReturn, string ruleSharpe, string status) =>
+        Text($"{fold,-4} {window,-23} {bars,5} {agent,9} {agentSharpe,6} {hold,9} {holdSharpe,6}  {rule,-24} {ruleReturn,9} {ruleSharpe,6}  {status}");
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
