@@ -105,6 +105,22 @@ internal static class ModelCommands
         command.SetAction((parse, ct) => WithModelsAsync(parse, async (models, token) =>
         {
             var response = await models.DecideAsync(parse.GetValue(dataset), parse.GetValue(model), parse.GetValue(position), parse.GetValue(entry), token);
+            if (response.Body is NoChampionAnswer none)
+            {
+                // The HTTP route's 404: no champion, what to do instead and why. Exit code 2, as for every refusal.
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(none, Indented));
+                }
+                else
+                {
+                    AnsiConsole.MarkupLineInterpolated($"Model [cyan]{none.Model}[/] has [yellow]no champion[/]: action [bold yellow]{none.Action}[/] ({none.Fallback}, Lineage:Models:WithoutChampion).");
+                    AnsiConsole.MarkupLineInterpolated($"Why: {none.Why}");
+                }
+
+                return 2;
+            }
+
             if (response.Body is not ChampionDecision d)
             {
                 return Fail(response);

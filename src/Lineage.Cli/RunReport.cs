@@ -124,6 +124,8 @@ internal static class RunReport
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Selected checkpoint: update {test.Update}{(test.Iteration is { } it ? $" (iteration {it})" : "")}, the best validation return. {r.Steps} bars of `{r.SeriesName}`, greedy, after fees.");
             md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Prices: {r.PriceBasis ?? "close"}; cash earns {r.CashRate:P2} a year. Every policy below is scored over the same {r.Steps} bars.");
+            md.AppendLine();
             md.AppendLine("| policy | return | Sharpe | max drawdown | trades |");
             md.AppendLine("|---|---|---|---|---|");
             md.AppendLine(Row("agent (greedy)", r.Agent));

@@ -23,11 +23,13 @@ internal static class TrainCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed for everything random; default 42" };
         var runId = new Option<string?>("--run-id") { Description = "Run id (lowercase letters, digits, hyphens); default <dataset>-<seed>-<time>" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run from its latest checkpoint" };
+        var model = new Option<string?>("--model") { Description = "Model whose champion the run's candidate competes for; default the one named after the dataset" };
+        var noPromote = new Option<bool>("--no-promote") { Description = "Record the run's candidate as a trial of its model, but never change the champion" };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body); command-line options override it" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the run report", DefaultValueFactory = _ => new DirectoryInfo("runs") };
         var command = new Command("train", "Train a DQN trading agent: the Durable orchestration on the local host, state in Azurite.")
         {
-            dataset, iterations, episodes, steps, updates, seed, runId, resume, config, output,
+            dataset, iterations, episodes, steps, updates, seed, runId, resume, model, noPromote, config, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -48,6 +50,8 @@ internal static class TrainCommand
                 UpdatesPerIteration = parse.GetValue(updates) ?? run.UpdatesPerIteration,
                 Seed = chosenSeed,
                 Resume = parse.GetValue(resume) || run.Resume,
+                Model = parse.GetValue(model) ?? run.Model,
+                Promote = run.Promote && !parse.GetValue(noPromote),
                 RunId = parse.GetValue(runId) ?? (string.IsNullOrEmpty(run.RunId) ? DefaultRunId(chosenDataset, chosenSeed) : run.RunId),
             };
             return await RunAsync(run, CommonOptions.Read(parse), parse.GetValue(output)!, ct);

@@ -35,6 +35,7 @@ public static class TrainingServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<ModelOptions>>().Value);
         services.AddSingleton(provider => new DatasetRegistry(provider.GetRequiredService<RunStorage>().Container));
         services.AddSingleton(provider => new ChampionStore(provider.GetRequiredService<RunStorage>().Container, provider.GetRequiredService<ModelOptions>()));
+        services.AddSingleton(provider => new TrialStore(provider.GetRequiredService<RunStorage>().Container));
         services.AddSingleton<ChampionChallenger>();
         services.AddSingleton<ChampionDecisions>();
         services.AddSingleton<ExperimentStore>();

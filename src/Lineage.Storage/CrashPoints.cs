@@ -54,6 +54,7 @@ public static class CrashPoints
     public const string EvaluateAfterReport = "evaluate.after-report";
     public const string CheckpointAfterScore = "checkpoint.after-score";
     public const string EvaluateAfterScore = "evaluate.after-score";
+    public const string ChampionAfterTrial = "champion.after-trial";
     public const string ChampionAfterCopy = "champion.after-copy";
     public const string ChampionAfterPointer = "champion.after-pointer";
     public const string ChampionAfterHistory = "champion.after-history";
@@ -83,6 +84,7 @@ public static class CrashPoints
         new(EvaluateAfterReport, Activities.Evaluate, "the evaluation report", "the checkpoint's validation score"),
         new(CheckpointAfterScore, Activities.Evaluate, "the validation score in the checkpoint's metadata", "checkpoint retention"),
         new(EvaluateAfterScore, Activities.Evaluate, "the score recorded and retention applied", "the activity's result"),
+        new(ChampionAfterTrial, Activities.PromoteCandidate, "the candidate's line in the model's trials", "the decision (and a promotion)"),
         new(ChampionAfterCopy, Activities.PromoteCandidate, "the candidate's checkpoint copied into the model", "the champion pointer"),
         new(ChampionAfterPointer, Activities.PromoteCandidate, "the champion pointer", "the history line"),
         new(ChampionAfterHistory, Activities.PromoteCandidate, "the history line", "the decision record"),

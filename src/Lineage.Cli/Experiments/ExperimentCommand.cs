@@ -31,11 +31,13 @@ internal static class ExperimentCommand
         var steps = new Option<int?>("--steps") { Description = "Override the base run's steps per episode" };
         var updates = new Option<int?>("--updates") { Description = "Override the base run's learner updates per iteration" };
         var name = new Option<string?>("--name") { Description = "Experiment name (folder under --out); default from markets, variants and time" };
+        var model = new Option<string?>("--model") { Description = "Model whose trials the runs are recorded as (one market only); default the one named after each market's dataset" };
+        var promote = new Option<bool>("--promote") { Description = "Let the gate promote the runs' candidates; by default they are recorded as trials of the model and never change its champion" };
         var validationOnly = new Option<bool>("--validation-only") { Description = "Tuning mode: report validation scores only, never the test split" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
         var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals.")
         {
-            markets, variants, seeds, firstSeed, config, iterations, episodes, steps, updates, name, validationOnly, output,
+            markets, variants, seeds, firstSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -51,8 +53,17 @@ internal static class ExperimentCommand
                 EpisodesPerIteration = parse.GetValue(episodes) ?? baseRun.EpisodesPerIteration,
                 StepsPerEpisode = parse.GetValue(steps) ?? baseRun.StepsPerEpisode,
                 UpdatesPerIteration = parse.GetValue(updates) ?? baseRun.UpdatesPerIteration,
+                Model = parse.GetValue(model) ?? baseRun.Model,
+                // An experiment never replaces a champion unless asked: today's nightly champion stays.
+                Promote = parse.GetValue(promote),
             };
             var marketList = Split(parse.GetValue(markets)!);
+            if (baseRun.Model is not null && marketList.Count > 1)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--model:[/] '{baseRun.Model}' would mix the trials of {marketList.Count} markets in one model; give one --market, or leave --model out.");
+                return 2;
+            }
+
             var variantNames = Split(parse.GetValue(variants)!);
             var unknown = variantNames.Where(v => ExperimentVariants.Find(v) is null).ToList();
             if (unknown.Count > 0)
@@ -92,6 +103,7 @@ internal static class ExperimentCommand
         var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
         AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}){(plan.ValidationOnly ? ", validation only" : "")}");
+        AnsiConsole.MarkupLineInterpolated($"Each run's candidate is recorded as a trial of {(plan.BaseRun.Model is { } m ? $"model '{m}'" : "the model named after its market's dataset")}; {(plan.BaseRun.Promote ? "the gate may promote it (--promote)" : "it never changes the champion (no --promote)")}.");
         await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
         var results = await ExperimentRunner.RunAsync(runtime, plan, folder, r => Print(r, plan.ValidationOnly), cancellationToken);
         await ExperimentReport.WriteAsync(folder, plan, results, commandLine, cancellationToken);

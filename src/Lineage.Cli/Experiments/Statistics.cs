@@ -45,25 +45,10 @@ internal readonly record struct MeanInterval(int Count, double Mean, double StdD
 
 internal static class StudentT
 {
-    // Two-sided 95% critical values t(0.975, df) for df = 1..30.
-    private static readonly double[] Table =
-    [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    ];
-
+    /// <summary>Two-sided 95 % critical value t(0.975, df), from MathNet's Student's t quantile.</summary>
     public static double Critical95(int degreesOfFreedom)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(degreesOfFreedom, 1);
-        if (degreesOfFreedom <= Table.Length)
-        {
-            return Table[degreesOfFreedom - 1];
-        }
-
-        // Cornish–Fisher expansion around the normal quantile: within 1e-3 of the exact value beyond df 30.
-        const double z = 1.959964;
-        double n = degreesOfFreedom;
-        return z + (((z * z * z) + z) / (4 * n)) + (((5 * Math.Pow(z, 5)) + (16 * z * z * z) + (3 * z)) / (96 * n * n));
+        return MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, degreesOfFreedom, 0.975);
     }
 }

@@ -38,7 +38,9 @@ public sealed record EvaluationReport(
     FloorRule EvaluationFloor = FloorRule.FlattenToCash,
     RuleBaseline? BestRule = null,
     PairedBootstrapReport? Bootstrap = null,
-    IReadOnlyList<TradeFill>? Trades = null);
+    IReadOnlyList<TradeFill>? Trades = null,
+    string? PriceBasis = null,
+    double CashRate = 0);
 
 public static class Evaluator
 {
@@ -133,7 +135,9 @@ public static class Evaluator
             floor,
             rule,
             bootstrap,
-            trades);
+            trades,
+            environment.Series.PriceBasis,
+            environment.Arena.Options.CashRate);
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

@@ -32,6 +32,9 @@ public sealed class TradingEnvironment
     private int _maxSteps;
     private FloorRule _floorRule;
 
+    /// <summary>Interest per bar on cash (<see cref="ArenaOptions.CashRate"/> compounded over the series' bars per year).</summary>
+    private readonly double _cashPerBar;
+
     public TradingEnvironment(PriceSeries series, FeatureSpec spec, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions)
         : this(MarketFeatures.Compute(series, spec), series, normalizer, arenaOptions, rewardOptions)
     {
@@ -67,6 +70,7 @@ public sealed class TradingEnvironment
         Normalizer = normalizer;
         Arena = new Arena(arenaOptions);
         Rewards = new RewardCalculator(rewardOptions, arenaOptions.InitialCapital);
+        _cashPerBar = arenaOptions.CashRate == 0 ? 0 : Math.Pow(1 + arenaOptions.CashRate, 1 / series.BarsPerYear) - 1;
 
         _marketColumns = features.ColumnCount;
         _market = new float[series.Count * _marketColumns];
@@ -176,6 +180,11 @@ public sealed class TradingEnvironment
         }
 
         var fees = Arena.Execute(action, Series.FillPrice(next));
+        if (_cashPerBar != 0)
+        {
+            Arena.AccrueCash(_cashPerBar);
+        }
+
         Arena.MarkToMarket(Series.Close[next]);
         CurrentIndex = next;
         Steps++;

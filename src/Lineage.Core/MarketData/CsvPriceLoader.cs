@@ -4,7 +4,9 @@ namespace Lineage.Core.MarketData;
 
 /// <summary>
 /// Loads <c>Date,Open,High,Low,Close,Volume</c> or <c>Date,Close</c> files (header names case-insensitive,
-/// columns found by name, other columns ignored). Dates are ISO 8601 (UTC assumed when no offset is given)
+/// columns found by name, other columns ignored). With an adjusted close column (<c>Adj Close</c>, <c>adj_close</c>,
+/// <c>Adjusted Close</c>) the series is on the adjusted basis — closes are the adjusted closes and opens are scaled by the
+/// same factor — so holding it earns the total return (<see cref="PriceSeries.TotalReturn"/>). Dates are ISO 8601 (UTC assumed when no offset is given)
 /// or Unix timestamps in seconds (milliseconds when above 10^11). Every bad row fails with a
 /// <see cref="PriceDataException"/>; nothing is skipped. Errors name the file, line, column and what was
 /// expected; they quote a value only when it is a short cell of a CSV data row, never a header line or a line
@@ -67,6 +69,7 @@ public static class CsvPriceLoader
         var highCol = FindColumn(names, ["high"]);
         var lowCol = FindColumn(names, ["low"]);
         var volumeCol = FindColumn(names, ["volume"]);
+        var adjustedCol = FindColumn(names, ["adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close"]);
         if (dateCol < 0)
         {
             throw new PriceDataException(sourceName, 1, "Date", null, $"header has no Date column (expected {ExpectedHeader})");
@@ -124,8 +127,11 @@ public static class CsvPriceLoader
             }
 
             times.Add(time);
-            closes.Add(ParsePrice(row, names, fields, closeCol));
-            opens?.Add(ParsePrice(row, names, fields, openCol));
+            var close = ParsePrice(row, names, fields, closeCol);
+            // The adjusted basis: the day's adjustment factor (adjusted / close) applies to its open as to its close.
+            var adjusted = adjustedCol >= 0 ? ParsePrice(row, names, fields, adjustedCol) : close;
+            closes.Add(adjusted);
+            opens?.Add(ParsePrice(row, names, fields, openCol) * (adjusted / close));
             if (highCol >= 0)
             {
                 ParsePrice(row, names, fields, highCol);
@@ -151,7 +157,7 @@ public static class CsvPriceLoader
             throw new PriceDataException(sourceName, lineNumber, null, null, $"has {times.Count} data rows, at least {minRows} are required");
         }
 
-        return new PriceSeries(seriesName ?? sourceName, [.. times], opens?.ToArray(), [.. closes]);
+        return new PriceSeries(seriesName ?? sourceName, [.. times], opens?.ToArray(), [.. closes], totalReturn: adjustedCol >= 0);
     }
 
     private static string[] Split(string line)

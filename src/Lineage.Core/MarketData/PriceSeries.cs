@@ -13,7 +13,8 @@ public sealed class PriceSeries
     private const double DaysPerYear = 365.2425;
 
     /// <param name="barsPerYear">Known annualisation factor (e.g. inherited by a slice); estimated from the timestamps when null.</param>
-    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null)
+    /// <param name="totalReturn">The prices are adjusted for dividends and splits (an adjusted close): holding them earns the total return.</param>
+    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null, bool totalReturn = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(times);
@@ -54,7 +55,17 @@ public sealed class PriceSeries
         Open = open;
         Close = close;
         BarsPerYear = barsPerYear ?? EstimateBarsPerYear(times);
+        TotalReturn = totalReturn;
     }
+
+    /// <summary>
+    /// True when the prices are adjusted (the file had an adjusted close): buy-and-hold earns dividends reinvested. False: the
+    /// price return only, which understates holding a dividend payer. Reports say which applies.
+    /// </summary>
+    public bool TotalReturn { get; }
+
+    /// <summary>What the prices measure, for reports.</summary>
+    public string PriceBasis => TotalReturn ? "adjusted close (total return, dividends reinvested)" : "close (price return, dividends excluded)";
 
     public string Name { get; }
 
@@ -85,7 +96,8 @@ public sealed class PriceSeries
             Times.AsSpan(start, count).ToArray(),
             Open?.AsSpan(start, count).ToArray(),
             Close.AsSpan(start, count).ToArray(),
-            BarsPerYear);
+            BarsPerYear,
+            TotalReturn);
     }
 
     /// <summary>SHA-256 (lowercase hex) of the bars: timestamps, opens (if any) and closes. The name is not part of it.</summary>

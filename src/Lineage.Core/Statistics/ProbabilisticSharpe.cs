@@ -1,11 +1,19 @@
+using MathNet.Numerics.Distributions;
+
 namespace Lineage.Core.Statistics;
 
 /// <summary>
 /// Whether a per-bar return series (say, a candidate's returns minus buy-and-hold's on the same bars) has a
 /// Sharpe ratio significantly above zero. <see cref="Sharpe"/> is per bar (not annualised); <see cref="Skewness"/>
 /// and <see cref="Kurtosis"/> (non-excess: 3 for a normal) are the series' sample moments; <see cref="Psr"/> is the
-/// probabilistic Sharpe ratio, the confidence that the true Sharpe exceeds 0; <see cref="Passed"/> when it is at
-/// least <see cref="Confidence"/>.
+/// probabilistic Sharpe ratio, the confidence that the true Sharpe exceeds 0.
+/// <para>
+/// When the series is one of several trials (<see cref="DeflatedSharpe"/>), <see cref="Trials"/> is their number N,
+/// <see cref="TrialSharpeVariance"/> the variance V[SR] of their per-bar Sharpe ratios, <see cref="ExpectedMaxSharpe"/>
+/// the Sharpe the best of N zero-edge trials reaches on average, E[max SR], and <see cref="Dsr"/> the deflated Sharpe
+/// ratio PSR(E[max SR]). <see cref="Passed"/> when the deflated Sharpe ratio (or, for a PSR-only test, the PSR) is at
+/// least <see cref="Confidence"/>. A record written before trials were counted has no <see cref="Dsr"/>.
+/// </para>
 /// </summary>
 public sealed record SharpeSignificance(
     string Baseline,
@@ -16,7 +24,11 @@ public sealed record SharpeSignificance(
     double Kurtosis,
     double Psr,
     double Confidence,
-    bool Passed);
+    bool Passed,
+    int Trials = 1,
+    double TrialSharpeVariance = 0,
+    double ExpectedMaxSharpe = 0,
+    double? Dsr = null);
 
 /// <summary>The probabilistic Sharpe ratio of Bailey and López de Prado (2012), "The Sharpe ratio efficient frontier".</summary>
 public static class ProbabilisticSharpe
@@ -30,7 +42,7 @@ public static class ProbabilisticSharpe
         ArgumentOutOfRangeException.ThrowIfLessThan(bars, 2);
         var variance = 1 - (skewness * sharpe) + ((kurtosis - 1) / 4 * sharpe * sharpe);
         return variance > 0 && double.IsFinite(variance)
-            ? NormalCdf((sharpe - benchmark) * Math.Sqrt(bars - 1) / Math.Sqrt(variance))
+            ? Normal.CDF(0, 1, (sharpe - benchmark) * Math.Sqrt(bars - 1) / Math.Sqrt(variance))
             : double.NaN;
     }
 
@@ -97,16 +109,17 @@ public static class ProbabilisticSharpe
     }
 
     /// <summary>
-    /// The smallest per-bar Sharpe that passes at <paramref name="confidence"/> over <paramref name="bars"/> bars of an
-    /// excess series with the given moments (normal by default): the gate's power, in one number.
+    /// The smallest per-bar Sharpe that passes at <paramref name="confidence"/> (in (0.5, 1)) over <paramref name="bars"/>
+    /// bars of an excess series with the given moments (normal by default), against <paramref name="benchmark"/>
+    /// (SR*, 0 for the PSR, E[max SR] for the deflated Sharpe ratio): the gate's power, in one number.
     /// </summary>
-    public static double RequiredSharpe(int bars, double confidence, double skewness = 0, double kurtosis = 3)
+    public static double RequiredSharpe(int bars, double confidence, double skewness = 0, double kurtosis = 3, double benchmark = 0)
     {
-        double lo = 0, hi = 1;
-        while (Psr(hi, bars, skewness, kurtosis) < confidence)
+        double lo = benchmark, hi = benchmark + 1;
+        while (!(Psr(hi, bars, skewness, kurtosis, benchmark) >= confidence))
         {
-            hi *= 2;
-            if (hi > 1e6)
+            hi = benchmark + (2 * (hi - benchmark));
+            if (hi - benchmark > 1e6)
             {
                 return double.NaN;
             }
@@ -115,7 +128,7 @@ public static class ProbabilisticSharpe
         for (var i = 0; i < 200 && hi - lo > 1e-12; i++)
         {
             var mid = (lo + hi) / 2;
-            if (Psr(mid, bars, skewness, kurtosis) >= confidence)
+            if (Psr(mid, bars, skewness, kurtosis, benchmark) >= confidence)
             {
                 hi = mid;
             }
@@ -126,54 +139,6 @@ public static class ProbabilisticSharpe
         }
 
         return hi;
-    }
-
-    /// <summary>Standard normal CDF Φ, double precision (Hart 1968, as given by West 2005, "Better approximations to cumulative normal functions").</summary>
-    public static double NormalCdf(double x)
-    {
-        if (double.IsNaN(x))
-        {
-            return double.NaN;
-        }
-
-        var z = Math.Abs(x);
-        double tail;
-        if (z > 37)
-        {
-            tail = 0;
-        }
-        else
-        {
-            var exponential = Math.Exp(-z * z / 2);
-            if (z < 7.07106781186547)
-            {
-                var numerator = (3.52624965998911E-02 * z) + 0.700383064443688;
-                numerator = (numerator * z) + 6.37396220353165;
-                numerator = (numerator * z) + 33.912866078383;
-                numerator = (numerator * z) + 112.079291497871;
-                numerator = (numerator * z) + 221.213596169931;
-                numerator = (numerator * z) + 220.206867912376;
-                var denominator = (8.83883476483184E-02 * z) + 1.75566716318264;
-                denominator = (denominator * z) + 16.064177579207;
-                denominator = (denominator * z) + 86.7807322029461;
-                denominator = (denominator * z) + 296.564248779674;
-                denominator = (denominator * z) + 637.333633378831;
-                denominator = (denominator * z) + 793.826512519948;
-                denominator = (denominator * z) + 440.413735824752;
-                tail = exponential * numerator / denominator;
-            }
-            else
-            {
-                var fraction = z + 0.65;
-                fraction = z + (4 / fraction);
-                fraction = z + (3 / fraction);
-                fraction = z + (2 / fraction);
-                fraction = z + (1 / fraction);
-                tail = exponential / fraction / 2.506628274631;
-            }
-        }
-
-        return x > 0 ? 1 - tail : tail;
     }
 
     private static double Mean(ReadOnlySpan<double> xs)

@@ -153,6 +153,15 @@ public sealed class Arena
         return fees;
     }
 
+    /// <summary>Credits one bar's interest, at <paramref name="perBarRate"/>, on a positive cash balance.</summary>
+    public void AccrueCash(double perBarRate)
+    {
+        if (Cash > 0)
+        {
+            Cash *= 1 + perBarRate;
+        }
+    }
+
     /// <summary>Values the account at <paramref name="price"/>; updates peak, drawdown and bankruptcy.</summary>
     public void MarkToMarket(double price)
     {

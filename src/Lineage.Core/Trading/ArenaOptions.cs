@@ -29,6 +29,12 @@ public sealed record ArenaOptions
     /// </summary>
     public FloorRule EvaluationFloor { get; init; } = FloorRule.FlattenToCash;
 
+    /// <summary>
+    /// Annual interest earned by a positive cash balance, compounded per bar (default 0: cash earns nothing). Flat and the
+    /// agent's time out of the market earn it; buy-and-hold, fully invested, does not.
+    /// </summary>
+    public double CashRate { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -55,6 +61,11 @@ public sealed record ArenaOptions
         if (!double.IsFinite(BankruptcyFraction) || BankruptcyFraction < 0 || BankruptcyFraction >= 1)
         {
             errors.Add(Invariant($"ArenaOptions.BankruptcyFraction must be in [0, 1) (was {BankruptcyFraction})."));
+        }
+
+        if (!double.IsFinite(CashRate) || CashRate < 0 || CashRate > 0.5)
+        {
+            errors.Add(Invariant($"ArenaOptions.CashRate must be in [0, 0.5] (annual; was {CashRate})."));
         }
 
         if (EvaluationFloor is not (FloorRule.FlattenToCash or FloorRule.Ignore))

@@ -80,6 +80,10 @@ public sealed class ModelsService(
         {
             return ApiResponse.Ok(await decisions.DecideAsync(model, dataset, parsedPosition, parsedEntry, cancellationToken));
         }
+        catch (NoChampionException ex)
+        {
+            return new ApiResponse(ApiOutcome.NotFound, ex.Answer);
+        }
         catch (DecisionRequestException ex)
         {
             return ex.IsMissing
@@ -174,9 +178,18 @@ public sealed class ModelsService(
             return ApiResponse.Conflict($"Run '{entry.RunId}' checkpoint {entry.Update} is already the champion of '{model}'.");
         }
 
+        // A promotion by hand overrides the gate: the history line says what the gate had decided on this checkpoint.
+        var gate = await champions.GetDecisionAsync(model, entry.RunId, entry.Update, cancellationToken);
+        var overrides = gate is null
+            ? "the gate has not decided on this checkpoint"
+            : gate.Promoted
+                ? "the gate had promoted it"
+                : $"the gate had not promoted it ({gate.FailedTest}: {gate.Reason})";
+        var reason = $"{(string.IsNullOrWhiteSpace(request.Reason) ? "promoted by hand" : request.Reason.Trim())} [override of the champion/challenger gate: {overrides}]";
         try
         {
-            var pointer = await champions.PromoteAsync(model, current, etag, entry, ChampionActions.Promote, request.By.Trim(), request.Reason ?? "promoted by hand", null, cancellationToken);
+            var pointer = await champions.PromoteAsync(
+                model, current, etag, entry, ChampionActions.Promote, request.By.Trim(), reason, gate is null ? null : ChampionStore.DecisionBlob(model, entry.RunId, entry.Update), cancellationToken);
             ModelsLog.ChampionChanged(logger, model, request.By, ChampionActions.Promote, entry.RunId, entry.Update);
             return ApiResponse.Ok(pointer);
         }

@@ -28,16 +28,20 @@ public sealed record GateVerdict(bool Promoted, string Reason, string? FailedTes
 /// The champion/challenger gate. A finished run's selected checkpoint (the candidate), buy-and-hold and the
 /// model's champion are all played greedily over the candidate run's test split — the newest window of its data,
 /// never seen in training or selection — from the same first bar to its last, with the candidate run's fees and
-/// capital. The candidate is promoted only if, in this order: it did not reach the bankruptcy floor; its per-bar
-/// excess returns over buy-and-hold have a significantly positive Sharpe ratio (probabilistic Sharpe ratio ≥
-/// <see cref="ModelOptions.PromotionConfidence"/>); its max drawdown is at most buy-and-hold's plus
+/// capital. Every candidate is first recorded as one trial of its model (<see cref="TrialStore"/>, once per run and
+/// checkpoint), with its per-bar excess Sharpe over buy-and-hold; N is then its place among the model's trials and
+/// V[SR] the variance of their excess Sharpe ratios. The candidate is promoted only if, in this order: it did not
+/// reach the bankruptcy floor; its per-bar excess returns over buy-and-hold have a deflated Sharpe ratio (Bailey &amp;
+/// López de Prado 2014: the PSR against the Sharpe the best of N zero-edge trials reaches, E[max SR]) ≥
+/// <see cref="ModelOptions.PromotionConfidence"/>; its max drawdown is at most buy-and-hold's plus
 /// <see cref="ModelOptions.MaxDrawdownMargin"/>; and, when there is a champion, its excess returns over the
-/// champion's pass the same significance test. With no champion yet it must still beat buy-and-hold. Every
-/// decision is recorded with the scores, both tests and the first test that failed.
+/// champion's pass the same deflated test (same N and V[SR]). With no champion yet it must still beat buy-and-hold.
+/// A run with <c>promote: false</c> is recorded and decided the same way but never changes the champion. Every
+/// decision is recorded with the scores, both tests (SR, N, V[SR], E[max SR], DSR) and the first test that failed.
 /// </summary>
-public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore champions, ModelOptions options, ILogger<ChampionChallenger> logger, TimeProvider? timeProvider = null)
+public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore champions, TrialStore trials, ModelOptions options, ILogger<ChampionChallenger> logger, TimeProvider? timeProvider = null)
 {
-    public const string Metric = "probabilistic Sharpe ratio of per-bar excess returns after fees vs buy-and-hold and vs the champion (greedy, full test split of the candidate run)";
+    public const string Metric = "deflated Sharpe ratio (N = the model's recorded trials) of per-bar excess returns after fees vs buy-and-hold and vs the champion (greedy, full test split of the candidate run)";
 
     private const int MaxAttempts = 5;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -46,7 +50,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     public async Task<PromotionDecision> ConsiderAsync(string runId, long update, string decidedBy, CancellationToken cancellationToken)
     {
         var record = await workspace.GetRunAsync(runId, cancellationToken);
-        var model = ModelNames.ForDataset(record.Experiment?.DatasetReference ?? record.Run.Dataset);
+        var model = ModelNames.ForRun(record.Run, record.Experiment?.DatasetReference);
         if (await champions.GetDecisionAsync(model, runId, update, cancellationToken) is { } done)
         {
             return done;
@@ -69,12 +73,17 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
 
             ChampionPolicy? champion = current is null ? null : await champions.LoadPolicyAsync(current.Champion, cancellationToken);
             var evaluation = Score(candidate.Policy, candidate.Context, champion, window);
-            var verdict = Decide(evaluation, options, current, window);
+            var selection = await RecordTrialAsync(model, runId, update, record.Run.Promote, evaluation, window, cancellationToken);
+            var verdict = Decide(evaluation, options, current, window, selection);
 
             var alreadyChampion = current is not null && current.Champion.RunId == runId && current.Champion.Update == update;
             if (alreadyChampion)
             {
                 verdict = verdict with { Promoted = true, Reason = "The candidate is already the champion (a retry after its promotion).", FailedTest = null };
+            }
+            else if (!record.Run.Promote)
+            {
+                verdict = WithoutPromotion(verdict, model, selection);
             }
 
             var promoted = verdict.Promoted;
@@ -103,12 +112,40 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         }
     }
 
+    /// <summary>
+    /// Records the candidate as a trial of <paramref name="model"/> (at most once: a retry finds its line) and returns
+    /// the selection its decision is deflated for: the model's trials up to and including this one.
+    /// </summary>
+    private async Task<SelectionTrials> RecordTrialAsync(
+        string model, string runId, long update, bool promote, GateEvaluation evaluation, PriceSeries window, CancellationToken cancellationToken)
+    {
+        var excess = ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.BuyAndHoldReturns, "buy-and-hold", options.PromotionConfidence);
+        var (trial, upTo) = await trials.RecordAsync(model, runId, update, excess.Sharpe, excess.Bars, promote, window.Fingerprint(), cancellationToken);
+        CrashPoints.Reach(CrashPoints.ChampionAfterTrial, runId);
+        return TrialStore.Selection(upTo, trial);
+    }
+
+    /// <summary>A run with <c>promote: false</c>: the gate's verdict, recorded, never a promotion.</summary>
+    private static GateVerdict WithoutPromotion(GateVerdict verdict, string model, SelectionTrials selection)
+    {
+        var trial = string.Create(CultureInfo.InvariantCulture, $"it is recorded as trial {selection.Count} of model '{model}', which counts towards the N later candidates are deflated for");
+        return verdict.Promoted
+            ? verdict with
+            {
+                Promoted = false,
+                FailedTest = GateTests.PromoteDisabled,
+                Reason = $"Not promoted: the run has promote: false, so it never changes the champion; {trial}. The gate would have promoted it: {verdict.Reason}",
+            }
+            : verdict with { Reason = $"{verdict.Reason} (The run has promote: false, so it could not have changed the champion anyway; {trial}.)" };
+    }
+
     private async Task<PromotionDecision> RecordEarlierPromotionAsync(
-        RunRecord record, string model, string runId, long update, LoadedPolicy candidate, Core.MarketData.PriceSeries window, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
+        RunRecord record, string model, string runId, long update, LoadedPolicy candidate, PriceSeries window, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
     {
         var replaced = earlier.Replaced is null ? null : await champions.LoadPolicyAsync(earlier.Replaced, cancellationToken);
         var evaluation = Score(candidate.Policy, candidate.Context, replaced, window);
-        var verdict = Decide(evaluation, options, null, window) with { Promoted = true, Reason = earlier.Reason, FailedTest = null };
+        var selection = await RecordTrialAsync(model, runId, update, record.Run.Promote, evaluation, window, cancellationToken);
+        var verdict = Decide(evaluation, options, null, window, selection) with { Promoted = true, Reason = earlier.Reason, FailedTest = null };
         var decision = NewDecision(record, model, runId, update, evaluation, verdict, earlier.Replaced, window, decidedBy);
         await champions.WriteDecisionAsync(decision, cancellationToken);
         ModelsLog.Decided(logger, model, runId, update, true, evaluation.Candidate.Sharpe, evaluation.Champion?.Sharpe, earlier.Reason);
@@ -123,7 +160,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         GateEvaluation evaluation,
         GateVerdict verdict,
         ModelEntry? championBefore,
-        Core.MarketData.PriceSeries window,
+        PriceSeries window,
         string decidedBy) =>
         new(
             model,
@@ -146,28 +183,33 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             window.Times[evaluation.Start],
             window.Times[^1],
             _time.GetUtcNow(),
-            decidedBy);
+            decidedBy,
+            record.Run.Promote);
 
     /// <summary>
     /// The gate itself, separate from storage so it can be read (and tested) on its own. The champion test applies
-    /// when <paramref name="evaluation"/> has a champion; <paramref name="current"/> only names it.
+    /// when <paramref name="evaluation"/> has a champion; <paramref name="current"/> only names it. Both excess series
+    /// are deflated for <paramref name="trials"/>: the model's trials up to and including this candidate.
     /// </summary>
-    public static GateVerdict Decide(GateEvaluation evaluation, ModelOptions options, ChampionPointer? current, PriceSeries window)
+    public static GateVerdict Decide(GateEvaluation evaluation, ModelOptions options, ChampionPointer? current, PriceSeries window, SelectionTrials trials)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(trials);
         static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
         static string P(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
         var confidence = options.PromotionConfidence;
         var candidate = evaluation.Candidate;
         var buyAndHold = evaluation.BuyAndHold;
-        var vsBuyAndHold = ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.BuyAndHoldReturns, "buy-and-hold", confidence);
+        var vsBuyAndHold = DeflatedSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.BuyAndHoldReturns, "buy-and-hold", confidence, trials);
         var hasChampion = evaluation.Champion is not null && evaluation.ChampionReturns is not null;
-        var vsChampion = hasChampion ? ProbabilisticSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.ChampionReturns!, "champion", confidence) : null;
+        var vsChampion = hasChampion ? DeflatedSharpe.ExcessOver(evaluation.CandidateReturns, evaluation.ChampionReturns!, "champion", confidence, trials) : null;
         var span = string.Create(CultureInfo.InvariantCulture, $"{vsBuyAndHold.Bars} bars, {window.Times[evaluation.Start]:yyyy-MM-dd} to {window.Times[^1]:yyyy-MM-dd}, after fees");
+        var variance = string.Create(CultureInfo.InvariantCulture, $"V[SR] = {trials.SharpeVariance:0.######}{(trials.VarianceFromTrials ? "" : " (the zero-edge default 1/(bars − 1): fewer than 2 trials)")}");
         string Test(SharpeSignificance t) => string.Create(CultureInfo.InvariantCulture,
-            $"excess Sharpe {F(t.Sharpe)} per bar ({F(t.Sharpe * Math.Sqrt(window.BarsPerYear))} annualised), PSR {F(t.Psr)} {(t.Passed ? "≥" : "<")} {F(t.Confidence)} over {span}");
+            $"excess Sharpe SR {F(t.Sharpe)} per bar ({F(t.Sharpe * Math.Sqrt(window.BarsPerYear))} annualised), DSR {F(t.Dsr ?? t.Psr)} {(t.Passed ? "≥" : "<")} {F(t.Confidence)} " +
+            $"(N = {t.Trials} trial{(t.Trials == 1 ? "" : "s")} of the model, {variance}, E[max SR] = {F(t.ExpectedMaxSharpe)} per bar; PSR {F(t.Psr)}) over {span}");
         var championName = current is null ? "the champion" : $"the champion (run '{current.Champion.RunId}' update {current.Champion.Update})";
         GateVerdict Refuse(string test, string reason) => new(false, "Kept as candidate: " + reason, test, vsBuyAndHold, vsChampion);
 
@@ -176,9 +218,9 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             return Refuse(GateTests.Bankrupt, string.Create(CultureInfo.InvariantCulture, $"it reached the bankruptcy floor on the test window{(candidate.HitFloorAt is { } bar ? $" at {window.Times[bar]:yyyy-MM-dd}" : "")} (return {P(candidate.Return)}, Sharpe {F(candidate.Sharpe)})."));
         }
 
-        if (!double.IsFinite(candidate.Sharpe) || !double.IsFinite(vsBuyAndHold.Psr) || (vsChampion is not null && !double.IsFinite(vsChampion.Psr)))
+        if (!double.IsFinite(candidate.Sharpe) || !double.IsFinite(vsBuyAndHold.Dsr ?? double.NaN) || (vsChampion is not null && !double.IsFinite(vsChampion.Dsr ?? double.NaN)))
         {
-            return Refuse(GateTests.NotFinite, $"its scores are not finite (Sharpe {candidate.Sharpe}, PSR vs buy-and-hold {vsBuyAndHold.Psr}, vs champion {vsChampion?.Psr}).");
+            return Refuse(GateTests.NotFinite, $"its scores are not finite (Sharpe {candidate.Sharpe}, DSR vs buy-and-hold {vsBuyAndHold.Dsr}, vs champion {vsChampion?.Dsr}).");
         }
 
         if (!vsBuyAndHold.Passed)

@@ -29,12 +29,37 @@ public sealed record ChampionDecision(
     bool AssumedFlat);
 
 /// <summary>A request the caller got wrong (400) or that names something missing (404); the message says which.</summary>
-public sealed class DecisionRequestException(bool isMissing, string field, string message) : Exception(message)
+public class DecisionRequestException(bool isMissing, string field, string message) : Exception(message)
 {
     /// <summary>True when the request names something that does not exist (404); false when it is malformed (400).</summary>
     public bool IsMissing { get; } = isMissing;
 
     public string Field { get; } = field;
+}
+
+/// <summary>The candidate the gate decided on last, as the no-champion answer cites it.</summary>
+public sealed record LastCandidate(string RunId, long Update, string? FailedTest, string Reason, DateTimeOffset DecidedAt);
+
+/// <summary>
+/// The answer while a model has no champion (a 404 whose body is an error body with more fields): what to do instead
+/// (<see cref="Fallback"/> as configured in <see cref="ModelOptions.WithoutChampion"/>, and the <see cref="Action"/>
+/// it means) and why there is no champion: the model's <see cref="Trials"/> so far and the gate's decision on the
+/// latest of them.
+/// </summary>
+public sealed record NoChampionAnswer(
+    string Error,
+    IReadOnlyList<FieldError> Fields,
+    string Model,
+    NoChampionFallback Fallback,
+    string Action,
+    string Why,
+    int Trials,
+    LastCandidate? LastCandidate);
+
+/// <summary>The model has no champion: <see cref="Answer"/> says what to do instead and why.</summary>
+public sealed class NoChampionException(NoChampionAnswer answer) : DecisionRequestException(true, "model", answer.Error)
+{
+    public NoChampionAnswer Answer { get; } = answer;
 }
 
 /// <summary>
@@ -44,7 +69,7 @@ public sealed class DecisionRequestException(bool isMissing, string field, strin
 /// those of a flat account (position 0, unrealised PnL 0) unless the caller passes its position (−1, 0, 1)
 /// and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0.
 /// </summary>
-public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry datasets)
+public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials, DatasetRegistry datasets, ModelOptions options)
 {
     public async Task<ChampionDecision> DecideAsync(string? model, string? dataset, int? position, double? entryPrice, CancellationToken cancellationToken)
     {
@@ -77,7 +102,7 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
         }
 
         var pointer = await champions.GetAsync(modelName, cancellationToken)
-            ?? throw new DecisionRequestException(true, "model", $"Model '{modelName}' has no champion yet; a completed run on its dataset, or `lineage promote`, makes one.");
+            ?? throw new NoChampionException(await NoChampionAsync(modelName, cancellationToken));
         var champion = await champions.LoadPolicyAsync(pointer.Champion, cancellationToken);
         var spec = champion.Context.Features;
         if (position is -1 && champion.Context.Arena.LongOnly)
@@ -120,6 +145,34 @@ public sealed class ChampionDecisions(ChampionStore champions, DatasetRegistry d
             position ?? 0,
             UnrealizedPnl(position ?? 0, entryPrice, series.Close[bar]),
             AssumedFlat: position is null);
+    }
+
+    /// <summary>What to do without a champion, and why there is none: the model's trials and the gate's latest decision.</summary>
+    public async Task<NoChampionAnswer> NoChampionAsync(string model, CancellationToken cancellationToken)
+    {
+        var (fallback, action) = options.WithoutChampion == NoChampionFallback.BuyAndHold
+            ? ("hold the asset (buy-and-hold)", TradeAction.Buy)
+            : ("stay flat", TradeAction.Close);
+        var recorded = await trials.ListAsync(model, cancellationToken);
+        LastCandidate? last = null;
+        string why;
+        if (recorded.Count == 0)
+        {
+            why = "No candidate has been considered for it yet: a run on its dataset (or with model: '" + model + "') that completes with promote: true, or `lineage promote`, can make one.";
+        }
+        else
+        {
+            var latest = recorded[^1];
+            var decision = await champions.GetDecisionAsync(model, latest.RunId, latest.Update, cancellationToken);
+            last = decision is null ? null : new LastCandidate(decision.RunId, decision.Update, decision.FailedTest, decision.Reason, decision.DecidedAt);
+            var count = string.Create(CultureInfo.InvariantCulture, $"The gate has considered {recorded.Count} candidate{(recorded.Count == 1 ? "" : "s")} of this model and promoted none");
+            why = decision is null
+                ? string.Create(CultureInfo.InvariantCulture, $"{count}; its latest, run '{latest.RunId}' update {latest.Update}, is being decided.")
+                : string.Create(CultureInfo.InvariantCulture, $"{count}; the latest, run '{decision.RunId}' update {decision.Update} ({decision.DecidedAt:yyyy-MM-dd}): {decision.Reason}");
+        }
+
+        var error = $"Model '{model}' has no champion: {fallback}, as configured (Lineage:Models:WithoutChampion = {options.WithoutChampion}; action {action}). {why}";
+        return new NoChampionAnswer(error, [new FieldError("model", $"Model '{model}' has no champion yet.")], model, options.WithoutChampion, action.ToString(), why, recorded.Count, last);
     }
 
     /// <summary>The state at the series' last bar, built as <see cref="TradingEnvironment"/> builds it for any bar.</summary>

@@ -41,7 +41,10 @@ public static class ChampionActions
     /// <summary>The champion/challenger rule promoted a finished run's candidate.</summary>
     public const string AutoPromote = "auto-promote";
 
-    /// <summary>A person promoted a checkpoint by hand.</summary>
+    /// <summary>
+    /// A person promoted a checkpoint by hand: an override of the gate, whatever it decided (the history line's reason
+    /// says so, with the gate's decision on that checkpoint when there is one).
+    /// </summary>
     public const string Promote = "promote";
 
     public const string Rollback = "rollback";
@@ -61,13 +64,19 @@ public static class GateTests
     public const string BeatsBuyAndHold = "excess-sharpe-vs-buy-and-hold";
     public const string Drawdown = "max-drawdown-vs-buy-and-hold";
     public const string BeatsChampion = "excess-sharpe-vs-champion";
+
+    /// <summary>Every test passed, but the run has <c>promote: false</c> (an experiment, by default): recorded, never promoted.</summary>
+    public const string PromoteDisabled = "promote-disabled";
 }
 
 /// <summary>
 /// The champion/challenger decision on one candidate, with every score, both significance tests and the reason:
 /// <c>models/{name}/decisions/{runId}-{update:D10}.json</c>. <see cref="VsBuyAndHold"/> and
-/// <see cref="VsChampion"/> test the per-bar excess returns on the window (<see cref="SharpeSignificance"/>);
-/// <see cref="FailedTest"/> is one of <see cref="GateTests"/>, null when promoted.
+/// <see cref="VsChampion"/> test the per-bar excess returns on the window (<see cref="SharpeSignificance"/>: the
+/// per-bar Sharpe SR, the model's trial count N, the trials' Sharpe variance V[SR], E[max SR] and the deflated Sharpe
+/// ratio DSR); <see cref="FailedTest"/> is one of <see cref="GateTests"/>, null when promoted. <see cref="Promote"/> is
+/// the run's <c>promote</c> field: false, the decision is recorded and the champion is never changed. Decisions
+/// recorded before trials were counted have no DSR in their tests, and <see cref="Promote"/> true.
 /// </summary>
 public sealed record PromotionDecision(
     string Model,
@@ -90,4 +99,5 @@ public sealed record PromotionDecision(
     DateTimeOffset WindowStart,
     DateTimeOffset WindowEnd,
     DateTimeOffset DecidedAt,
-    string DecidedBy);
+    string DecidedBy,
+    bool Promote = true);

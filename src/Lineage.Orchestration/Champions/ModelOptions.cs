@@ -4,11 +4,12 @@ using Microsoft.Extensions.Options;
 namespace Lineage.Orchestration.Champions;
 
 /// <summary>
-/// Configuration section <c>Lineage:Models</c>: the champion/challenger gate and run retention.
-/// On the candidate run's test split (the newest window of its data), after fees, a candidate is promoted only
-/// if the per-bar Sharpe of its excess returns over buy-and-hold — and over the champion, when there is one — is
-/// significantly positive (probabilistic Sharpe ratio ≥ <see cref="PromotionConfidence"/>), it did not reach the
-/// bankruptcy floor, and its max drawdown is at most buy-and-hold's plus <see cref="MaxDrawdownMargin"/>.
+/// Configuration section <c>Lineage:Models</c>: the champion/challenger gate, the answer without a champion, and run
+/// retention. On the candidate run's test split (the newest window of its data), after fees, a candidate is promoted
+/// only if the per-bar Sharpe of its excess returns over buy-and-hold — and over the champion, when there is one — is
+/// significantly positive once deflated for the model's recorded trials (deflated Sharpe ratio ≥
+/// <see cref="PromotionConfidence"/>), it did not reach the bankruptcy floor, and its max drawdown is at most
+/// buy-and-hold's plus <see cref="MaxDrawdownMargin"/>.
 /// </summary>
 public sealed class ModelOptions
 {
@@ -18,13 +19,20 @@ public sealed class ModelOptions
     public string RetentionSchedule { get; set; } = "0 30 3 * * *";
 
     /// <summary>
-    /// Confidence the candidate's excess Sharpe over buy-and-hold (and over the champion) is above zero, as a
-    /// probabilistic Sharpe ratio, in (0.5, 1) (default 0.95: on 252 normal bars an excess Sharpe of ≈ 0.104 per bar).
+    /// Confidence the candidate's excess Sharpe over buy-and-hold (and over the champion) is above what the best of the
+    /// model's N trials would reach with no edge, as a deflated Sharpe ratio, in (0.5, 1) (default 0.95: on 252 normal
+    /// bars an excess Sharpe of ≈ 0.104 per bar for the model's first trial, ≈ 0.204 for its tenth, see docs/nightly.md).
     /// </summary>
     public double PromotionConfidence { get; set; } = 0.95;
 
     /// <summary>How much worse (absolute, as a fraction of equity) the candidate's max drawdown may be than buy-and-hold's (default 0.10).</summary>
     public double MaxDrawdownMargin { get; set; } = 0.10;
+
+    /// <summary>
+    /// What <c>decide</c> tells a caller while a model has no champion (default <see cref="NoChampionFallback.Flat"/>:
+    /// stay flat; <see cref="NoChampionFallback.BuyAndHold"/>: hold the asset, the baseline the gate measures against).
+    /// </summary>
+    public NoChampionFallback WithoutChampion { get; set; } = NoChampionFallback.Flat;
 
     /// <summary>Retention keeps this many most recently active runs (default 20)...</summary>
     public int KeepRuns { get; set; } = 20;
@@ -34,6 +42,16 @@ public sealed class ModelOptions
 
     /// <summary>Previous champions remembered for rollback (default 20).</summary>
     public int RollbackDepth { get; set; } = 20;
+}
+
+/// <summary>What to do while a model has no champion.</summary>
+public enum NoChampionFallback
+{
+    /// <summary>Stay flat (no position): the action <c>Close</c>.</summary>
+    Flat,
+
+    /// <summary>Hold the asset (long): the action <c>Buy</c>, buy-and-hold, the baseline every candidate has to beat.</summary>
+    BuyAndHold,
 }
 
 public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
@@ -49,6 +67,11 @@ public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
         if (!(options.MaxDrawdownMargin >= 0 && options.MaxDrawdownMargin <= 1))
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:MaxDrawdownMargin is {options.MaxDrawdownMargin}; it must be in [0, 1] (an absolute fraction of equity, e.g. 0.10)."));
+        }
+
+        if (!Enum.IsDefined(options.WithoutChampion))
+        {
+            errors.Add($"Lineage:Models:WithoutChampion is {options.WithoutChampion}; it must be Flat or BuyAndHold.");
         }
 
         if (options.KeepRuns < 1)

@@ -2,7 +2,8 @@ namespace Lineage.Orchestration.Runs;
 
 /// <summary>
 /// Names of datasets and models: 1–63 lowercase letters, digits and hyphens (the run id rules), so they
-/// are safe as blob path segments. A run competes for the champion of the model named after its dataset:
+/// are safe as blob path segments. A run competes for the champion of its <see cref="TrainingRun.Model"/> or, by default,
+/// of the model named after its dataset:
 /// <c>dataset:spy-live</c> and <c>blob:datasets/spy-live/…</c> → <c>spy-live</c>, <c>spy</c> → <c>spy</c>,
 /// <c>synthetic:trend</c> → <c>synthetic-trend</c>.
 /// </summary>
@@ -29,6 +30,16 @@ public static class ModelNames
         }
 
         return name[0] == '-' || name[^1] == '-' ? $"{what} name '{name}' starts or ends with a hyphen." : null;
+    }
+
+    /// <summary>
+    /// The model <paramref name="run"/> competes for: its <see cref="TrainingRun.Model"/>, or the one named after the
+    /// dataset as requested (<paramref name="datasetReference"/>, e.g. <c>dataset:spy-live</c>) or as resolved.
+    /// </summary>
+    public static string ForRun(TrainingRun run, string? datasetReference = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return string.IsNullOrEmpty(run.Model) ? ForDataset(datasetReference ?? run.Dataset) : run.Model;
     }
 
     /// <summary>The model a run on <paramref name="dataset"/> competes for.</summary>

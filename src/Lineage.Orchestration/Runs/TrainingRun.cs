@@ -103,6 +103,19 @@ public sealed record TrainingRun
 
     /// <summary>Continue from the run's latest checkpoint (retraining) instead of refusing an existing run.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// The model whose champion this run's candidate competes for (<see cref="ModelNames"/> rules); null: the model
+    /// named after the dataset (<see cref="ModelNames.ForDataset"/>, e.g. <c>dataset:spy-live</c> → <c>spy-live</c>).
+    /// </summary>
+    public string? Model { get; init; }
+
+    /// <summary>
+    /// Whether the gate may make this run's candidate the champion (default true; <c>lineage experiment</c> sets false
+    /// unless asked). Either way the candidate is recorded as one of the model's trials, so it counts towards the N
+    /// the model's later candidates are deflated for; with false the decision is recorded and the champion never changes.
+    /// </summary>
+    public bool Promote { get; init; } = true;
 }
 
 /// <summary>

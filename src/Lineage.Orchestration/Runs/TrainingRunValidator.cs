@@ -54,6 +54,11 @@ public static class TrainingRunValidator
             errors.Add(new FieldError("dataset", datasetError));
         }
 
+        if (run.Model is not null && ModelNames.Validate(run.Model, "Model") is { } modelError)
+        {
+            errors.Add(new FieldError("model", modelError + " Leave it out to use the model named after the dataset."));
+        }
+
         Check(run.SyntheticBars is >= 500 and <= 1_000_000, "syntheticBars", $"must be 500..1000000, got {run.SyntheticBars}");
         Check(run.Iterations is >= 1 and <= MaxIterations, "iterations", $"must be 1..{MaxIterations}, got {run.Iterations}");
         Check(run.EpisodesPerIteration is >= 1 and <= MaxEpisodesPerIteration, "episodesPerIteration",

@@ -7,16 +7,16 @@ namespace Lineage.Core.Tests.Statistics;
 public class ProbabilisticSharpeTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(0.0, 0.5)]
-    [InlineData(1.0, 0.8413447460685429)]
-    [InlineData(-1.96, 0.024997895148220435)]
-    [InlineData(1.6448536269514722, 0.95)]
-    [InlineData(-8.0, 6.220960574271819e-16)]
-    public void Normal_cdf_matches_reference_values(double x, double expected)
+    [InlineData(2)]
+    [InlineData(253)]
+    [InlineData(10_000)]
+    public void Psr_is_the_confidence_level_at_the_normal_quantile(int bars)
     {
-        var actual = ProbabilisticSharpe.NormalCdf(x);
+        // Skewness 0 and kurtosis 1 (a symmetric two-point series) make the denominator 1: PSR = Φ(SR·√(n − 1)),
+        // and Φ(1.6448536269514722) = 0.95.
+        var psr = ProbabilisticSharpe.Psr(1.6448536269514722 / Math.Sqrt(bars - 1), bars, 0, 1);
 
-        Assert.True(Math.Abs(actual - expected) <= 1e-14 + (1e-12 * expected), $"Φ({x}) = {actual:R}, expected {expected:R}");
+        Assert.Equal(0.95, psr, 13);
     }
 
     [Fact]

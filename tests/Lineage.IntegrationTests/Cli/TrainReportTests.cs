@@ -21,7 +21,9 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(0, exit);
 
         var folder = Path.Combine(reports.FullName, "report-run");
-        Assert.True(File.Exists(Path.Combine(folder, "summary.md")));
+        var summary = await File.ReadAllTextAsync(Path.Combine(folder, "summary.md"));
+        // Synthetic prices have no dividends; the report still says which basis and cash rate apply.
+        Assert.Contains("Prices: close (price return, dividends excluded); cash earns 0.00", summary, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "trades.csv"));
         Assert.Equal("time,bar,action,from_position,to_position,fill_price,fee,equity", lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();

@@ -88,7 +88,7 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
-    public async Task Decision_for_a_model_without_a_champion_answers_404()
+    public async Task Decision_for_a_model_without_a_champion_answers_404_stay_flat_and_why()
     {
         await using var api = await ModelsApi.StartAsync(azurite);
         await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
@@ -96,7 +96,31 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
         var response = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("no champion", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = await response.Content.ReadFromJsonAsync<NoChampionAnswer>(LineageJson.Options);
+        Assert.Equal(("live", NoChampionFallback.Flat, "Close", 0, null), (body!.Model, body.Fallback, body.Action, body.Trials, body.LastCandidate));
+        Assert.StartsWith("Model 'live' has no champion: stay flat, as configured (Lineage:Models:WithoutChampion = Flat; action Close).", body.Error, StringComparison.Ordinal);
+        Assert.StartsWith("No candidate has been considered for it yet", body.Why, StringComparison.Ordinal);
+        Assert.Equal("model", Assert.Single(body.Fields).Field);
+    }
+
+    [Fact]
+    public async Task Decision_without_a_champion_cites_the_gates_latest_refusal_and_holds_the_asset_when_configured()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite, new Dictionary<string, string?> { ["Lineage:Models:WithoutChampion"] = "BuyAndHold" });
+        await api.Harness.Datasets.PushAsync("rising", ModelsHarness.Csv(600, seed: 3), "test", default);
+        await api.Harness.SeedRunAsync("flat", "rising", ModelsHarness.Always(Core.Trading.TradeAction.Close));
+        var refused = await api.Harness.Challenger.ConsiderAsync("flat", 16, "test", default);
+
+        var response = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:rising");
+
+        Assert.False(refused.Promoted);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<NoChampionAnswer>(LineageJson.Options);
+        Assert.Equal((NoChampionFallback.BuyAndHold, "Buy", 1), (body!.Fallback, body.Action, body.Trials));
+        Assert.Equal(("flat", 16L, GateTests.BeatsBuyAndHold), (body.LastCandidate!.RunId, body.LastCandidate.Update, body.LastCandidate.FailedTest));
+        Assert.Contains("hold the asset (buy-and-hold)", body.Error, StringComparison.Ordinal);
+        Assert.Contains("The gate has considered 1 candidate of this model and promoted none; the latest, run 'flat' update 16", body.Why, StringComparison.Ordinal);
+        Assert.Contains("does not beat buy-and-hold significantly", body.Why, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -196,9 +220,9 @@ internal sealed class ModelsApi : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ModelsApi> StartAsync(AzuriteFixture azurite)
+    public static async Task<ModelsApi> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
-        var harness = await ModelsHarness.StartAsync(azurite);
+        var harness = await ModelsHarness.StartAsync(azurite, settings);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         var app = builder.Build();

@@ -37,6 +37,7 @@ internal sealed class ModelsHarness : IAsyncDisposable
         Champions = services.GetRequiredService<ChampionStore>();
         Datasets = services.GetRequiredService<DatasetRegistry>();
         Challenger = services.GetRequiredService<ChampionChallenger>();
+        Trials = services.GetRequiredService<TrialStore>();
         Experiments = services.GetRequiredService<ExperimentStore>();
     }
 
@@ -55,6 +56,8 @@ internal sealed class ModelsHarness : IAsyncDisposable
     public DatasetRegistry Datasets { get; }
 
     public ChampionChallenger Challenger { get; }
+
+    public TrialStore Trials { get; }
 
     public ExperimentStore Experiments { get; }
 
@@ -96,10 +99,11 @@ internal sealed class ModelsHarness : IAsyncDisposable
     /// A finished run as PrepareRun and TrainStep leave it in storage: the run record (dataset resolved) and one
     /// checkpoint whose context has the run's features and the normaliser fitted on its training split.
     /// </summary>
-    public async Task<CheckpointContext> SeedRunAsync(string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null)
+    public async Task<CheckpointContext> SeedRunAsync(
+        string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null, bool promote = true, string? model = null)
     {
         var resolved = await Datasets.ResolveAsync(DatasetReferences.Registry + datasetName, default);
-        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec() };
+        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model };
         var data = await DatasetLoader.LoadAsync(run, Container, default);
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);

@@ -81,6 +81,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         new(CrashPoints.EvaluateAfterReport, 2, Scenario.Fresh),
         new(CrashPoints.CheckpointAfterScore, 2, Scenario.Fresh),
         new(CrashPoints.EvaluateAfterScore, 2, Scenario.Fresh),
+        new(CrashPoints.ChampionAfterTrial, 1, Scenario.Fresh),
         new(CrashPoints.ChampionAfterCopy, 1, Scenario.Fresh),
         new(CrashPoints.ChampionAfterPointer, 1, Scenario.Fresh),
         new(CrashPoints.ChampionAfterHistory, 1, Scenario.Fresh),

@@ -21,6 +21,24 @@ public sealed class TrainingRunValidatorTests
     }
 
     [Fact]
+    public void Runs_promote_to_the_model_named_after_their_dataset_by_default()
+    {
+        Assert.True(Valid.Promote);
+        Assert.Null(Valid.Model);
+        Assert.Equal("spy-live", ModelNames.ForRun(Valid with { Dataset = "blob:datasets/spy-live/000002.csv" }, "dataset:spy-live"));
+        Assert.Equal("research", ModelNames.ForRun(Valid with { Model = "research" }, "dataset:spy-live"));
+        Assert.Empty(TrainingRunValidator.Validate(Valid with { Model = "research", Promote = false }));
+    }
+
+    [Fact]
+    public void A_model_name_that_is_not_a_blob_path_segment_is_refused()
+    {
+        var error = Single(Valid with { Model = "Spy/../x" }, "model");
+
+        Assert.Contains("Model name 'Spy/../x' has 'S' at position 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_million_unit_hidden_layer_is_refused()
     {
         var error = Single(Valid with { Dqn = new DqnOptions { HiddenLayers = [1_000_000] } }, "dqn");
