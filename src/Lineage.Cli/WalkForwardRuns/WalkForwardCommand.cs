@@ -126,7 +126,7 @@ internal static class WalkForwardCommand
     /// <summary>Plain aligned text, not a Spectre table: it stays one row per fold in a log or a pipe (80 columns there).</summary>
     private static void Print(IReadOnlyList<FoldResult> results, WalkForwardOverall? overall, WalkForwardPlan plan)
     {
-        Console.WriteLine(Text($"Walk-forward out-of-sample, after fees {plan.BaseRun.Arena.FeeBps:G} bps + slippage {plan.BaseRun.Arena.SlippageBps:G} bps per fill; Sharpe annualised; rule chosen on each fold's validation block"));
+        Console.WriteLine(Text($"Walk-forward out-of-sample, after fees {plan.BaseRun.Arena.FeeBps:G} bps + slippage {plan.BaseRun.Arena.SlippageBps:G} bps per fill, cash at {plan.BaseRun.Arena.CashRate:P2} a year; Sharpe annualised; rule chosen on each fold's validation block"));
         Console.WriteLine(Row("fold", "test window", "bars", "agent", "SR", "b&h", "SR", "best rule", "rule", "SR", "status"));
         foreach (var r in results)
         {

@@ -39,6 +39,8 @@ internal static class WalkForwardReport
             SeriesTo = series.Times[^1],
             series.BarsPerYear,
             Fees = new { plan.BaseRun.Arena.FeeBps, plan.BaseRun.Arena.SlippageBps },
+            series.PriceBasis,
+            plan.BaseRun.Arena.CashRate,
             Layout = folds,
             plan.BaseRun,
             Folds = results,
@@ -67,7 +69,7 @@ internal static class WalkForwardReport
         md.AppendLine();
         md.AppendLine(Text($"`{command}`"));
         md.AppendLine();
-        md.AppendLine(Text($"Dataset `{plan.BaseRun.Dataset}`: {series.Count} bars, {series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}. {results.Count} expanding-window folds: each trains on every bar before its validation block, selects its checkpoint there, skips an embargo of {(results.Count > 0 ? results[0].EmbargoBars : 0)} bars, then scores its test block once. Test blocks tile the end of the series; each fold starts in cash. Returns and Sharpe (annualised, {series.BarsPerYear:F0} bars/year) after fees ({arena.FeeBps:G} bps per fill) and slippage ({arena.SlippageBps:G} bps); cash earns nothing, no dividends. The best simple rule is chosen on each fold's validation block only."));
+        md.AppendLine(Text($"Dataset `{plan.BaseRun.Dataset}`: {series.Count} bars, {series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}. {results.Count} expanding-window folds: each trains on every bar before its validation block, selects its checkpoint there, skips an embargo of {(results.Count > 0 ? results[0].EmbargoBars : 0)} bars, then scores its test block once. Test blocks tile the end of the series; each fold starts in cash. Returns and Sharpe (annualised, {series.BarsPerYear:F0} bars/year) after fees ({arena.FeeBps:G} bps per fill) and slippage ({arena.SlippageBps:G} bps). Prices: {series.PriceBasis}; cash earns {arena.CashRate:P2} a year. The best simple rule is chosen on each fold's validation block only."));
         md.AppendLine();
         md.AppendLine("| fold | test window | bars | train bars | agent return | agent Sharpe | buy & hold return | buy & hold Sharpe | best rule (validation) | rule return | rule Sharpe | status |");
         md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|");

@@ -20,6 +20,9 @@ internal sealed record WalkForwardPlan(string Name, TrainingRun BaseRun, WalkFor
         RunId = string.Create(CultureInfo.InvariantCulture, $"wf-{Slug(Experiments.ExperimentMarkets.ShortName(BaseRun.Dataset), 20)}-s{BaseRun.Seed}-{stamp}-f{fold.Index}"),
         Fold = fold,
         Resume = false,
+
+        // Belt and braces: fold runs skip the gate (TrainingOrchestrator), and were they ever to reach it, it may not promote them.
+        Promote = false,
     };
 
     private static string Slug(string text, int max)
