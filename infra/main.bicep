@@ -44,6 +44,13 @@ param maximumInstanceCount int = 40
 @description('Optional user or group object id given read access to run data (reports, checkpoints). Empty: none.')
 param readerPrincipalId string = ''
 
+@description('Optional e-mail address the operations alerts notify. Empty: the alerts fire into an action group with no receiver.')
+param alertEmail string = ''
+
+@minValue(1)
+@description('Nights the nightly model may go without a promotion decision before the operations alert fires.')
+param nightsWithoutDecision int = 3
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = empty(appName) ? 'func-lineage-${resourceToken}' : appName
@@ -82,6 +89,18 @@ module monitoring 'modules/monitoring.bicep' = {
     applicationInsightsName: 'appi-lineage-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  scope: rg
+  params: {
+    namePrefix: 'alert-lineage-${resourceToken}'
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    nightsWithoutDecision: nightsWithoutDecision
   }
 }
 

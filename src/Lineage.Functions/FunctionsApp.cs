@@ -42,6 +42,14 @@ public static class FunctionsApp
             .Validate(o => RunId.Validate(o.RunId) is null, "Lineage:Nightly:RunId is not a valid run id.")
             .ValidateOnStart();
         services.AddLineageTraining(configuration);
+        // Every instance of the app, and any local process on the same task hub, schedules into one instance store.
+        if (string.IsNullOrEmpty(configuration[$"{RunLockOptions.Section}:{nameof(RunLockOptions.Store)}"]))
+        {
+            services.PostConfigure<RunLockOptions>(o => o.Store = RunLockOptions.AzureStorageStore(
+                configuration["AzureWebJobsStorage:accountName"] ?? "local",
+                configuration["LINEAGE_TASK_HUB"] ?? "default"));
+        }
+
         AddTelemetry(services, configuration);
     }
 

@@ -1,6 +1,7 @@
 using Lineage.Http;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Champions;
+using Lineage.Orchestration.Runs;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +15,7 @@ namespace Lineage.Functions;
 /// Every HTTP route of <see cref="ApiRoutes"/> as a Function: one line each into the route's handler. Route templates
 /// come from <see cref="ApiTemplates"/>; a test checks functions.metadata against the route table.
 /// </summary>
-public sealed class HttpFunctions(RunStorage storage, ModelsService models, ILoggerFactory loggerFactory)
+public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsService models, ILoggerFactory loggerFactory)
 {
     [Function("StartRun")]
     public Task<IActionResult> StartRun(
@@ -86,12 +87,12 @@ public sealed class HttpFunctions(RunStorage storage, ModelsService models, ILog
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.Experiment)] HttpRequest request, string runId) =>
         Call("ShowExperiment", request, null, ("runId", runId));
 
-    internal static RunService Runs(DurableTaskClient client, RunStorage storage, ILoggerFactory loggerFactory) =>
-        new(new DurableClientAdapter(client), storage, loggerFactory.CreateLogger<RunService>());
+    internal static RunService Runs(DurableTaskClient client, RunStorage storage, RunLocks locks, ILoggerFactory loggerFactory) =>
+        new(new DurableClientAdapter(client), storage, locks, loggerFactory.CreateLogger<RunService>());
 
     private async Task<IActionResult> Call(string route, HttpRequest request, DurableTaskClient? client, params (string Name, string Value)[] values)
     {
-        var runs = client is null ? null : Runs(client, storage, loggerFactory);
+        var runs = client is null ? null : Runs(client, storage, locks, loggerFactory);
         var response = await HttpApi.CallAsync(ApiRoutes.Named(route), request, runs, models, values.ToDictionary(v => v.Name, v => v.Value));
         return HttpApi.ToActionResult(response);
     }

@@ -12,7 +12,8 @@ public sealed class TrainingFunctions(
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
     EvaluateActivity evaluate,
-    PromoteCandidateActivity promote)
+    PromoteCandidateActivity promote,
+    ReleaseRunActivity release)
 {
     [Function(ActivityNames.TrainingOrchestrator)]
     public static Task<TrainingResult> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -43,4 +44,8 @@ public sealed class TrainingFunctions(
     public Task<PromotionOutcome> PromoteCandidate(
         [ActivityTrigger] PromotionInput input, CancellationToken cancellationToken) =>
         promote.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.ReleaseRun)]
+    public Task<bool> ReleaseRun([ActivityTrigger] ReleaseInput input, CancellationToken cancellationToken) =>
+        release.ExecuteAsync(input, cancellationToken);
 }

@@ -1,5 +1,8 @@
+using System.Globalization;
+using Azure.Storage.Blobs;
 using Lineage.Orchestration;
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.DurableTask;
@@ -30,6 +33,9 @@ public sealed record LocalRuntimeOptions
 
     /// <summary>Durable backend tuning (polling, leases, visibility); the kind, hub and storage come from the fields above.</summary>
     public DurableBackendOptions Durable { get; init; } = new();
+
+    /// <summary>How long a started run's lock holds unrenewed (null: <see cref="RunLockOptions.Duration"/>'s default).</summary>
+    public TimeSpan? RunLockDuration { get; init; }
 
     /// <summary>OpenTelemetry exporters; by default from the environment (none unless configured).</summary>
     public LocalTelemetryOptions Telemetry { get; init; } = LocalTelemetryOptions.FromEnvironment();
@@ -63,7 +69,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         ConnectionString = connectionString;
         Storage = services.GetRequiredService<RunStorage>();
         Workspace = services.GetRequiredService<RunWorkspace>();
-        Runs = new RunService(durable, Storage, services.GetRequiredService<ILogger<RunService>>());
+        Runs = new RunService(durable, Storage, services.GetRequiredService<RunLocks>(), services.GetRequiredService<ILogger<RunService>>());
         Models = services.GetRequiredService<ModelsService>();
     }
 
@@ -99,14 +105,21 @@ public sealed class LocalRuntime : IAsyncDisposable
 
         try
         {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Lineage:Storage:ConnectionString"] = connectionString,
+                ["Lineage:Storage:ContainerName"] = options.ContainerName,
+                [$"{RunLockOptions.Section}:{nameof(RunLockOptions.Store)}"] = InstanceStore(options, connectionString),
+            };
+            if (options.RunLockDuration is { } lockDuration)
+            {
+                settings[$"{RunLockOptions.Section}:{nameof(RunLockOptions.Duration)}"] = lockDuration.ToString("c", CultureInfo.InvariantCulture);
+            }
+
             var configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables()
                 .AddInMemoryCollection(options.Settings)
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Lineage:Storage:ConnectionString"] = connectionString,
-                    ["Lineage:Storage:ContainerName"] = options.ContainerName,
-                })
+                .AddInMemoryCollection(settings)
                 .Build();
             var collection = new ServiceCollection();
             foreach (var policy in options.StoragePolicies)
@@ -146,6 +159,15 @@ public sealed class LocalRuntime : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The instance store runs are scheduled in, for the run lock: an Azure Storage task hub is shared by every process
+    /// that names it (a client and its workers); the in-memory backend is this process's alone.
+    /// </summary>
+    private static string InstanceStore(LocalRuntimeOptions options, string connectionString) =>
+        options.Backend == DurableBackendKind.AzureStorage
+            ? RunLockOptions.AzureStorageStore(new BlobServiceClient(connectionString).AccountName, options.TaskHub)
+            : RunLockOptions.ProcessStore();
 
     public async ValueTask DisposeAsync()
     {

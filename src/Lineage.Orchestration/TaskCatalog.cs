@@ -45,5 +45,6 @@ public static class TaskCatalog
         new(ActivityNames.TrainStep, typeof(TrainStepActivity)),
         new(ActivityNames.Evaluate, typeof(EvaluateActivity)),
         new(ActivityNames.PromoteCandidate, typeof(PromoteCandidateActivity)),
+        new(ActivityNames.ReleaseRun, typeof(ReleaseRunActivity)),
     ];
 }

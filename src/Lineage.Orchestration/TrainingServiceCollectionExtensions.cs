@@ -2,6 +2,7 @@ using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Experiments;
+using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +18,12 @@ public static class TrainingServiceCollectionExtensions
     {
         services.AddLineageStorage(configuration.GetSection("Lineage:Storage"));
         services.AddSingleton(provider => provider.GetRequiredService<RunStorage>().Container);
+        services.AddOptions<RunLockOptions>()
+            .Bind(configuration.GetSection(RunLockOptions.Section))
+            .Validate(o => o.Duration >= TimeSpan.FromSeconds(1), "Lineage:RunLock:Duration must be at least one second.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Store), "Lineage:RunLock:Store must name the host's Durable instance store.")
+            .ValidateOnStart();
+        services.AddSingleton<RunLocks>();
         services.AddSingleton<RunWorkspace>();
         services.AddLineageModels(configuration);
         foreach (var activity in TaskCatalog.Activities)

@@ -33,6 +33,7 @@ public static class CrashPoints
         public const string TrainStep = "TrainStep";
         public const string Evaluate = "Evaluate";
         public const string PromoteCandidate = "PromoteCandidate";
+        public const string ReleaseRun = "ReleaseRun";
         public const string RunRetention = "RunRetention";
     }
 
@@ -60,6 +61,7 @@ public static class CrashPoints
     public const string ChampionAfterHistory = "champion.after-history";
     public const string PromoteAfterDecision = "promote.after-decision";
     public const string PromoteAfterFinal = "promote.after-final";
+    public const string ReleaseAfterUnlock = "release.after-unlock";
     public const string RunRetentionAfterBlob = "run-retention.after-blob";
     public const string RunRetentionAfterRun = "run-retention.after-run";
 
@@ -90,6 +92,7 @@ public static class CrashPoints
         new(ChampionAfterHistory, Activities.PromoteCandidate, "the history line", "the decision record"),
         new(PromoteAfterDecision, Activities.PromoteCandidate, "the decision record", "final.json"),
         new(PromoteAfterFinal, Activities.PromoteCandidate, "final.json", "the activity's result"),
+        new(ReleaseAfterUnlock, Activities.ReleaseRun, "the run's lock released", "the activity's result"),
         new(RunRetentionAfterBlob, Activities.RunRetention, "one blob of an expired run deleted", "the run's other blobs"),
         new(RunRetentionAfterRun, Activities.RunRetention, "an expired run deleted", "the next run and the checkpoint-copy prune"),
     ];

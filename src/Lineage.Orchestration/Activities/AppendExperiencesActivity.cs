@@ -17,6 +17,7 @@ public sealed class AppendExperiencesActivity(RunWorkspace workspace) : TaskActi
     public async Task<AppendOutput> ExecuteAsync(AppendInput input, CancellationToken cancellationToken)
     {
         using var span = LineageTelemetry.StartSpan(ActivityNames.AppendExperiences, input.RunId, input.Iteration);
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var shards = input.Episodes.OrderBy(e => e.Episode).Select(e => e.Shard).ToList();
         // Before the commit: whenever the manifest holds this iteration, a resumed run can train on it as this run would have.

@@ -22,6 +22,7 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
     public async Task<EvaluateOutput> ExecuteAsync(EvaluateInput input, CancellationToken cancellationToken)
     {
         using var span = LineageTelemetry.StartSpan(ActivityNames.Evaluate, input.RunId, input.Iteration);
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);

@@ -27,6 +27,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
     {
         var run = input.Run;
         using var span = LineageTelemetry.StartSpan(ActivityNames.PrepareRun, run.RunId, 0);
+        await using var hold = await workspace.Locks.HoldAsync(run.RunId, cancellationToken);
         var errors = TrainingRunValidator.Validate(run);
         if (errors.Count > 0)
         {

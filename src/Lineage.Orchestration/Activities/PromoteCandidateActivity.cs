@@ -19,6 +19,7 @@ public sealed class PromoteCandidateActivity(ChampionChallenger challenger, RunW
 
     public async Task<PromotionOutcome> ExecuteAsync(PromotionInput input, CancellationToken cancellationToken)
     {
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         var decision = await challenger.ConsiderAsync(input.RunId, input.CheckpointUpdate, $"run {input.RunId} (champion/challenger rule)", cancellationToken);
         CrashPoints.Reach(CrashPoints.PromoteAfterDecision, input.RunId);
         await workspace.WriteJsonAsync(

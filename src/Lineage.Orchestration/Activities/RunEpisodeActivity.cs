@@ -21,6 +21,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
     {
         var started = Stopwatch.GetTimestamp();
         using var span = LineageTelemetry.StartSpan(ActivityNames.RunEpisode, input.RunId, input.Iteration);
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         FaultInjection.FailEpisodeIfAsked(input);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);

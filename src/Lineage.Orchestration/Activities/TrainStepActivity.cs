@@ -22,6 +22,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
     public async Task<TrainStepOutput> ExecuteAsync(TrainStepInput input, CancellationToken cancellationToken)
     {
         using var span = LineageTelemetry.StartSpan(ActivityNames.TrainStep, input.RunId, input.Iteration);
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         var metricsBlob = RunBlobs.Metrics(input.RunId, input.Iteration);
         if (await workspace.ReadJsonAsync<IterationMetrics>(metricsBlob, cancellationToken) is { } done
             && done.BaseCheckpointUpdate == input.BaseCheckpointUpdate

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Lineage.Core.MarketData;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
@@ -11,14 +9,6 @@ using Lineage.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lineage.Orchestration.Api;
-
-internal enum LockState
-{
-    Starting,
-    Started,
-}
-
-internal sealed record RunLock(string RunId, LockState State, bool Resume);
 
 public sealed record RunAccepted(string RunId, bool Resume, string StatusUri, string StopUri);
 
@@ -35,9 +25,12 @@ public sealed record RunStatusView(
 /// <summary>
 /// The run API's behaviour, in one place for every host: validation, the per-run start lock,
 /// starting, stopping, status mapping. The 409 guarantee is made atomic with a conditional blob
-/// write (create with If-None-Match: *, or take over with If-Match), never check-then-start.
+/// write (create with If-None-Match: *, or take over with If-Match), never check-then-start. The lock
+/// lives in the run's folder, so it holds across hosts that share the container but not a task hub
+/// (<see cref="RunLocks"/>): a run another store holds is refused until that run releases its lock or stops
+/// renewing it.
 /// </summary>
-public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, ILogger<RunService> logger)
+public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, RunLocks locks, ILogger<RunService> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -87,15 +80,10 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return ApiResponse.Invalid("The training run's dataset cannot be used.", [new FieldError("dataset", datasetError)]);
         }
 
-        var lockBlob = storage.Container.GetBlobClient(RunBlobs.Lock(run.RunId));
-        ETag lockETag;
-        try
+        var lockETag = await locks.TryCreateAsync(run, RunLockState.Starting, cancellationToken);
+        if (lockETag is null)
         {
-            lockETag = (await lockBlob.UploadAsync(LockContent(run, LockState.Starting), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken)).Value.ETag;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            var takeover = await TryTakeOverAsync(lockBlob, run, cancellationToken);
+            var takeover = await TryTakeOverAsync(run, cancellationToken);
             if (takeover.Refusal is not null)
             {
                 return takeover.Refusal;
@@ -105,8 +93,12 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         }
 
         await client.ScheduleAsync(run.RunId, new TrainingState { Run = run, Dataset = dataset }, cancellationToken);
-        // Mark the start done; only the writer of "starting" holds this ETag.
-        await lockBlob.UploadAsync(LockContent(run, LockState.Started), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = lockETag } }, cancellationToken);
+        // Mark the start done; only the writer of "starting" holds this ETag (the run's activities leave a starting lock alone).
+        if (await locks.TryReplaceAsync(run, RunLockState.Started, lockETag.Value, cancellationToken) is null)
+        {
+            throw new InvalidOperationException($"Run '{run.RunId}': its start lock changed while the run was being scheduled.");
+        }
+
         OrchestrationLog.RunScheduled(logger, run.RunId, run.Resume);
         var status = ApiRoutes.RunStatusPath(run.RunId);
         return ApiResponse.Accepted(new RunAccepted(run.RunId, run.Resume, status, $"{status}/stop"), status);
@@ -173,27 +165,27 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         return new RunStatusView(instance.InstanceId, state.ToString(), progress, result, instance.FailureMessage, instance.CreatedAt, instance.LastUpdatedAt);
     }
 
-    private async Task<(ApiResponse? Refusal, ETag ETag)> TryTakeOverAsync(BlobClient lockBlob, TrainingRun run, CancellationToken cancellationToken)
+    private async Task<(ApiResponse? Refusal, ETag ETag)> TryTakeOverAsync(TrainingRun run, CancellationToken cancellationToken)
     {
-        RunLock? current;
-        ETag etag;
-        DateTimeOffset lastModified;
-        try
-        {
-            var download = (await lockBlob.DownloadContentAsync(cancellationToken)).Value;
-            etag = download.Details.ETag;
-            lastModified = download.Details.LastModified;
-            current = ParseLock(download.Content);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        var current = await locks.ReadAsync(run.RunId, cancellationToken);
+        if (current is null)
         {
             return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request; try again."), default);
         }
 
         // A start in progress (lock written, instance not yet scheduled) wins, unless it is an orphan of a crash.
-        if (current?.State == LockState.Starting && DateTimeOffset.UtcNow - lastModified < StartingLockTimeout)
+        var age = locks.Age(current);
+        if (current.Record?.State == RunLockState.Starting && age < StartingLockTimeout)
         {
             return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request."), default);
+        }
+
+        // A run scheduled in another instance store: this host cannot see it, only its lock, which its activities renew.
+        if (locks.HeldElsewhere(current))
+        {
+            return (ApiResponse.Conflict(
+                $"Run '{run.RunId}' is running on another host ({current.Record!.Store}); its lock was renewed {age.TotalSeconds:N0} s ago. " +
+                $"Start it again when that run ends, or once its lock has gone {locks.Options.Duration.TotalSeconds:N0} s without renewal."), default);
         }
 
         var instance = await client.GetAsync(run.RunId, cancellationToken);
@@ -207,16 +199,11 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return (ApiResponse.Conflict($"Run '{run.RunId}' already exists ({ToView(instance).Status}); send \"resume\": true to continue it from its latest checkpoint."), default);
         }
 
-        try
-        {
-            // Only one caller can replace the lock it read: the others get 412 and a 409 from us.
-            var written = await lockBlob.UploadAsync(LockContent(run, LockState.Starting), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
-            return (null, written.Value.ETag);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            return (ApiResponse.Conflict($"Run '{run.RunId}' was started by another request at the same time."), default);
-        }
+        // Only one caller can replace the lock it read: the others get 412 and a 409 from us.
+        var written = await locks.TryReplaceAsync(run, RunLockState.Starting, current.ETag, cancellationToken);
+        return written is { } etag
+            ? (null, etag)
+            : (ApiResponse.Conflict($"Run '{run.RunId}' was started by another request at the same time."), default);
     }
 
     /// <summary>
@@ -234,22 +221,6 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
             return (null, ex.Message);
-        }
-    }
-
-    private static BinaryData LockContent(TrainingRun run, LockState state) =>
-        BinaryData.FromObjectAsJson(new RunLock(run.RunId, state, run.Resume), LineageJson.Options);
-
-    private static RunLock? ParseLock(BinaryData content)
-    {
-        try
-        {
-            return content.ToObjectFromJson<RunLock>(LineageJson.Options);
-        }
-        catch (JsonException)
-        {
-            // An unreadable lock is treated like an orphan: the conditional write below still decides.
-            return null;
         }
     }
 

@@ -101,3 +101,9 @@ public sealed record PromotionDecision(
     DateTimeOffset DecidedAt,
     string DecidedBy,
     bool Promote = true);
+
+/// <summary>
+/// A model's time without a champion/challenger decision: <see cref="NightsWithoutDecision"/> whole days since
+/// <see cref="Since"/>, its newest decision (<see cref="LastDecisionAt"/>) or, before any, when the nightly timer first watched it.
+/// </summary>
+public sealed record PromotionStatus(string Model, DateTimeOffset? LastDecisionAt, DateTimeOffset Since, int NightsWithoutDecision);

@@ -207,6 +207,50 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
         await container.GetBlobClient(DecisionBlob(decision.Model, decision.RunId, decision.Update)).UploadAsync(
             BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(decision, LineageJson.Options)), overwrite: true, cancellationToken);
 
+    /// <summary>Where the nightly timer recorded when it first watched the model (written once).</summary>
+    public static string WatchedSinceBlob(string model) => $"models/{model}/watched-since.json";
+
+    /// <summary>
+    /// How long the model has gone without a champion/challenger decision, in whole days: since its newest decision
+    /// (the decision blob's write time), or before its first one since the nightly timer first asked (recorded by this
+    /// call, once). The nightly timer logs it every night so an alert can count more nights than a log query can see.
+    /// </summary>
+    public async Task<PromotionStatus> PromotionStatusAsync(string model, CancellationToken cancellationToken)
+    {
+        CheckModel(model);
+        var now = _time.GetUtcNow();
+        DateTimeOffset? last = null;
+        await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Root(model)}decisions/" }, cancellationToken))
+        {
+            if (item.Properties.LastModified is { } written && (last is null || written > last))
+            {
+                last = written;
+            }
+        }
+
+        var since = last ?? await WatchedSinceAsync(model, now, cancellationToken);
+        var nights = (int)Math.Max(0, Math.Floor((now - since).TotalDays));
+        return new PromotionStatus(model, last, since, nights);
+    }
+
+    private async Task<DateTimeOffset> WatchedSinceAsync(string model, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var blob = container.GetBlobClient(WatchedSinceBlob(model));
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromObjectAsJson(new WatchedSince(now), LineageJson.Options), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+            return now;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            var recorded = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<WatchedSince>(LineageJson.Options)
+                ?? throw new InvalidDataException($"{blob.Name} is empty.");
+            return recorded.At;
+        }
+    }
+
+    private sealed record WatchedSince(DateTimeOffset At);
+
     /// <summary>Every decision on the model's candidates, oldest first.</summary>
     public async Task<IReadOnlyList<PromotionDecision>> DecisionsAsync(string model, CancellationToken cancellationToken)
     {

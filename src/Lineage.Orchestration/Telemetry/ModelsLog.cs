@@ -5,7 +5,7 @@ namespace Lineage.Orchestration.Telemetry;
 /// <summary>Source-generated log messages of the model lifecycle.</summary>
 internal static partial class ModelsLog
 {
-    [LoggerMessage(101, LogLevel.Information, "Model {Model}: candidate run {RunId} update {Update} promoted={Promoted} (Sharpe {Candidate} vs champion {Champion}): {Reason}")]
+    [LoggerMessage(101, LogLevel.Information, "Model {Model}: candidate run {RunId} update {Update} promoted={Promoted} (Sharpe {Candidate} vs champion {Champion}): {Reason}", EventName = OperationsEvents.PromotionDecided)]
     public static partial void Decided(ILogger logger, string model, string runId, long update, bool promoted, double candidate, double? champion, string reason);
 
     [LoggerMessage(102, LogLevel.Warning, "Model {Model}: the champion changed while deciding on run {RunId} (attempt {Attempt}); deciding again")]

@@ -34,4 +34,13 @@ internal static partial class OrchestrationLog
 
     [LoggerMessage(10, LogLevel.Information, "Stop requested for run {RunId}")]
     public static partial void StopRequested(ILogger logger, string runId);
+
+    [LoggerMessage(11, LogLevel.Warning, "Run {RunId}: renewing its lock failed ({Error}); the next renewal tries again")]
+    public static partial void RunLockRenewalFailed(ILogger logger, string runId, string error);
+
+    [LoggerMessage(12, LogLevel.Error, "Run {RunId} failed at iteration {Iteration}: {Error}", EventName = OperationsEvents.TrainingRunFailed)]
+    public static partial void RunFailed(ILogger logger, string runId, int iteration, string error);
+
+    [LoggerMessage(13, LogLevel.Information, "Run {RunId} {Outcome}: lock released={Released}")]
+    public static partial void RunLockReleased(ILogger logger, string runId, string outcome, bool released);
 }

@@ -10,6 +10,7 @@ public static class ActivityNames
     public const string TrainStep = "TrainStep";
     public const string Evaluate = "Evaluate";
     public const string PromoteCandidate = "PromoteCandidate";
+    public const string ReleaseRun = "ReleaseRun";
 
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";

@@ -15,6 +15,9 @@ namespace Lineage.Orchestration.Training;
 /// <param name="Dataset">The dataset version the start checked (null: resolve it now, for callers without a start).</param>
 public sealed record PrepareInput(TrainingRun Run, string Attempt, ResolvedDataset? Dataset = null);
 
+/// <summary>The run whose lock the orchestration releases as it ends, and how it ended (for the log).</summary>
+public sealed record ReleaseInput(string RunId, string Outcome);
+
 /// <summary>
 /// What <c>PrepareRun</c> found or created: where the run starts. <see cref="AlreadyActed"/> is set when the replay buffer
 /// already holds the experiences of <see cref="StartIteration"/> (appended before the previous orchestration's training step

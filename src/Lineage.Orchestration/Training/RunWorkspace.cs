@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.Episodes;
 using Lineage.Orchestration.Datasets;
+using Lineage.Orchestration.Runs;
 using Lineage.Policy;
 using Lineage.Policy.Checkpoints;
 using Lineage.Storage;
@@ -18,7 +19,7 @@ namespace Lineage.Orchestration.Training;
 /// same worker don't download the same things twice. Every cache entry is immutable once written
 /// (checkpoints by update number, shards by name and ETag, datasets by fingerprint).
 /// </summary>
-public sealed class RunWorkspace(RunStorage storage)
+public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
 {
     private const int MaxCachedPolicies = 32;
     private readonly ConcurrentDictionary<string, RunData> _data = new(StringComparer.Ordinal);
@@ -27,6 +28,9 @@ public sealed class RunWorkspace(RunStorage storage)
     private readonly ConcurrentDictionary<string, (ETag ETag, RunRecord Record)> _records = new(StringComparer.Ordinal);
 
     public RunStorage Storage => storage;
+
+    /// <summary>The runs' start locks: every activity holds its run's (<see cref="RunLocks.HoldAsync"/>) while it writes.</summary>
+    public RunLocks Locks => locks;
 
     public BlobContainerClient Container => storage.Container;
 

@@ -32,43 +32,52 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         var state = input;
         var run = state.Run;
         var stopSignal = context.WaitForExternalEvent<string>(ActivityNames.StopEvent);
-
-        if (state.Context is null)
+        try
         {
-            SetStatus(context, state, "Preparing", 0, 0, []);
-            var attempt = context.NewGuid().ToString("N");
-            var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, new PrepareInput(run, attempt, state.Dataset), ActivityRetry);
-            state = state with
+            if (state.Context is null)
             {
-                Context = prepared,
-                NextIteration = prepared.StartIteration,
-                LatestCheckpoint = prepared.CheckpointUpdate,
-                BufferCount = prepared.BufferCount,
-                Notes = KeepLast([.. state.Notes, .. prepared.Warnings]),
-            };
-            OrchestrationLog.RunPrepared(log, run.RunId, prepared.StartIteration, prepared.CheckpointUpdate, prepared.BufferCount);
-        }
-
-        var endIteration = state.Context.StartIteration + run.Iterations;
-        var generationEnd = Math.Min(endIteration, state.NextIteration + run.IterationsPerGeneration);
-        while (state.NextIteration < generationEnd)
-        {
-            if (state.StopRequested || stopSignal.IsCompleted)
-            {
-                return await FinishAsync(context, state with { StopRequested = true }, RunOutcomes.Stopped);
+                SetStatus(context, state, "Preparing", 0, 0, []);
+                var attempt = context.NewGuid().ToString("N");
+                var prepared = await context.CallActivityAsync<RunContext>(ActivityNames.PrepareRun, new PrepareInput(run, attempt, state.Dataset), ActivityRetry);
+                state = state with
+                {
+                    Context = prepared,
+                    NextIteration = prepared.StartIteration,
+                    LatestCheckpoint = prepared.CheckpointUpdate,
+                    BufferCount = prepared.BufferCount,
+                    Notes = KeepLast([.. state.Notes, .. prepared.Warnings]),
+                };
+                OrchestrationLog.RunPrepared(log, run.RunId, prepared.StartIteration, prepared.CheckpointUpdate, prepared.BufferCount);
             }
 
-            state = await RunIterationAsync(context, state);
-        }
+            var endIteration = state.Context.StartIteration + run.Iterations;
+            var generationEnd = Math.Min(endIteration, state.NextIteration + run.IterationsPerGeneration);
+            while (state.NextIteration < generationEnd)
+            {
+                if (state.StopRequested || stopSignal.IsCompleted)
+                {
+                    return await FinishAsync(context, state with { StopRequested = true }, RunOutcomes.Stopped);
+                }
 
-        if (state.NextIteration < endIteration)
+                state = await RunIterationAsync(context, state);
+            }
+
+            if (state.NextIteration < endIteration)
+            {
+                // Keep history short on long runs; a stop raised in this generation travels with the state.
+                context.ContinueAsNew(state with { StopRequested = state.StopRequested || stopSignal.IsCompleted });
+                return new TrainingResult("ContinuedAsNew", run.RunId, state.NextIteration, state.LatestCheckpoint, null, null, null, []);
+            }
+
+            return await FinishAsync(context, state, RunOutcomes.Completed);
+        }
+        catch (Exception ex)
         {
-            // Keep history short on long runs; a stop raised in this generation travels with the state.
-            context.ContinueAsNew(state with { StopRequested = state.StopRequested || stopSignal.IsCompleted });
-            return new TrainingResult("ContinuedAsNew", run.RunId, state.NextIteration, state.LatestCheckpoint, null, null, null, []);
+            // The operations alert on failed runs looks for this line; the lock is released so the run can be resumed at once.
+            OrchestrationLog.RunFailed(log, run.RunId, state.NextIteration, ex.Message);
+            await ReleaseAsync(context, run.RunId, "Failed");
+            throw;
         }
-
-        return await FinishAsync(context, state, RunOutcomes.Completed);
     }
 
     private static async Task<TrainingState> RunIterationAsync(
@@ -262,6 +271,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         }
 
         SetStatus(context, state with { LatestEvaluation = test ?? state.LatestEvaluation }, outcome, state.NextIteration - 1, 0, []);
+        await ReleaseAsync(context, run.RunId, outcome);
         return new TrainingResult(
             outcome,
             run.RunId,
@@ -271,6 +281,21 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             test,
             state.LastTrain,
             state.Notes);
+    }
+
+    /// <summary>
+    /// Releases the run's lock as the run ends. A release that fails is logged and left to lapse: the run's outcome stands.
+    /// </summary>
+    private static async Task ReleaseAsync(TaskOrchestrationContext context, string runId, string outcome)
+    {
+        try
+        {
+            await context.CallActivityAsync<bool>(ActivityNames.ReleaseRun, new ReleaseInput(runId, outcome), ActivityRetry);
+        }
+        catch (TaskFailedException ex)
+        {
+            OrchestrationLog.RunWarning(context.CreateReplaySafeLogger<TrainingOrchestrator>(), runId, $"releasing its lock failed ({ex.Message}); it lapses once unrenewed");
+        }
     }
 
     /// <summary>

@@ -87,6 +87,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         new(CrashPoints.ChampionAfterHistory, 1, Scenario.Fresh),
         new(CrashPoints.PromoteAfterDecision, 1, Scenario.Fresh),
         new(CrashPoints.PromoteAfterFinal, 1, Scenario.Fresh),
+        new(CrashPoints.ReleaseAfterUnlock, 1, Scenario.Fresh),
     ];
 
     /// <summary>The process kills CI runs: one per activity of a run (run retention's are in RunRetentionCrashTests).</summary>
@@ -98,6 +99,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         new(CrashPoints.CheckpointAfterLatest, 3, Scenario.Fresh),
         new(CrashPoints.EvaluateAfterReport, 2, Scenario.Fresh),
         new(CrashPoints.ChampionAfterPointer, 1, Scenario.Fresh),
+        new(CrashPoints.ReleaseAfterUnlock, 1, Scenario.Fresh),
     ];
 
     public static TheoryData<CrashCase> InjectedCases => [.. Cases];

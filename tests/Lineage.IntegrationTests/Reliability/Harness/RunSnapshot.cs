@@ -17,13 +17,15 @@ internal sealed class RunSnapshot
 {
     /// <summary>
     /// Fields that legitimately differ between executions: wall-clock times, the machine, the start attempt's id (a Durable
-    /// GUID), and blob ETags (the manifest records each shard's ETag, which a rewrite of the same bytes changes).
+    /// GUID), the run lock's holder (the instance store of whichever host ran the run last), and blob ETags (the manifest
+    /// records each shard's ETag, which a rewrite of the same bytes changes).
     /// </summary>
     public static readonly IReadOnlySet<string> VolatileFields = new HashSet<string>(StringComparer.Ordinal)
     {
         "preparedAt", "startedAt", "decidedAt", "at", "completedAt", "createdAt", "updatedAt", "finishedAt", "timestamp",
         "machine", "machineName",
         "attempt",
+        "store",
         "eTag", "etag",
     };
 
