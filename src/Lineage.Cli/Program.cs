@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lineage.Cli;
 using Lineage.Cli.Experiments;
+using Lineage.Cli.WalkForwardRuns;
 
 var train = TrainCommand.Create();
 var serve = ServeCommand.Create();
@@ -12,6 +13,7 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     serve,
     worker,
     ExperimentCommand.Create(),
+    WalkForwardCommand.Create(),
     ReportCommand.Create(),
     ModelCommands.Data(),
     ModelCommands.Promote(),

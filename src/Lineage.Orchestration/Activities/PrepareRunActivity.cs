@@ -111,6 +111,13 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
             OrchestrationLog.RunWarning(logger, run.RunId, warning);
         }
 
+        // A walk-forward fold's bar ranges are part of what the run is: a resume may not move its test block.
+        if (await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken) is { } prior && prior.Run.Fold != run.Fold)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' was prepared with fold {prior.Run.Fold?.ToString() ?? "none"}; a resume must keep it (got {run.Fold?.ToString() ?? "none"}).");
+        }
+
         // Keep the features and normaliser the network was trained with: new data flows through the same lens.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
         var startIteration = previous.Iteration + 1;

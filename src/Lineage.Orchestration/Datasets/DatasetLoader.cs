@@ -30,6 +30,13 @@ public static class DatasetLoader
     public static async Task<RunData> LoadAsync(TrainingRun run, BlobContainerClient? container, CancellationToken cancellationToken)
     {
         var minRows = run.StepsPerEpisode + run.Features.Window + 2;
+        if (run.Fold is { } fold)
+        {
+            var whole = await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
+            var foldSplits = WalkForward.Split(whole, fold);
+            return Create(foldSplits.Train, foldSplits.Validation, foldSplits.Test, minRows);
+        }
+
         if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
             var kind = run.Dataset[DatasetReferences.Synthetic.Length..];
@@ -43,6 +50,18 @@ public static class DatasetLoader
         var series = await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
         var splits = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
         return Create(splits.Train, splits.Validation, splits.Test, minRows);
+    }
+
+    /// <summary>
+    /// The one series a walk-forward run is folded over: the file's, or for a synthetic market one series of
+    /// <see cref="TrainingRun.SyntheticBars"/> bars from the run's seed (the generator seed of an ordinary run's training split).
+    /// </summary>
+    public static async Task<PriceSeries> LoadWholeSeriesAsync(TrainingRun run, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+            ? SyntheticMarkets.Generate(run.Dataset[DatasetReferences.Synthetic.Length..], run.SyntheticBars, Seeds.Derive(run.Seed, 1))
+            : await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
     }
 
     /// <summary>The whole series behind a file reference (bundled name or <c>blob:</c> path); synthetic markets have none.</summary>

@@ -1,4 +1,5 @@
 using Lineage.Core.Features;
+using Lineage.Core.MarketData;
 using Lineage.Core.Statistics;
 using Lineage.Core.Trading;
 using Lineage.Learning;
@@ -83,6 +84,14 @@ public sealed record TrainingRun
     public double TrainFraction { get; init; } = 0.7;
 
     public double ValidationFraction { get; init; } = 0.15;
+
+    /// <summary>
+    /// A walk-forward fold (<see cref="WalkForward"/>): the run trains, selects and tests on these bar ranges of its
+    /// dataset's whole series (a synthetic market: one series of <see cref="SyntheticBars"/> bars from the run's seed)
+    /// instead of <see cref="TrainFraction"/> / <see cref="ValidationFraction"/>. Recorded in run.json; a resume must
+    /// name the same fold. A fold run never competes for the champion: its test block is an out-of-sample report.
+    /// </summary>
+    public WalkForwardFold? Fold { get; init; }
 
     public ulong Seed { get; init; } = 42;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lineage.Core.MarketData;
 using Lineage.Storage;
 
 namespace Lineage.Orchestration.Runs;
@@ -106,6 +107,18 @@ public static class TrainingRunValidator
         Check(run.TrainFraction is > 0 and < 1, "trainFraction", $"must be in (0, 1), got {V(run.TrainFraction)}");
         Check(run.ValidationFraction is > 0 and < 1 && run.TrainFraction + run.ValidationFraction < 1, "validationFraction",
             $"must be in (0, 1) and leave room for a test split (train + validation < 1), got {V(run.ValidationFraction)}");
+
+        if (run.Fold is { } fold)
+        {
+            foreach (var error in fold.Validate())
+            {
+                errors.Add(new FieldError("fold", error));
+            }
+
+            var lookback = run.Features is null ? fold.LookbackBars : WalkForward.MinimumEmbargo(run.Features);
+            Check(fold.LookbackBars == lookback, "fold.lookbackBars",
+                $"must be the feature look-back {lookback} (window + 1), got {fold.LookbackBars}");
+        }
 
         var eps = run.Epsilon;
         if (eps is null)

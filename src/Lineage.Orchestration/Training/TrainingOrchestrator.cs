@@ -242,7 +242,15 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
                 new EvaluateInput(run.RunId, state.BestValidation.Iteration, state.BestValidation.CheckpointUpdate, Splits.Test),
                 ActivityRetry);
 
-            if (state.BestValidation.CheckpointUpdate == state.Context!.CheckpointUpdate)
+            if (run.Fold is { } fold)
+            {
+                // A walk-forward fold reports its test block out of sample; it never goes to the champion gate.
+                state = state with
+                {
+                    Notes = KeepLast([.. state.Notes, $"Walk-forward fold {fold.Index}: tested on bars [{fold.TestStart}, {fold.TestEnd}); not a candidate for promotion."]),
+                };
+            }
+            else if (state.BestValidation.CheckpointUpdate == state.Context!.CheckpointUpdate)
             {
                 // Nothing this run learned: its selection is the checkpoint it started from (no update, or none better).
                 state = state with

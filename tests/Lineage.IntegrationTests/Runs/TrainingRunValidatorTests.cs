@@ -151,4 +151,25 @@ public sealed class TrainingRunValidatorTests
 
         Assert.Contains("got 1001", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_fold_whose_embargo_is_shorter_than_the_look_back_is_refused()
+    {
+        var fold = new Lineage.Core.MarketData.WalkForwardFold(0, 500, 100, 610, 100, 21);
+
+        var error = Single(Valid with { Fold = fold }, "fold");
+
+        Assert.Contains("embargo", error.Message, StringComparison.Ordinal);
+        Assert.Contains("10 bars", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_fold_laid_out_for_another_feature_window_is_refused()
+    {
+        var fold = new Lineage.Core.MarketData.WalkForwardFold(0, 500, 100, 650, 100, 31);
+
+        var error = Single(Valid with { Fold = fold }, "fold.lookbackBars");
+
+        Assert.Contains("look-back 21", error.Message, StringComparison.Ordinal);
+    }
 }
