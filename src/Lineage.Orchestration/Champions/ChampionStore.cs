@@ -367,25 +367,8 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
         return pointer;
     }
 
-    private async Task<(List<ChampionChange> Lines, long Length)> ReadHistoryAsync(string model, CancellationToken cancellationToken)
-    {
-        BlobDownloadResult download;
-        try
-        {
-            download = (await container.GetBlobClient(HistoryBlob(model)).DownloadContentAsync(cancellationToken)).Value;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return ([], -1);
-        }
-
-        var lines = download.Content.ToString()
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => JsonSerializer.Deserialize<ChampionChange>(line, LineageJson.Options)
-                ?? throw new InvalidDataException($"{HistoryBlob(model)} has an empty line."))
-            .ToList();
-        return (lines, download.Details.ContentLength);
-    }
+    private Task<(List<ChampionChange> Lines, long Length)> ReadHistoryAsync(string model, CancellationToken cancellationToken) =>
+        JsonLines.ReadAsync<ChampionChange>(container, HistoryBlob(model), cancellationToken);
 
     /// <summary>
     /// Appends <paramref name="change"/>'s line unless a line with its sequence is there; at most once. Returns the

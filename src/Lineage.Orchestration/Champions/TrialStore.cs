@@ -106,23 +106,6 @@ public sealed class TrialStore(BlobContainerClient container, TimeProvider? time
     private static List<ModelTrial> UpTo(IReadOnlyList<ModelTrial> trials, ModelTrial trial) =>
         [.. trials.Where(t => t.Sequence <= trial.Sequence)];
 
-    private async Task<(IReadOnlyList<ModelTrial> Trials, long Length)> ReadAsync(string model, CancellationToken cancellationToken)
-    {
-        BlobDownloadResult download;
-        try
-        {
-            download = (await container.GetBlobClient(TrialsBlob(model)).DownloadContentAsync(cancellationToken)).Value;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return ([], -1);
-        }
-
-        var trials = download.Content.ToString()
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => JsonSerializer.Deserialize<ModelTrial>(line, LineageJson.Options)
-                ?? throw new InvalidDataException($"{TrialsBlob(model)} has an empty line."))
-            .ToList();
-        return (trials, download.Details.ContentLength);
-    }
+    private async Task<(IReadOnlyList<ModelTrial> Trials, long Length)> ReadAsync(string model, CancellationToken cancellationToken) =>
+        await JsonLines.ReadAsync<ModelTrial>(container, TrialsBlob(model), cancellationToken);
 }

@@ -70,6 +70,8 @@ internal sealed class FunctionsHost : IApiUnderTest
             ["Lineage:Nightly:RunId"] = "nightly",
             ["Lineage:Nightly:Dataset"] = "synthetic:trend",
             ["Lineage:Nightly:Iterations"] = "1",
+            // Synthetic bars are dated decades back: the freshness check (NightlyRetrainingTests) would refuse them.
+            ["Lineage:Nightly:MaxDataAgeDays"] = "36500",
         })).Build();
 
     public static async Task<FunctionsHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)

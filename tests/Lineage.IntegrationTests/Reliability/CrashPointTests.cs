@@ -115,6 +115,9 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         var runPoints = CrashPoints.All.Where(p => p.Activity != CrashPoints.Activities.RunRetention).Select(p => p.Name);
         Assert.Empty(runPoints.Except(Cases.Select(c => c.Point)));
         Assert.Empty(KillSubset.Except(Cases));
+        // The points' activity names are the Durable ones (Storage cannot see ActivityNames; run retention is a timer).
+        var durable = typeof(Lineage.Orchestration.Training.ActivityNames).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
+        Assert.All(CrashPoints.All.Select(p => p.Activity).Where(a => a != CrashPoints.Activities.RunRetention), a => Assert.Contains(a, durable));
         var killedActivities = KillSubset.Select(c => CrashPoints.All.Single(p => p.Name == c.Point).Activity).ToHashSet();
         Assert.Empty(CrashPoints.All.Select(p => p.Activity).Distinct().Where(a => a != CrashPoints.Activities.RunRetention).Except(killedActivities));
     }
