@@ -132,7 +132,7 @@ public sealed class TrainStepActivity(RunWorkspace workspace, ILogger<TrainStepA
         CrashPoints.Reach(CrashPoints.TrainAfterPrune, input.RunId);
     }
 
-        private async Task<bool> IsValidCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
+    private async Task<bool> IsValidCheckpointAsync(string runId, long update, CancellationToken cancellationToken)
     {
         try
         {
