@@ -188,6 +188,23 @@ internal static class Plots
         return result;
     }
 
+    /// <summary>The test window's returns of the agent and buy-and-hold, and the agent's edge, against the cost per fill.</summary>
+    public static Plot FeeSweep(IReadOnlyList<FeeSweepPoint> sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        var plot = new Plot();
+        var xs = sweep.Select(p => p.CostBps).ToArray();
+        Line(plot, xs, sweep.Select(p => p.BuyAndHoldReturn * 100), "buy & hold", BuyAndHoldColor, markers: true);
+        Line(plot, xs, sweep.Select(p => p.AgentReturn * 100), "agent (greedy)", AgentColor, markers: true).LineWidth = 2.5f;
+        Line(plot, xs, sweep.Select(p => p.ExcessReturn * 100), "agent − buy & hold", ReferenceColor, markers: true);
+        plot.Add.HorizontalLine(0, 1, FlatColor, LinePattern.Dashed).LegendText = "no edge";
+        plot.Title("Test window return against the cost per fill (commission + slippage)");
+        plot.XLabel("cost per fill, bps");
+        plot.YLabel("return %");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
     public static string Save(Plot plot, DirectoryInfo folder, string name)
     {
         ArgumentNullException.ThrowIfNull(plot);

@@ -54,10 +54,66 @@ internal static class RunReport
         }
 
         var checkpoints = await workspace.Checkpoints(runId).ListAsync(cancellationToken);
-        var plots = Plots.Write(folder, artifacts);
-        var markdown = Markdown(runId, view, artifacts, checkpoints.Select(c => c.Name).ToList(), workspace.Container.Name, plots);
+        var sweep = await FeeSweepAsync(workspace, runId, artifacts, cancellationToken);
+        var plots = Plots.Write(folder, artifacts).ToList();
+        if (sweep.Count > 0)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "fee-sweep.csv"), FeeSweepCsv(sweep), cancellationToken);
+            plots.Add(Plots.Save(Plots.FeeSweep(sweep), folder, "fee-sweep.png"));
+        }
+
+        var markdown = Markdown(runId, view, artifacts, checkpoints.Select(c => c.Name).ToList(), workspace.Container.Name, plots) + FeeSweepMarkdown(sweep);
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "summary.md"), markdown, cancellationToken);
         return folder;
+    }
+
+    /// <summary>The selected checkpoint re-scored on the test window at 0–50 bps per fill; empty when the run has no test evaluation.</summary>
+    private static async Task<IReadOnlyList<FeeSweepPoint>> FeeSweepAsync(RunWorkspace workspace, string runId, RunArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        if (artifacts.Test is not { } test || artifacts.Record is not { } record)
+        {
+            return [];
+        }
+
+        var policy = await workspace.GetPolicyAsync(runId, test.Update, cancellationToken);
+        var data = await workspace.GetDataAsync(record, cancellationToken);
+        var context = policy.Context;
+        return FeeSweep.Run(policy.Policy, data.Test, context.Features, context.Normalizer, context.Arena, context.Reward);
+    }
+
+    private static string FeeSweepMarkdown(IReadOnlyList<FeeSweepPoint> sweep)
+    {
+        if (sweep.Count == 0)
+        {
+            return "";
+        }
+
+        var md = new StringBuilder();
+        md.AppendLine();
+        md.AppendLine("## Cost sweep (test window, selected checkpoint, cost per fill = commission + slippage)");
+        md.AppendLine();
+        md.AppendLine("| cost per fill | agent return | agent Sharpe | trades | buy & hold return | buy & hold Sharpe | agent − buy & hold |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var p in sweep)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {p.CostBps} bps | {p.AgentReturn:P2} | {p.AgentSharpe:F2} | {p.AgentTrades} | {p.BuyAndHoldReturn:P2} | {p.BuyAndHoldSharpe:F2} | {p.ExcessReturn:+0.00%;-0.00%} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("![cost sweep](fee-sweep.png)");
+        return md.ToString();
+    }
+
+    private static string FeeSweepCsv(IReadOnlyList<FeeSweepPoint> sweep)
+    {
+        var csv = new StringBuilder("cost_bps_per_fill,agent_return,agent_sharpe,agent_trades,buy_and_hold_return,buy_and_hold_sharpe,excess_return\n");
+        foreach (var p in sweep)
+        {
+            csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{p.CostBps},{p.AgentReturn:G8},{p.AgentSharpe:G6},{p.AgentTrades},{p.BuyAndHoldReturn:G8},{p.BuyAndHoldSharpe:G6},{p.ExcessReturn:G8}"));
+        }
+
+        return csv.ToString();
     }
 
     /// <summary>One line per fill: when, what was executed, at which price (before slippage), the fee, the position after and the equity after the bar's close.</summary>

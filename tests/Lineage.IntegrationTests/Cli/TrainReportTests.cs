@@ -32,6 +32,12 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         var bars = rows.Select(r => int.Parse(r[1], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(bars.Order(), bars);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(folder, "trades"), "*.csv"));
+        var sweep = await File.ReadAllLinesAsync(Path.Combine(folder, "fee-sweep.csv"));
+        Assert.Equal(1 + 7, sweep.Length);
+        Assert.StartsWith("0,", sweep[1], StringComparison.Ordinal);
+        Assert.StartsWith("50,", sweep[^1], StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "fee-sweep.png")));
+        Assert.Contains("## Cost sweep", summary, StringComparison.Ordinal);
         reports.Delete(recursive: true);
     }
 }
