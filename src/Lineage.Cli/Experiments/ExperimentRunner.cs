@@ -22,7 +22,7 @@ internal sealed record ExperimentPlan(
     public TrainingRun RunFor(ExperimentVariant variant, string market, ulong seed, string stamp)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        var runId = string.Create(CultureInfo.InvariantCulture, $"x-{Slug(variant.Name, 14)}-{Slug(ExperimentMarkets.ShortName(ExperimentMarkets.Dataset(market)), 14)}-s{seed}-{stamp}");
+        var runId = string.Create(CultureInfo.InvariantCulture, $"x-{ExperimentMarkets.Slug(variant.Name, 14)}-{ExperimentMarkets.Slug(ExperimentMarkets.ShortName(ExperimentMarkets.Dataset(market)), 14)}-s{seed}-{stamp}");
         return variant.Apply(BaseRun) with
         {
             Dataset = ExperimentMarkets.Dataset(market),
@@ -30,12 +30,6 @@ internal sealed record ExperimentPlan(
             RunId = runId,
             Resume = false,
         };
-    }
-
-    private static string Slug(string text, int max)
-    {
-        var slug = new string([.. text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
-        return slug.Length > max ? slug[..max].TrimEnd('-') : slug;
     }
 }
 
@@ -47,6 +41,23 @@ internal sealed record ExperimentPlan(
 internal static class ExperimentRunner
 {
     private static readonly JsonSerializerOptions Indented = new(LineageJson.Options) { WriteIndented = true };
+
+    /// <summary>Starts one run on the local runtime and waits for its end: its final status and the seconds it took.</summary>
+    /// <exception cref="InvalidOperationException">The run was not accepted (the body says why).</exception>
+    public static async Task<(RunStatusView View, double Seconds)> RunToEndAsync(LocalRuntime runtime, TrainingRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(run);
+        var clock = Stopwatch.StartNew();
+        var response = await runtime.Runs.StartAsync(run, cancellationToken);
+        if (response.Outcome != ApiOutcome.Accepted)
+        {
+            throw new InvalidOperationException($"Run '{run.RunId}' did not start ({response.Outcome}): {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
+        }
+
+        var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(200), null, cancellationToken);
+        return (RunService.ToView(final), clock.Elapsed.TotalSeconds);
+    }
 
     public static async Task<IReadOnlyList<SeedResult>> RunAsync(
         LocalRuntime runtime,
@@ -75,16 +86,7 @@ internal static class ExperimentRunner
                             string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
                     }
 
-                    var clock = Stopwatch.StartNew();
-                    var response = await runtime.Runs.StartAsync(run, cancellationToken);
-                    if (response.Outcome != ApiOutcome.Accepted)
-                    {
-                        throw new InvalidOperationException($"Run '{run.RunId}' did not start ({response.Outcome}): {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
-                    }
-
-                    var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(200), null, cancellationToken);
-                    var view = RunService.ToView(final);
-                    var seconds = clock.Elapsed.TotalSeconds;
+                    var (view, seconds) = await RunToEndAsync(runtime, run, cancellationToken);
                     var artifacts = await RunArtifacts.LoadAsync(runtime.Workspace, run.RunId, cancellationToken);
                     if (!plan.ValidationOnly)
                     {

@@ -40,6 +40,13 @@ internal static class ExperimentMarkets
         _ => market,
     };
 
+    /// <summary>A run-id fragment: lowercase letters and digits, everything else a hyphen, at most <paramref name="max"/> characters.</summary>
+    public static string Slug(string text, int max)
+    {
+        var slug = new string([.. text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
+        return slug.Length > max ? slug[..max].TrimEnd('-') : slug;
+    }
+
     public static string ShortName(string dataset) =>
         dataset.StartsWith(Orchestration.Runs.DatasetReferences.Synthetic, StringComparison.Ordinal)
             ? dataset[Orchestration.Runs.DatasetReferences.Synthetic.Length..]

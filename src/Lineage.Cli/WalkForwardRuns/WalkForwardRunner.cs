@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Lineage.Core.Episodes;
 using Lineage.Core.MarketData;
 using Lineage.Hosting;
@@ -17,19 +15,13 @@ internal sealed record WalkForwardPlan(string Name, TrainingRun BaseRun, WalkFor
 {
     public TrainingRun RunFor(WalkForwardFold fold, string stamp) => BaseRun with
     {
-        RunId = string.Create(CultureInfo.InvariantCulture, $"wf-{Slug(Experiments.ExperimentMarkets.ShortName(BaseRun.Dataset), 20)}-s{BaseRun.Seed}-{stamp}-f{fold.Index}"),
+        RunId = string.Create(CultureInfo.InvariantCulture, $"wf-{Experiments.ExperimentMarkets.Slug(Experiments.ExperimentMarkets.ShortName(BaseRun.Dataset), 20)}-s{BaseRun.Seed}-{stamp}-f{fold.Index}"),
         Fold = fold,
         Resume = false,
 
         // Belt and braces: fold runs skip the gate (TrainingOrchestrator), and were they ever to reach it, it may not promote them.
         Promote = false,
     };
-
-    private static string Slug(string text, int max)
-    {
-        var slug = new string([.. text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
-        return slug.Length > max ? slug[..max].TrimEnd('-') : slug;
-    }
 }
 
 /// <summary>
@@ -82,17 +74,9 @@ internal static class WalkForwardRunner
             }
 
             onStart(fold, run);
-            var clock = Stopwatch.StartNew();
-            var response = await runtime.Runs.StartAsync(run, cancellationToken);
-            if (response.Outcome != ApiOutcome.Accepted)
-            {
-                throw new InvalidOperationException($"Run '{run.RunId}' did not start ({response.Outcome}): {JsonSerializer.Serialize(response.Body, LineageJson.Options)}");
-            }
-
-            var final = await runtime.Durable.WaitForCompletionAsync(run.RunId, TimeSpan.FromMilliseconds(200), null, cancellationToken);
-            var view = RunService.ToView(final);
+            var (view, seconds) = await Experiments.ExperimentRunner.RunToEndAsync(runtime, run, cancellationToken);
             await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, runsFolder, cancellationToken);
-            var result = await ScoreAsync(runtime.Workspace, run, fold, series, view.Status, clock.Elapsed.TotalSeconds, cancellationToken);
+            var result = await ScoreAsync(runtime.Workspace, run, fold, series, view.Status, seconds, cancellationToken);
             results.Add(result);
             onResult(result);
         }
