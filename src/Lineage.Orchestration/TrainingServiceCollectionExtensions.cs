@@ -43,6 +43,7 @@ public static class TrainingServiceCollectionExtensions
         services.AddSingleton(provider => new DatasetRegistry(provider.GetRequiredService<RunStorage>().Container));
         services.AddSingleton(provider => new ChampionStore(provider.GetRequiredService<RunStorage>().Container, provider.GetRequiredService<ModelOptions>()));
         services.AddSingleton(provider => new TrialStore(provider.GetRequiredService<RunStorage>().Container));
+        services.AddSingleton(provider => new ModelSplitStore(provider.GetRequiredService<RunStorage>().Container, provider.GetRequiredService<ModelOptions>()));
         services.AddSingleton<ChampionChallenger>();
         services.AddSingleton<ChampionDecisions>();
         services.AddSingleton<ExperimentStore>();

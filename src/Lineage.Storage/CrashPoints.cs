@@ -37,6 +37,7 @@ public static class CrashPoints
         public const string RunRetention = "RunRetention";
     }
 
+    public const string PrepareAfterModelSplits = "prepare.after-model-splits";
     public const string PrepareAfterReplayReset = "prepare.after-replay-reset";
     public const string PrepareAfterReconcile = "prepare.after-reconcile";
     public const string PrepareAfterRunRecord = "prepare.after-run-record";
@@ -68,6 +69,7 @@ public static class CrashPoints
     /// <summary>Every crash point, in the order a run reaches them.</summary>
     public static IReadOnlyList<CrashPoint> All { get; } =
     [
+        new(PrepareAfterModelSplits, Activities.PrepareRun, "the model's splits fixed (or rolled) in models/{m}/splits.json", "the run's data cut by them"),
         new(PrepareAfterReplayReset, Activities.PrepareRun, "a fresh run's stale replay shards removed", "checkpoint 0"),
         new(PrepareAfterReconcile, Activities.PrepareRun, "a resumed run's replay buffer reconciled with its checkpoint", "run.json rewritten"),
         new(PrepareAfterRunRecord, Activities.PrepareRun, "run.json", "the activity's result"),

@@ -1,5 +1,6 @@
 using Lineage.Core.Features;
 using Lineage.Learning;
+using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Orchestration.Telemetry;
@@ -17,7 +18,8 @@ namespace Lineage.Orchestration.Activities;
 /// Idempotent: a retry of the same attempt finds what its first execution wrote and returns the same context.
 /// On resume it reconciles the replay buffer with the checkpoint (see <see cref="ReconcileAsync"/>).
 /// </summary>
-public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRunActivity> logger, TimeProvider? timeProvider = null) : TaskActivity<PrepareInput, RunContext>
+public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore modelSplits, ILogger<PrepareRunActivity> logger, TimeProvider? timeProvider = null)
+    : TaskActivity<PrepareInput, RunContext>
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -41,12 +43,6 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         // of this run loads, and it is the version the start checked even if a newer one was pushed since.
         var resolved = input.Dataset ?? await new DatasetRegistry(workspace.Container).ResolveAsync(run.Dataset, cancellationToken);
         run = run with { Dataset = resolved.Dataset };
-        var data = await DatasetLoader.LoadAsync(run, workspace.Container, cancellationToken);
-        var freshness = CheckFreshness(run, data, _time.GetUtcNow());
-        var experiment = new RunExperiment(
-            resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
-            RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
-        workspace.RememberData(data);
         var checkpoints = workspace.Checkpoints(run.RunId);
         var latest = await checkpoints.LoadLatestAsync(bytes => CheckpointCodec.Decode(bytes), cancellationToken);
 
@@ -64,14 +60,37 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
             // A retry of this attempt after its checkpoint 0 was written: creating it again writes the same bytes.
             OrchestrationLog.RunWarning(logger, run.RunId, "PrepareRun retried after it wrote checkpoint 0; preparing the same fresh run again");
         }
-        else if (latest is { } resumed)
+
+        // Every refusal comes before the first write (the model's splits): bounds, then freshness.
+        if (latest is { } toResume && run.Resume)
         {
-            return await ResumeAsync(run, input.Attempt, data, experiment, resumed.Value, resumed.Ref, [.. resumed.Warnings, .. freshness], cancellationToken);
+            CheckBounds(run, CheckpointContext.FromJson(toResume.Value.ContextJson).Iteration + 1, toResume.Ref.Update);
+        }
+        else
+        {
+            CheckBounds(run, 0, 0);
+        }
+
+        var freshness = await CheckFreshnessAsync(run, cancellationToken);
+        var (splits, splitNote) = await EnsureModelSplitsAsync(run, resolved.Requested, cancellationToken);
+        if (splitNote is not null)
+        {
+            freshness = [.. freshness, splitNote];
+        }
+
+        var data = await DatasetLoader.LoadAsync(run, splits, workspace.Container, cancellationToken);
+        var experiment = new RunExperiment(
+            resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
+            RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
+        workspace.RememberData(data);
+
+        if (latest is { } resumed && run.Resume)
+        {
+            return await ResumeAsync(run, input.Attempt, data, splits, experiment, resumed.Value, resumed.Ref, [.. resumed.Warnings, .. freshness], cancellationToken);
         }
 
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(run.RunId, -1, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
-        CheckBounds(run, 0, 0);
         var replay = workspace.Replay(run.RunId);
         var warnings = freshness.ToList();
         if ((await replay.TruncateAfterAsync(-1, cancellationToken)).Removed is > 0 and var stale)
@@ -89,7 +108,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
 
         await workspace.WriteJsonAsync(
             RunBlobs.Record(run.RunId),
-            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt),
+            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt, splits),
             cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
@@ -100,6 +119,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         TrainingRun run,
         string attempt,
         RunData data,
+        SplitGeneration? splits,
         RunExperiment experiment,
         Checkpoint checkpoint,
         CheckpointRef found,
@@ -112,17 +132,26 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         }
 
         // A walk-forward fold's bar ranges are part of what the run is: a resume may not move its test block.
-        if (await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken) is { } prior && prior.Run.Fold != run.Fold)
+        var prior = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken);
+        if (prior is not null && prior.Run.Fold != run.Fold)
         {
             throw new ArgumentException(
                 $"Run '{run.RunId}' was prepared with fold {prior.Run.Fold?.ToString() ?? "none"}; a resume must keep it (got {run.Fold?.ToString() ?? "none"}).");
         }
 
-        // Keep the features and normaliser the network was trained with: new data flows through the same lens.
+        // Keep the features and normaliser the network was trained with: new data flows through the same lens, and the
+        // replay buffer's stored states stay comparable with the ones the resumed run adds.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
+        if (prior?.Splits is { } before && splits is not null && before.Generation != splits.Generation)
+        {
+            warnings.Add(
+                $"The model's splits moved from generation {before.Generation} to {splits.Generation} since this run last started ({splits}): " +
+                "it now trains, selects and tests on the new generation's bars, from its latest checkpoint, with the normaliser it was first fitted with.");
+        }
+
         if (Policy.DqnOptions.ChangeOnResume(checkpoint.Options, run.Dqn) is { } kept)
         {
             // The request's learning rate, γ, batch, clipping and target updates apply; the network goes on as it was trained.
@@ -132,7 +161,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
         CrashPoints.Reach(CrashPoints.PrepareAfterReconcile, run.RunId);
         await workspace.WriteJsonAsync(
             RunBlobs.Record(run.RunId),
-            new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt),
+            new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt, splits),
             cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Update);
@@ -197,18 +226,60 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ILogger<PrepareRu
     }
 
     /// <summary>
-    /// With <see cref="TrainingRun.MaxDataAgeDays"/> set: refuses data whose newest bar is older than the limit (nothing is
-    /// written yet), and returns a note for the largest gap between bars when it is over a week. Duplicate and out-of-order
-    /// bars never get this far (the loader refuses them).
+    /// The model's split generation for <paramref name="run"/>, fixed by its first run (and rolled when due); none for a
+    /// walk-forward fold, which cuts by its own bar ranges and never reaches the gate.
     /// </summary>
-    internal static IReadOnlyList<string> CheckFreshness(TrainingRun run, RunData data, DateTimeOffset now)
+    private async Task<(SplitGeneration? Splits, string? Note)> EnsureModelSplitsAsync(TrainingRun run, string requested, CancellationToken cancellationToken)
     {
-        if (run.MaxDataAgeDays is not { } limit)
+        if (run.Fold is not null)
+        {
+            return (null, null);
+        }
+
+        var model = ModelNames.ForRun(run, requested);
+        var series = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+            ? null
+            : await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+        var (splits, note) = await modelSplits.EnsureAsync(model, run, series, cancellationToken);
+        CrashPoints.Reach(CrashPoints.PrepareAfterModelSplits, run.RunId);
+        if (note is not null)
+        {
+            OrchestrationLog.RunWarning(logger, run.RunId, note);
+        }
+
+        return (splits, note);
+    }
+
+    /// <summary>Freshness of the run's whole series (a file's every bar; a synthetic market's generated splits).</summary>
+    private async Task<IReadOnlyList<string>> CheckFreshnessAsync(TrainingRun run, CancellationToken cancellationToken)
+    {
+        if (run.MaxDataAgeDays is null)
         {
             return [];
         }
 
-        var times = data.Train.Times.Concat(data.Validation.Times).Concat(data.Test.Times).ToArray();
+        var minRows = run.StepsPerEpisode + run.Features.Window + 2;
+        var times = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal) || run.Fold is not null
+            ? (await DatasetLoader.LoadWholeSeriesAsync(run, workspace.Container, minRows, cancellationToken)).Times
+            : (await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, minRows, cancellationToken)).Times;
+        return CheckFreshness(run, times, _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// With <see cref="TrainingRun.MaxDataAgeDays"/> set: refuses data whose newest bar is older than the limit (nothing is
+    /// written yet), and returns a note for the largest gap between bars when it is over a week. Duplicate and out-of-order
+    /// bars never get this far (the loader refuses them).
+    /// </summary>
+    internal static IReadOnlyList<string> CheckFreshness(TrainingRun run, DateTimeOffset[] times, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(times);
+        if (run.MaxDataAgeDays is null)
+        {
+            return [];
+        }
+
+        var limit = run.MaxDataAgeDays.Value;
         var newest = times[^1];
         var age = now - newest;
         if (age.TotalDays > limit)

@@ -215,7 +215,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         try
         {
             var resolved = await new DatasetRegistry(storage.Container).ResolveAsync(run.Dataset, cancellationToken);
-            await DatasetLoader.LoadAsync(run with { Dataset = resolved.Dataset }, storage.Container, cancellationToken);
+            await DatasetLoader.LoadAsync(run with { Dataset = resolved.Dataset }, null, storage.Container, cancellationToken);
             return (resolved, null);
         }
         catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)

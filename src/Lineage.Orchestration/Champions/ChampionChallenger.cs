@@ -26,9 +26,9 @@ public sealed record GateVerdict(bool Promoted, string Reason, string? FailedTes
 
 /// <summary>
 /// The champion/challenger gate. A finished run's selected checkpoint (the candidate), buy-and-hold and the
-/// model's champion are all played greedily over the candidate run's test split — the newest window of its data,
-/// never seen in training or selection — from the same first bar to its last, with the candidate run's fees and
-/// capital. Every candidate is first recorded as one trial of its model (<see cref="TrialStore"/>, once per run and
+/// model's champion are all played greedily over the model's promotion window (<see cref="ModelSplitStore"/>: the newest
+/// bars of its data, which no run of the model trains, selects or reports on; on a synthetic market its own generated
+/// series) from the same first bar to its last, with the candidate run's fees and capital. Every candidate is first recorded as one trial of its model (<see cref="TrialStore"/>, once per run and
 /// checkpoint), with its per-bar excess Sharpe over buy-and-hold; N is then its place among the model's trials and
 /// V[SR] the variance of their excess Sharpe ratios. The candidate is promoted only if, in this order: it did not
 /// reach the bankruptcy floor; its per-bar excess returns over buy-and-hold have a deflated Sharpe ratio (Bailey &amp;
@@ -41,7 +41,7 @@ public sealed record GateVerdict(bool Promoted, string Reason, string? FailedTes
 /// </summary>
 public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore champions, TrialStore trials, ModelOptions options, ILogger<ChampionChallenger> logger, TimeProvider? timeProvider = null)
 {
-    public const string Metric = "deflated Sharpe ratio (N = the model's recorded trials) of per-bar excess returns after fees vs buy-and-hold and vs the champion (greedy, full test split of the candidate run)";
+    public const string Metric = "deflated Sharpe ratio (N = the model's recorded trials) of per-bar excess returns after fees vs buy-and-hold and vs the champion (greedy, the model's whole promotion window)";
 
     private const int MaxAttempts = 5;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -57,7 +57,10 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         }
 
         var data = await workspace.GetDataAsync(record, cancellationToken);
-        var window = data.Test;
+        // The model's promotion window: bars no run of the model trains, selects or reports on. A run recorded before models
+        // had splits has none; its gate falls back to its test split, and the decision's window dates say which bars.
+        var window = data.Promotion ?? data.Test;
+        var firstBar = data.Promotion is null ? 0 : data.PromotionHistory;
         var candidate = await workspace.GetPolicyAsync(runId, update, cancellationToken);
         var decisionBlob = ChampionStore.DecisionBlob(model, runId, update);
         for (var attempt = 1; ; attempt++)
@@ -68,11 +71,11 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
             {
                 // A retry after this decision's promotion took effect (the crash came before the decision blob). Record it as
                 // it was decided — even if the champion has changed since (say, a rollback): never promote it a second time.
-                return await RecordEarlierPromotionAsync(record, model, runId, update, candidate, window, earlier, decidedBy, cancellationToken);
+                return await RecordEarlierPromotionAsync(record, model, runId, update, candidate, window, firstBar, earlier, decidedBy, cancellationToken);
             }
 
             ChampionPolicy? champion = current is null ? null : await champions.LoadPolicyAsync(current.Champion, cancellationToken);
-            var evaluation = Score(candidate.Policy, candidate.Context, champion, window);
+            var evaluation = Score(candidate.Policy, candidate.Context, champion, window, firstBar);
             var selection = await RecordTrialAsync(model, runId, update, record.Run.Promote, evaluation, window, cancellationToken);
             var verdict = Decide(evaluation, options, current, window, selection);
 
@@ -140,10 +143,10 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     }
 
     private async Task<PromotionDecision> RecordEarlierPromotionAsync(
-        RunRecord record, string model, string runId, long update, LoadedPolicy candidate, PriceSeries window, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
+        RunRecord record, string model, string runId, long update, LoadedPolicy candidate, PriceSeries window, int firstBar, ChampionChange earlier, string decidedBy, CancellationToken cancellationToken)
     {
         var replaced = earlier.Replaced is null ? null : await champions.LoadPolicyAsync(earlier.Replaced, cancellationToken);
-        var evaluation = Score(candidate.Policy, candidate.Context, replaced, window);
+        var evaluation = Score(candidate.Policy, candidate.Context, replaced, window, firstBar);
         var selection = await RecordTrialAsync(model, runId, update, record.Run.Promote, evaluation, window, cancellationToken);
         var verdict = Decide(evaluation, options, null, window, selection) with { Promoted = true, Reason = earlier.Reason, FailedTest = null };
         var decision = NewDecision(record, model, runId, update, evaluation, verdict, earlier.Replaced, window, decidedBy);
@@ -248,19 +251,19 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
 
     /// <summary>
     /// Plays the candidate, the champion and buy-and-hold over <paramref name="window"/> from the same first bar (the
-    /// later of the two feature warm-ups) to its last, the candidate and champion each through its own features and
+    /// latest of <paramref name="firstBar"/> and the two feature warm-ups) to its last, the candidate and champion each through its own features and
     /// normaliser, all with the candidate's arena and reward. The floor flattens the candidate or champion to cash as
     /// <see cref="Core.Trading.ArenaOptions.EvaluationFloor"/> says; buy-and-hold has none.
     /// </summary>
     public static GateEvaluation Score(
-        IQFunction candidate, CheckpointContext candidateContext, ChampionPolicy? champion, PriceSeries window)
+        IQFunction candidate, CheckpointContext candidateContext, ChampionPolicy? champion, PriceSeries window, int firstBar = 0)
     {
         ArgumentNullException.ThrowIfNull(candidateContext);
         var candidateEnv = new TradingEnvironment(window, candidateContext.Features, candidateContext.Normalizer, candidateContext.Arena, candidateContext.Reward);
         var championEnv = champion is null
             ? null
             : new TradingEnvironment(window, champion.Context.Features, champion.Context.Normalizer, candidateContext.Arena, candidateContext.Reward);
-        var start = Math.Max(candidateEnv.FirstStartIndex, championEnv?.FirstStartIndex ?? 0);
+        var start = Math.Max(firstBar, Math.Max(candidateEnv.FirstStartIndex, championEnv?.FirstStartIndex ?? 0));
         var (candidateScore, candidateReturns) = Play(candidateEnv, candidate, start);
         var (championScore, championReturns) = championEnv is null ? (null, null) : Play(championEnv, champion!.Policy, start);
         var buyAndHold = Evaluator.RunBuyAndHold(candidateEnv, start);

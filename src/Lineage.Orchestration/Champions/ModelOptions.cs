@@ -5,7 +5,8 @@ namespace Lineage.Orchestration.Champions;
 
 /// <summary>
 /// Configuration section <c>Lineage:Models</c>: the champion/challenger gate, the answer without a champion, and run
-/// retention. On the candidate run's test split (the newest window of its data), after fees, a candidate is promoted
+/// retention. On the model's promotion window (the newest bars of its data, which no run trains, selects or reports on:
+/// <see cref="ModelSplitStore"/>), after fees, a candidate is promoted
 /// only if the per-bar Sharpe of its excess returns over buy-and-hold — and over the champion, when there is one — is
 /// significantly positive once deflated for the model's recorded trials (deflated Sharpe ratio ≥
 /// <see cref="PromotionConfidence"/>), it did not reach the bankruptcy floor, and its max drawdown is at most
@@ -24,6 +25,21 @@ public sealed class ModelOptions
     /// bars an excess Sharpe of ≈ 0.104 per bar for the model's first trial, ≈ 0.204 for its tenth, see docs/nightly.md).
     /// </summary>
     public double PromotionConfidence { get; set; } = 0.95;
+
+    /// <summary>
+    /// The promotion window: the newest max(<see cref="PromotionMinBars"/>, <see cref="PromotionFraction"/> × bars) of a
+    /// model's file data when its splits are fixed (default 252 bars — a trading year of daily data — and 15 %).
+    /// </summary>
+    public int PromotionMinBars { get; set; } = 252;
+
+    /// <inheritdoc cref="PromotionMinBars"/>
+    public double PromotionFraction { get; set; } = 0.15;
+
+    /// <summary>
+    /// A model's splits roll to the next generation when new bars have grown its promotion window to this many times the
+    /// window the data asks for (default 2: a daily model fixes new dates about once a year of fresh data).
+    /// </summary>
+    public double PromotionRollFactor { get; set; } = 2;
 
     /// <summary>How much worse (absolute, as a fraction of equity) the candidate's max drawdown may be than buy-and-hold's (default 0.10).</summary>
     public double MaxDrawdownMargin { get; set; } = 0.10;
@@ -67,6 +83,21 @@ public sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
         if (!(options.MaxDrawdownMargin >= 0 && options.MaxDrawdownMargin <= 1))
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:MaxDrawdownMargin is {options.MaxDrawdownMargin}; it must be in [0, 1] (an absolute fraction of equity, e.g. 0.10)."));
+        }
+
+        if (options.PromotionMinBars < 30)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:PromotionMinBars is {options.PromotionMinBars}; it must be at least 30 (default 252)."));
+        }
+
+        if (!(options.PromotionFraction > 0 && options.PromotionFraction < 0.5))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:PromotionFraction is {options.PromotionFraction}; it must be in (0, 0.5), e.g. 0.15."));
+        }
+
+        if (!(options.PromotionRollFactor >= 1.5))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Lineage:Models:PromotionRollFactor is {options.PromotionRollFactor}; it must be at least 1.5 (default 2)."));
         }
 
         if (!Enum.IsDefined(options.WithoutChampion))

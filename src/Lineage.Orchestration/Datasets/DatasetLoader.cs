@@ -8,9 +8,17 @@ using Lineage.Orchestration.Runs;
 
 namespace Lineage.Orchestration.Datasets;
 
-/// <summary>The three chronological splits a run trains, selects and tests on, and their fingerprint.</summary>
-public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSeries Test, string Fingerprint)
+/// <summary>
+/// The three chronological splits a run trains, selects and tests on, the model's promotion window when the run has
+/// its model's splits (played only by the champion gate), and their fingerprint. On a file the promotion series starts
+/// with <see cref="PromotionHistory"/> bars from before the window — feature history the gate reads, never scores — so
+/// every bar of the window is scored; a synthetic market's promotion series is its own, its warm-up inside it.
+/// </summary>
+public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSeries Test, string Fingerprint, PriceSeries? Promotion = null, int PromotionHistory = 0)
 {
+    /// <summary>Bars of history before the promotion window a file's promotion series carries (at most what there is).</summary>
+    public const int PromotionHistoryBars = 256;
+
     public PriceSeries Split(string name) => name switch
     {
         "train" => Train,
@@ -27,29 +35,61 @@ public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSer
 /// </summary>
 public static class DatasetLoader
 {
-    public static async Task<RunData> LoadAsync(TrainingRun run, BlobContainerClient? container, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run's splits. With <paramref name="splits"/> (its model's, <see cref="Champions.ModelSplitStore"/>) a file is cut
+    /// at the model's dates and a synthetic market gets the model's promotion series; without, a file is split by the run's
+    /// fractions and there is no promotion window. A walk-forward fold cuts by its own bar ranges.
+    /// </summary>
+    public static async Task<RunData> LoadAsync(TrainingRun run, Champions.SplitGeneration? splits, BlobContainerClient? container, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var minRows = run.StepsPerEpisode + run.Features.Window + 2;
         if (run.Fold is { } fold)
         {
             var whole = await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
             var foldSplits = WalkForward.Split(whole, fold);
-            return Create(foldSplits.Train, foldSplits.Validation, foldSplits.Test, minRows);
+            return Create(foldSplits.Train, foldSplits.Validation, foldSplits.Test, null, minRows);
         }
 
         if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
             var kind = run.Dataset[DatasetReferences.Synthetic.Length..];
-            var evalBars = Math.Max(500, (int)(run.SyntheticBars * run.ValidationFraction / run.TrainFraction));
-            var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(run.Seed, 1));
-            var validation = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(run.Seed, 2));
-            var test = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(run.Seed, 3));
-            return Create(train, validation, test, minRows);
+            var evalBars = SyntheticEvaluationBars(run);
+            var market = MarketSeed(run);
+            var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(market, 1));
+            var validation = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(market, 2));
+            var test = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(market, 3));
+            var promotion = splits is { MarketSeed: { } seed, PromotionBars: { } bars }
+                ? SyntheticMarkets.Generate(kind, bars, Seeds.Derive(seed, 4))
+                : null;
+            return Create(train, validation, test, promotion, minRows);
         }
 
         var series = await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
-        var splits = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
-        return Create(splits.Train, splits.Validation, splits.Test, minRows);
+        if (splits?.Dates is { } dates)
+        {
+            var cut = PromotionWindows.Apply(series, dates);
+            var from = series.Count - cut.Promotion.Count;
+            var history = Math.Min(RunData.PromotionHistoryBars, from);
+            return Create(cut.Train, cut.Validation, cut.Test, series.Slice(from - history, cut.Promotion.Count + history), minRows) with { PromotionHistory = history };
+        }
+
+        var chronological = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
+        return Create(chronological.Train, chronological.Validation, chronological.Test, null, minRows);
+    }
+
+    /// <summary>The seed a synthetic market is generated from: <see cref="TrainingRun.MarketSeed"/>, else the run's seed.</summary>
+    public static ulong MarketSeed(TrainingRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.MarketSeed ?? run.Seed;
+    }
+
+    /// <summary>Bars of a synthetic market's validation, test and promotion series: max(500, bars × validation / train).</summary>
+    public static int SyntheticEvaluationBars(TrainingRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Math.Max(500, (int)(run.SyntheticBars * run.ValidationFraction / run.TrainFraction));
     }
 
     /// <summary>
@@ -60,7 +100,7 @@ public static class DatasetLoader
     {
         ArgumentNullException.ThrowIfNull(run);
         return run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
-            ? SyntheticMarkets.Generate(run.Dataset[DatasetReferences.Synthetic.Length..], run.SyntheticBars, Seeds.Derive(run.Seed, 1))
+            ? SyntheticMarkets.Generate(run.Dataset[DatasetReferences.Synthetic.Length..], run.SyntheticBars, Seeds.Derive(MarketSeed(run), 1))
             : await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
     }
 
@@ -119,7 +159,7 @@ public static class DatasetLoader
         return CsvPriceLoader.Parse(reader, path, minRows);
     }
 
-    private static RunData Create(PriceSeries train, PriceSeries validation, PriceSeries test, int minTrainRows)
+    private static RunData Create(PriceSeries train, PriceSeries validation, PriceSeries test, PriceSeries? promotion, int minTrainRows)
     {
         if (train.Count < minTrainRows)
         {
@@ -128,8 +168,8 @@ public static class DatasetLoader
                 "(steps per episode + feature window + 2). Use more data or shorter episodes.");
         }
 
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(
-            Encoding.UTF8.GetBytes($"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}")));
-        return new RunData(train, validation, test, fingerprint);
+        var parts = $"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}" + (promotion is null ? "" : $"|{promotion.Fingerprint()}");
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts)));
+        return new RunData(train, validation, test, fingerprint, promotion);
     }
 }

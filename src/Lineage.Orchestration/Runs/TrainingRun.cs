@@ -93,7 +93,15 @@ public sealed record TrainingRun
     /// </summary>
     public WalkForwardFold? Fold { get; init; }
 
+    /// <summary>The seed the agent's randomness derives from: network initialisation, ε-greedy acting, replay sampling.</summary>
     public ulong Seed { get; init; } = 42;
+
+    /// <summary>
+    /// The seed a synthetic market's series are generated from (train, validation, test); null (default): <see cref="Seed"/>.
+    /// Experiments vary it separately from the agent's seed, so market paths and training noise are two sources of spread.
+    /// A file dataset has one path and ignores it.
+    /// </summary>
+    public ulong? MarketSeed { get; init; }
 
     /// <summary>
     /// Paired stationary block bootstrap draws for the test evaluation's excess figures (vs buy-and-hold and the best

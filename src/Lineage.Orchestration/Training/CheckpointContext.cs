@@ -34,7 +34,8 @@ public sealed record CheckpointContext(
 /// Persisted as runs/{runId}/run.json when a run (re)starts: the request (its dataset resolved to a concrete
 /// version), what it was prepared with, and the experiment record (requested dataset, version, code version).
 /// <see cref="StartIteration"/> with <c>Run.Iterations</c> is the schedule anchor (ε and β) of this (re)start;
-/// <see cref="Attempt"/> is the orchestration attempt that wrote the record.
+/// <see cref="Attempt"/> is the orchestration attempt that wrote the record; <see cref="Splits"/> the model's split generation
+/// the run was (re)started on (none for a walk-forward fold, which cuts by its own bar ranges).
 /// </summary>
 public sealed record RunRecord(
     TrainingRun Run,
@@ -43,7 +44,8 @@ public sealed record RunRecord(
     Normalizer Normalizer,
     FeatureSpec Features,
     RunExperiment? Experiment = null,
-    string? Attempt = null);
+    string? Attempt = null,
+    Champions.SplitGeneration? Splits = null);
 
 /// <summary>
 /// What a run was made from, stored in its run record (<c>runs/{id}/run.json</c>) when PrepareRun resolves it:

@@ -77,7 +77,7 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
             return cached;
         }
 
-        var data = await DatasetLoader.LoadAsync(record.Run, Container, cancellationToken);
+        var data = await DatasetLoader.LoadAsync(record.Run, record.Splits, Container, cancellationToken);
         if (data.Fingerprint != record.DataFingerprint)
         {
             throw new InvalidDataException(

@@ -104,7 +104,7 @@ internal sealed class ModelsHarness : IAsyncDisposable
     {
         var resolved = await Datasets.ResolveAsync(DatasetReferences.Registry + datasetName, default);
         var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model };
-        var data = await DatasetLoader.LoadAsync(run, Container, default);
+        var data = await DatasetLoader.LoadAsync(run, null, Container, default);
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
         var experiment = new RunExperiment(resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint, RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, "test");

@@ -33,7 +33,7 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         Assert.Equal("dataset:nightly-data", record.Experiment!.DatasetReference);
         Assert.Equal(2, record.Experiment.DatasetVersion);
         Assert.Equal(newest.Sha256, record.Experiment.DatasetSha256);
-        var expected = await DatasetLoader.LoadAsync(run with { Dataset = newest.Reference }, runtime.Storage.Container, default);
+        var expected = await DatasetLoader.LoadAsync(run with { Dataset = newest.Reference }, record.Splits, runtime.Storage.Container, default);
         Assert.Equal(expected.Fingerprint, record.DataFingerprint);
         Assert.Equal(expected.Fingerprint, record.Experiment.DataFingerprint);
         Assert.Contains("+", record.Experiment.CodeVersion, StringComparison.Ordinal);
@@ -45,11 +45,14 @@ public sealed class NightlyRetrainingTests(AzuriteFixture azurite) : IClassFixtu
         // A two-iteration model rarely beats buy-and-hold significantly: the gate decides either way, and says why.
         Assert.NotNull(decision.VsBuyAndHold);
         Assert.Equal(decision.Promoted, decision.FailedTest is null);
-        Assert.Equal(expected.Test.Fingerprint(), decision.WindowFingerprint);
+        Assert.Equal(expected.Promotion!.Fingerprint(), decision.WindowFingerprint);
         Assert.Equal(decision.Promoted ? "nightly-test" : null, (await champions.GetAsync("nightly-data", default))?.Champion.RunId);
         var runFinal = await runtime.Workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final("nightly-test"), default);
         Assert.Equal(decision, runFinal!.Decision);
-        Assert.Equal(decision.Candidate.Sharpe, runFinal.Test.AgentSharpe, 12);
+        // The gate played the model's promotion window, bars after the run's test window that the run never reported on.
+        Assert.True(decision.WindowStart > expected.Test.Times[^1], $"gate window from {decision.WindowStart} overlaps the test window ending {expected.Test.Times[^1]}");
+        Assert.Equal(expected.Promotion.Times[^1], decision.WindowEnd);
+        Assert.NotEqual(expected.Test.Fingerprint(), decision.WindowFingerprint);
 
         // A newer upload after preparation does not change what this run's activities load.
         await datasets.PushAsync("nightly-data", ModelsHarness.Csv(500, seed: 3), "test", default);

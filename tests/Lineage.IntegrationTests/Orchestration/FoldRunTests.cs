@@ -21,7 +21,7 @@ public sealed class FoldRunTests(AzuriteFixture azurite) : IClassFixture<Azurite
         var fold = Folds(run.SyntheticBars)[1];
         var series = SyntheticMarkets.Generate(SyntheticMarkets.Trend, run.SyntheticBars, Seeds.Derive(run.Seed, 1));
 
-        var data = await DatasetLoader.LoadAsync(run with { Fold = fold }, null, CancellationToken.None);
+        var data = await DatasetLoader.LoadAsync(run with { Fold = fold }, null, null, CancellationToken.None);
 
         Assert.Equal(series.Slice(0, fold.TrainBars).Fingerprint(), data.Train.Fingerprint());
         Assert.Equal(series.Slice(fold.ValidationStart, fold.ValidationBars).Fingerprint(), data.Validation.Fingerprint());

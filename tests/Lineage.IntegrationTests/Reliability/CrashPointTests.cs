@@ -60,6 +60,7 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
     /// <summary>Every crash point at least once, at a reach inside the activity that matters (storage points are shared).</summary>
     public static readonly IReadOnlyList<CrashCase> Cases =
     [
+        new(CrashPoints.PrepareAfterModelSplits, 1, Scenario.Fresh),
         new(CrashPoints.PrepareAfterReplayReset, 1, Scenario.Fresh),
         new(CrashPoints.CheckpointAfterBlob, 1, Scenario.Fresh), // checkpoint 0, in PrepareRun
         new(CrashPoints.CheckpointAfterLatest, 1, Scenario.Fresh), // checkpoint 0, before run.json

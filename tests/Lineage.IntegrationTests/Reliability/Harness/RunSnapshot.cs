@@ -22,7 +22,7 @@ internal sealed class RunSnapshot
     /// </summary>
     public static readonly IReadOnlySet<string> VolatileFields = new HashSet<string>(StringComparer.Ordinal)
     {
-        "preparedAt", "startedAt", "decidedAt", "at", "completedAt", "createdAt", "updatedAt", "finishedAt", "timestamp",
+        "preparedAt", "startedAt", "decidedAt", "fixedAt", "at", "completedAt", "createdAt", "updatedAt", "finishedAt", "timestamp",
         "machine", "machineName",
         "attempt",
         "store",
