@@ -14,6 +14,7 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     worker,
     ExperimentCommand.Create(),
     WalkForwardCommand.Create(),
+    NightlyCommand.Create(),
     ReportCommand.Create(),
     ModelCommands.Data(),
     ModelCommands.Promote(),

@@ -250,19 +250,16 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         return (splits, note);
     }
 
-    /// <summary>Freshness of the run's whole series (a file's every bar; a synthetic market's generated splits).</summary>
+    /// <summary>Freshness of a file's whole series; a synthetic market is generated for the run and never stale.</summary>
     private async Task<IReadOnlyList<string>> CheckFreshnessAsync(TrainingRun run, CancellationToken cancellationToken)
     {
-        if (run.MaxDataAgeDays is null)
+        if (run.MaxDataAgeDays is null || run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
             return [];
         }
 
-        var minRows = run.StepsPerEpisode + run.Features.Window + 2;
-        var times = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal) || run.Fold is not null
-            ? (await DatasetLoader.LoadWholeSeriesAsync(run, workspace.Container, minRows, cancellationToken)).Times
-            : (await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, minRows, cancellationToken)).Times;
-        return CheckFreshness(run, times, _time.GetUtcNow());
+        var series = await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+        return CheckFreshness(run, series.Times, _time.GetUtcNow());
     }
 
     /// <summary>

@@ -273,7 +273,7 @@ public sealed class ChampionStore(BlobContainerClient container, ModelOptions op
         return decisions.OrderBy(d => d.DecidedAt).ToList();
     }
 
-    /// <summary>Names of models with anything stored: a champion, decisions or trials (a model may have no champion).</summary>
+    /// <summary>Names of models with anything stored: split dates, a champion, decisions or trials (a model may have no champion).</summary>
     public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
     {
         var models = new List<string>();

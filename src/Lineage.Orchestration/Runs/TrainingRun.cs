@@ -128,7 +128,8 @@ public sealed record TrainingRun
     /// <summary>
     /// Freshness: when set, the run refuses (before writing anything) a dataset whose newest bar is older than this many
     /// days, and notes any gap over a week between bars; null (default) checks nothing. The nightly run sets it
-    /// (<see cref="NightlyOptions.MaxDataAgeDays"/>), so it never retrains quietly on stale data.
+    /// (<see cref="NightlyOptions.MaxDataAgeDays"/>), so it never retrains quietly on stale data. A synthetic market is generated
+    /// for the run, never stale: it is not checked.
     /// </summary>
     public double? MaxDataAgeDays { get; init; }
 }

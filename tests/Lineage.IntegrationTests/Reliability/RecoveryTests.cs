@@ -160,7 +160,10 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
         Assert.Equal("Completed", final.Status);
         Assert.Equal(0, final.Result!.FinalCheckpoint);
         Assert.Contains(final.Result.Notes, n => n.StartsWith("Not a candidate for promotion", StringComparison.Ordinal));
-        Assert.Empty(await runtime.Services.GetRequiredService<ChampionStore>().ListModelsAsync(default));
+        // The model exists (its first run fixed its splits) but has no champion and no decision: the gate never ran.
+        var champions = runtime.Services.GetRequiredService<ChampionStore>();
+        Assert.Null(await champions.GetAsync("synthetic-trend", default));
+        Assert.Empty(await champions.DecisionsAsync("synthetic-trend", default));
     }
 
     [Fact]
