@@ -109,8 +109,9 @@ internal static class NightlyCommand
         var promoted = decided.Count(r => r.Promoted == true);
         var interval = BinomialInterval.ClopperPearson(promoted, decided.Count);
         var window = decided[^1];
-        AnsiConsole.MarkupLineInterpolated(
-            $"[bold]Promoted {promoted}/{decided.Count}[/] ({interval.Rate:P0}; exact 95 % CI [{interval.Low:P1}, {interval.High:P1}], Clopper–Pearson) over the model's promotion window {window.WindowStart:yyyy-MM-dd} to {window.WindowEnd:yyyy-MM-dd}, after fees.");
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Promoted {promoted}/{decided.Count} ({interval.Rate:P0}; exact 95 % CI [{interval.Low:P1}, {interval.High:P1}], Clopper-Pearson) on the model's promotion window {window.WindowStart:yyyy-MM-dd} to {window.WindowEnd:yyyy-MM-dd}, after fees; {rows.Count - decided.Count} night(s) without a decision."));
         AnsiConsole.MarkupLineInterpolated($"Nights: {Path.Combine(folder.FullName, "nights.csv")}");
         return rows.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
     }

@@ -34,7 +34,9 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         if (input.Split == Splits.Validation)
         {
             CrashPoints.Reach(CrashPoints.EvaluateAfterReport, input.RunId);
-            await workspace.Checkpoints(input.RunId).RecordScoreAsync(input.CheckpointUpdate, report.Agent.Roi, cancellationToken);
+            // Retention runs after the score is recorded: it must keep the orchestration's selected checkpoint, which on a resumed
+            // run need not be the run's best ever (an earlier start may have scored higher) nor among the newest.
+            await workspace.Checkpoints(input.RunId).RecordScoreAsync(input.CheckpointUpdate, report.Agent.Roi, input.Protect ?? [], cancellationToken);
             CrashPoints.Reach(CrashPoints.EvaluateAfterScore, input.RunId);
         }
 

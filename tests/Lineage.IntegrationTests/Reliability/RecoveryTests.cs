@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lineage.Hosting;
 using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
@@ -148,6 +149,41 @@ public sealed class RecoveryTests(AzuriteFixture azurite, ITestOutputHelper outp
 
         Assert.Equal("Completed", final.Status);
         Assert.DoesNotContain(final.Result!.Notes, n => n.Contains("retention", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Found by `lineage nightly` on its 4th night: a resumed run's best checkpoint of this start was not the run's best
+    /// ever (an earlier night's scored higher) nor among the newest kept, and the validation evaluation of a later
+    /// checkpoint applied retention without the orchestration's protect list — the run then failed at its test
+    /// evaluation ("checkpoint … does not exist"). A fresh run hid it: there the start's best is the run's best.
+    /// </summary>
+    [Fact]
+    public async Task Validation_evaluation_keeps_the_orchestrations_selected_checkpoint_when_an_earlier_start_scored_higher()
+    {
+        var container = azurite.NewContainer();
+        var run = TestRuns.Small("protect-on-resume", seed: 17) with { Iterations = 3 };
+        await using (var first = await TestRuns.StartAsync(azurite, container: container))
+        {
+            Assert.Equal("Completed", RunService.ToView(await TestRuns.RunToEndAsync(first, run)).Status);
+        }
+
+        await using var fresh = await LocalRuntime.StartAsync(
+            new LocalRuntimeOptions
+            {
+                StorageConnectionString = azurite.ConnectionString,
+                TaskHub = azurite.NewTaskHub(),
+                ContainerName = container,
+                Settings = new Dictionary<string, string?> { ["Lineage:Storage:CheckpointsToKeep"] = "1" },
+            },
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var checkpoints = fresh.Workspace.Checkpoints(run.RunId);
+        Assert.Equal([0L, 16, 32, 48], (await checkpoints.ListAsync()).Select(c => c.Update));
+        await checkpoints.RecordScoreAsync(0, 1e9, [16, 32]); // an earlier start's best: retention keeps it whatever comes after
+
+        // This start selected update 16; the evaluation of update 48 must keep it.
+        await fresh.Services.GetRequiredService<EvaluateActivity>().ExecuteAsync(new EvaluateInput(run.RunId, 2, 48, Splits.Validation, [16]), default);
+
+        Assert.Equal([0L, 16, 48], (await checkpoints.ListAsync()).Select(c => c.Update));
     }
 
     [Fact]
