@@ -23,7 +23,7 @@ internal static class ExperimentCommand
             DefaultValueFactory = _ => [ExperimentVariants.Default],
             AllowMultipleArgumentsPerToken = true,
         };
-        var seeds = new Option<int>("--seeds") { Description = "Training seeds per variant and market", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int>("--seeds") { Description = "Agent seeds (network initialisation, exploration, replay sampling) per variant, market and market seed", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seeds are first-seed, first-seed + 1, ...", DefaultValueFactory = _ => 1 };
         var marketSeeds = new Option<int>("--market-seeds") { Description = "Synthetic markets: generated market paths (train/validation/test series) per agent seed; file datasets are one path and ignore it", DefaultValueFactory = _ => 1 };
         var firstMarketSeed = new Option<ulong>("--first-market-seed") { Description = "Market seeds are first-market-seed, first-market-seed + 1, ...", DefaultValueFactory = _ => 1 };

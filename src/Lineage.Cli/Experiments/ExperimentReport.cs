@@ -250,9 +250,12 @@ internal static class ExperimentReport
             }
 
             md.AppendLine();
-            md.AppendLine("Normalised score (secondary) = (agent − random) / (reference − random) on return after fees: 0 is the random policy, 1 the reference policy. " +
-                "Caveat: it flatters. Its zero is a fee-burning random policy, so on synthetic trend buy-and-hold alone scores about 1.07 and flat about 0.41; it is no evidence of an edge over holding the asset. Read the excess figures above.");
-            md.AppendLine();
+            if (headlines.Any(h => h.Score is not null))
+            {
+                md.AppendLine("Normalised score (secondary) = (agent − random) / (reference − random) on return after fees: 0 is the random policy, 1 the reference policy. " +
+                    "Caveat: it flatters. Its zero is a fee-burning random policy, so on synthetic trend buy-and-hold alone scores about 1.07 and flat about 0.41; it is no evidence of an edge over holding the asset. Read the excess figures above.");
+                md.AppendLine();
+            }
         }
 
         var checks = Targets(results, plan.ValidationOnly);
@@ -307,7 +310,7 @@ internal static class ExperimentReport
                 var withReference = series.All(x => x.Split.Reference is not null);
                 md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {paths} path(s) | {Ci(OverPaths(series, x => x.BuyAndHold), "P1")} | {Ci(OverPaths(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(OverPaths(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
                 md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {paths} path(s) | {Ci(OverPaths(series, x => x.Flat), "P1")} | 0 | 0 | 0 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Flat - x.BuyAndHold), "P1")} |");
-                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per run) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per evaluation) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
                 if (withReference)
                 {
                     md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {paths} path(s) | {Ci(OverPaths(series, x => x.Reference!.Value), "P1")} | — | — | — | 1 | {Ci(OverPaths(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
