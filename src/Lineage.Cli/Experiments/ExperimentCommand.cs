@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Lineage.Cli.Experiments;
 
-/// <summary>`lineage experiment`: N training seeds per variant and market through the real pipeline, aggregated with 95% CIs.</summary>
+/// <summary>`lineage experiment`: N agent seeds (× M market seeds on synthetic markets) per variant and market through the real pipeline, aggregated with 95% CIs.</summary>
 internal static class ExperimentCommand
 {
     public static Command Create()
@@ -23,8 +23,10 @@ internal static class ExperimentCommand
             DefaultValueFactory = _ => [ExperimentVariants.Default],
             AllowMultipleArgumentsPerToken = true,
         };
-        var seeds = new Option<int>("--seeds") { Description = "Training seeds per variant and market", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int>("--seeds") { Description = "Agent seeds (network initialisation, exploration, replay sampling) per variant, market and market seed", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seeds are first-seed, first-seed + 1, ...", DefaultValueFactory = _ => 1 };
+        var marketSeeds = new Option<int>("--market-seeds") { Description = "Synthetic markets: generated market paths (train/validation/test series) per agent seed; file datasets are one path and ignore it", DefaultValueFactory = _ => 1 };
+        var firstMarketSeed = new Option<ulong>("--first-market-seed") { Description = "Market seeds are first-market-seed, first-market-seed + 1, ...", DefaultValueFactory = _ => 1 };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body) as the base of every variant" };
         var iterations = new Option<int?>("--iterations") { Description = "Override the base run's iterations" };
         var episodes = new Option<int?>("--episodes") { Description = "Override the base run's episodes per iteration" };
@@ -37,7 +39,7 @@ internal static class ExperimentCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
         var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals.")
         {
-            markets, variants, seeds, firstSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, output,
+            markets, variants, seeds, firstSeed, marketSeeds, firstMarketSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -79,6 +81,13 @@ internal static class ExperimentCommand
                 return 2;
             }
 
+            var marketSeedCount = parse.GetValue(marketSeeds);
+            if (marketSeedCount is < 1 or > 100)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--market-seeds:[/] must be 1..100, got {marketSeedCount}.");
+                return 2;
+            }
+
             var first = parse.GetValue(firstSeed);
             var experimentName = parse.GetValue(name)
                 ?? string.Create(CultureInfo.InvariantCulture, $"{string.Join("+", marketList.Select(ExperimentMarkets.ShortName))}-{string.Join("+", variantNames)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
@@ -88,7 +97,7 @@ internal static class ExperimentCommand
                 [.. variantNames.Select(v => ExperimentVariants.Find(v)!)],
                 [.. Enumerable.Range(0, seedCount).Select(i => first + (ulong)i)],
                 baseRun,
-                parse.GetValue(validationOnly));
+                parse.GetValue(validationOnly)) { MarketSeeds = [.. Enumerable.Range(0, marketSeedCount).Select(i => parse.GetValue(firstMarketSeed) + (ulong)i)] };
             var commandLine = "lineage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             return await RunAsync(plan, CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
         });
@@ -100,21 +109,33 @@ internal static class ExperimentCommand
 
     private static async Task<int> RunAsync(ExperimentPlan plan, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
     {
+        if (plan.Problems(ExperimentPlan.NewStamp()) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{problem}[/]");
+            }
+
+            return 2;
+        }
+
         var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
-        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}){(plan.ValidationOnly ? ", validation only" : "")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}{(plan.Markets.Any(ExperimentMarkets.IsSynthetic) ? $"; synthetic markets × market seeds {string.Join(", ", plan.MarketSeeds)}" : "")}){(plan.ValidationOnly ? ", validation only" : "")}");
+        if (plan.Markets.Where(m => !ExperimentMarkets.IsSynthetic(m)).ToList() is { Count: > 0 } files)
+        {
+            AnsiConsole.MarkupLineInterpolated($"{string.Join(", ", files)}: a file is one market path, so market seeds do not apply: one run per agent seed{(plan.MarketSeeds.Count > 1 ? $" (not × {plan.MarketSeeds.Count} market seeds)" : "")}; its path uncertainty is each run's block bootstrap.");
+        }
+
         AnsiConsole.MarkupLineInterpolated($"Each run's candidate is recorded as a trial of {(plan.BaseRun.Model is { } m ? $"model '{m}'" : "the model named after its market's dataset")}; {(plan.BaseRun.Promote ? "the gate may promote it (--promote)" : "it never changes the champion (no --promote)")}.");
         await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
         var results = await ExperimentRunner.RunAsync(runtime, plan, folder, r => Print(r, plan.ValidationOnly), cancellationToken);
         await ExperimentReport.WriteAsync(folder, plan, results, commandLine, cancellationToken);
-
-        var table = new Table().Title($"Targets ({(plan.ValidationOnly ? "validation" : "test")})").AddColumns("variant", "market", "target", "measured: mean [[95% CI]]", "met");
-        foreach (var c in ExperimentReport.Targets(results, plan.ValidationOnly))
+        foreach (var table in ExperimentConsole.Tables(plan, results))
         {
-            table.AddRow(Markup.Escape(c.Variant), Markup.Escape(c.Market), Markup.Escape(c.Target), Markup.Escape(c.Measured), c.Met ? "[green]yes[/]" : "[red]no[/]");
+            AnsiConsole.Write(table);
         }
 
-        AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, "summary.md")}");
         return results.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
     }
@@ -126,6 +147,6 @@ internal static class ExperimentCommand
             ? "no evaluation"
             : string.Create(CultureInfo.InvariantCulture,
                 $"{(validationOnly ? "validation" : "test")} return {s.Return:P1} (b&h {s.BuyAndHold:P1}, random {s.RandomMean:P1}{(s.Reference is { } rf ? $", reference {rf:P1}" : "")}) score {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")}, Sharpe {s.Sharpe:F2}, max DD {s.MaxDrawdown:P1}, {s.Trades} trades");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Variant,-15} {r.Market,-10} seed {r.Seed,-3} {r.Status,-9} {r.Seconds,5:F0}s it {r.SelectedIteration}: {figures}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Variant,-15} {r.Market,-10} {(r.MarketSeed is { } ms ? $"market seed {ms,-3} " : "")}seed {r.Seed,-3} {r.Status,-9} {r.Seconds,5:F0}s it {r.SelectedIteration}: {figures}"));
     }
 }

@@ -1,15 +1,34 @@
 using System.Globalization;
 using System.Text;
+using Lineage.Core.Statistics;
 using ScottPlot;
 
 namespace Lineage.Cli.Experiments;
 
-/// <summary>Whether one of the issue's targets was met, with the numbers it was judged on.</summary>
-internal sealed record TargetCheck(string Variant, string Market, string Target, string Measured, bool Met);
+/// <summary>Whether one of the issue's targets was met, with the numbers it was judged on and where their uncertainty comes from.</summary>
+internal sealed record TargetCheck(string Variant, string Market, string Target, string Measured, bool Met, string Uncertainty);
 
 /// <summary>
-/// Aggregates an experiment's seeds (mean and 95% t-interval), checks the targets, and writes the
-/// experiment's summary.md and comparison plots.
+/// One variant on one market: agent − buy &amp; hold on the scored split over <see cref="Bars"/> bars, with both sources of
+/// uncertainty (<see cref="SeedUncertainty"/>: market paths and agent seeds). On a file dataset (one path)
+/// <see cref="PathBootstrap"/> is the mean over its runs of the paired block-bootstrap CI of excess return (null when
+/// the split drew none). <see cref="Score"/> is the old normalised score, secondary (null without a reference policy).
+/// </summary>
+internal sealed record Headline(
+    string Variant,
+    string Market,
+    bool Synthetic,
+    string Bars,
+    SeedUncertainty ExcessReturn,
+    SeedUncertainty ExcessSharpe,
+    BootstrapInterval? PathBootstrap,
+    int BootstrapRuns,
+    MeanInterval? Score);
+
+/// <summary>
+/// Aggregates an experiment's runs, checks the targets, and writes the experiment's summary.md and comparison plots.
+/// Every interval keeps market paths and agent seeds apart (<see cref="SeedUncertainty"/>): clustered by market path
+/// when a synthetic market ran two or more market seeds, otherwise over agent seeds (training noise only).
 /// </summary>
 internal static class ExperimentReport
 {
@@ -28,7 +47,7 @@ internal static class ExperimentReport
         var checks = new List<TargetCheck>();
         foreach (var group in results.GroupBy(r => (r.Variant, r.Market)))
         {
-            var scored = group.Select(r => Scored(r, validationOnly)).OfType<SplitResult>().ToList();
+            var scored = ScoredRuns(group, validationOnly);
             if (scored.Count == 0)
             {
                 continue;
@@ -36,30 +55,112 @@ internal static class ExperimentReport
 
             var (variant, market) = group.Key;
             var split = validationOnly ? "validation" : "test";
+            var synthetic = ExperimentMarkets.IsSynthetic(market);
             switch (market)
             {
                 case "trend" or "meanrev":
                 {
-                    var score = MeanInterval.Of([.. scored.Select(s => s.Score ?? double.NaN)]);
-                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"normalised {split} score ≥ {ScoreTarget}"), Ci(score, "F2"), score.Mean >= ScoreTarget));
-                    var edge = MeanInterval.Of([.. scored.Select(s => s.Return - s.BuyAndHold)]);
-                    checks.Add(new(variant, market, $"{split} return above buy-and-hold", Ci(edge, "P1") + " (agent − buy & hold)", edge.Mean > 0));
+                    var edge = Spread(scored, s => s.Return - s.BuyAndHold);
+                    checks.Add(new(variant, market, $"{split} return above buy-and-hold", Ci(edge.Headline, "P1") + " (agent − buy & hold)", edge.Headline.Mean > 0, Uncertainty(edge, synthetic, "P1")));
+                    var score = Spread(scored, s => s.Score ?? double.NaN);
+                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"normalised {split} score ≥ {ScoreTarget} (secondary, see caveat)"), Ci(score.Headline, "F2"), score.Headline.Mean >= ScoreTarget, Uncertainty(score, synthetic, "F2")));
                     break;
                 }
 
                 case "randomwalk":
                 {
-                    var edge = MeanInterval.Of([.. scored.Select(s => s.Return - s.Flat)]);
-                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"{split} return ≥ flat − {RandomWalkReturnBound:P0}"), Ci(edge, "P2") + " (agent − flat)", edge.Mean >= -RandomWalkReturnBound));
-                    var trades = MeanInterval.Of([.. scored.Select(s => (double)s.Trades)]);
-                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"trades per {split} episode ≤ {RandomWalkTradeCap}"), string.Create(CultureInfo.InvariantCulture, $"{Ci(trades, "F1")}, max {scored.Max(s => s.Trades)}"), trades.Mean <= RandomWalkTradeCap));
-                    checks.Add(new(variant, market, "no significant edge: 95% CI of (agent − flat) includes 0", Ci(edge, "P2"), edge.Contains(0)));
+                    var edge = Spread(scored, s => s.Return - s.Flat);
+                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"{split} return ≥ flat − {RandomWalkReturnBound:P0}"), Ci(edge.Headline, "P2") + " (agent − flat)", edge.Headline.Mean >= -RandomWalkReturnBound, Uncertainty(edge, synthetic, "P2")));
+                    var trades = Spread(scored, s => s.Trades);
+                    checks.Add(new(variant, market, string.Create(CultureInfo.InvariantCulture, $"trades per {split} episode ≤ {RandomWalkTradeCap}"), string.Create(CultureInfo.InvariantCulture, $"{Ci(trades.Headline, "F1")}, max {scored.Max(s => s.Split.Trades)}"), trades.Headline.Mean <= RandomWalkTradeCap, Uncertainty(trades, synthetic, "F1")));
+                    checks.Add(new(variant, market, "no significant edge: 95% CI of (agent − flat) includes 0", Ci(edge.Headline, "P2"), edge.Headline.Contains(0), Uncertainty(edge, synthetic, "P2")));
                     break;
                 }
             }
         }
 
         return checks;
+    }
+
+    /// <summary>Agent − buy &amp; hold per variant and market, in the order the runs ran.</summary>
+    public static IReadOnlyList<Headline> Headlines(IReadOnlyList<SeedResult> results, bool validationOnly)
+    {
+        var headlines = new List<Headline>();
+        foreach (var group in results.GroupBy(r => (r.Variant, r.Market)))
+        {
+            var scored = ScoredRuns(group, validationOnly);
+            if (scored.Count == 0)
+            {
+                continue;
+            }
+
+            var (minBars, maxBars) = (scored.Min(s => s.Split.Bars), scored.Max(s => s.Split.Bars));
+            var boots = scored.Select(s => s.Split.ExcessReturnVsBuyAndHold).OfType<BootstrapInterval>().ToList();
+            var synthetic = ExperimentMarkets.IsSynthetic(group.Key.Market);
+            headlines.Add(new Headline(
+                group.Key.Variant,
+                group.Key.Market,
+                synthetic,
+                minBars == maxBars ? string.Create(CultureInfo.InvariantCulture, $"{minBars} bars") : string.Create(CultureInfo.InvariantCulture, $"{minBars}–{maxBars} bars"),
+                Spread(scored, s => s.Return - s.BuyAndHold),
+                Spread(scored, s => s.Sharpe - s.BuyAndHoldSharpe),
+                synthetic || boots.Count == 0 ? null : new BootstrapInterval(boots.Average(b => b.Point), boots.Average(b => b.Lower), boots.Average(b => b.Upper)),
+                synthetic ? 0 : boots.Count,
+                scored.All(s => s.Split.Score is not null) ? Spread(scored, s => s.Score!.Value).Headline : null));
+        }
+
+        return headlines;
+    }
+
+    /// <summary>E.g. "market paths: 10, agent seeds: 3", or for a file "market paths: 1 (the file), agent seeds: 5".</summary>
+    public static string Counts(SeedUncertainty u, bool synthetic)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        var seeds = u.MinAgentSeeds == u.MaxAgentSeeds
+            ? u.MinAgentSeeds.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{u.MinAgentSeeds}–{u.MaxAgentSeeds} per path");
+        return string.Create(CultureInfo.InvariantCulture, $"market paths: {u.MarketPaths}{(synthetic ? "" : " (the file)")}, agent seeds: {seeds}");
+    }
+
+    /// <summary>Where the headline's 95 % CI comes from.</summary>
+    public static string CiSource(SeedUncertainty u, bool synthetic)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        return u.ClusteredByMarket
+            ? string.Create(CultureInfo.InvariantCulture, $"95% CI clustered by market path (t over {u.MarketPaths} path means)")
+            : u.Headline.Count < 2
+                ? "one run: no CI"
+                : synthetic
+                    ? "95% CI over agent seeds (t): training noise only, one market path"
+                    : "95% CI over agent seeds (t): training noise only, the file is one path";
+    }
+
+    /// <summary>The training-noise spread: SD across agent seeds on the same path (mean over paths).</summary>
+    public static string TrainingNoise(SeedUncertainty u, string format)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        return double.IsNaN(u.TrainingNoiseSd)
+            ? "— (one agent seed per path)"
+            : string.Create(CultureInfo.InvariantCulture, $"SD {u.TrainingNoiseSd.ToString(format, CultureInfo.InvariantCulture)} across agent seeds{(u.MarketPaths >= 2 ? $" (mean over {u.MarketPaths} paths)" : "")}");
+    }
+
+    public static string Uncertainty(SeedUncertainty u, bool synthetic, string format) =>
+        $"{CiSource(u, synthetic)}; {Counts(u, synthetic)}; training noise {TrainingNoise(u, format)}";
+
+    /// <summary>The mean of the runs' paired block-bootstrap CIs of excess return over buy &amp; hold (file datasets), or "—".</summary>
+    public static string PathBootstrap(Headline h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        return h.PathBootstrap is { } b
+            ? string.Create(CultureInfo.InvariantCulture, $"{b.Point:P1} [{b.Lower:P1}, {b.Upper:P1}] (mean of {h.BootstrapRuns} runs' 95% CIs)")
+            : h.Synthetic ? "— (paths are market seeds)" : "— (not drawn)";
+    }
+
+    /// <summary>The fees every figure is after, e.g. "10 bps per fill" (and slippage when set).</summary>
+    public static string Fees(Orchestration.Runs.TrainingRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return string.Create(CultureInfo.InvariantCulture, $"{run.Arena.FeeBps} bps per fill{(run.Arena.SlippageBps > 0 ? $" + {run.Arena.SlippageBps} bps slippage" : "")}");
     }
 
     public static string Ci(MeanInterval m, string format) =>
@@ -97,10 +198,12 @@ internal static class ExperimentReport
         md.AppendLine("```");
         md.AppendLine();
         var b = plan.BaseRun;
+        var synthetic = plan.Markets.Where(ExperimentMarkets.IsSynthetic).ToList();
+        var files = plan.Markets.Where(m => !ExperimentMarkets.IsSynthetic(m)).ToList();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Seeds {string.Join(", ", plan.Seeds)}; per run {b.Iterations} iterations × {b.EpisodesPerIteration} episodes × {b.StepsPerEpisode} steps, {b.UpdatesPerIteration} updates/iteration, evaluation every {b.EvaluateEvery}; " +
+            $"Agent seeds {string.Join(", ", plan.Seeds)}; market seeds {string.Join(", ", plan.MarketSeeds)}; per run {b.Iterations} iterations × {b.EpisodesPerIteration} episodes × {b.StepsPerEpisode} steps, {b.UpdatesPerIteration} updates/iteration, evaluation every {b.EvaluateEvery}; " +
             $"base reward {b.Reward.Kind} × {b.Reward.Scale}; γ {b.Dqn.Gamma}, lr {b.Dqn.LearningRate}, batch {b.Dqn.BatchSize}, {b.Dqn.Optimizer}/{b.Dqn.Loss}, target update {b.Dqn.TargetUpdateInterval}; " +
-            $"ε {b.Epsilon.Start}→{b.Epsilon.End} over {b.Epsilon.DecayFraction:P0} of the run; fees {b.Arena.FeeBps} bps per fill.");
+            $"ε {b.Epsilon.Start}→{b.Epsilon.End} over {b.Epsilon.DecayFraction:P0} of the run; fees {Fees(b)}.");
         md.AppendLine();
         foreach (var variant in plan.Variants)
         {
@@ -111,19 +214,60 @@ internal static class ExperimentReport
         md.AppendLine(plan.ValidationOnly
             ? "**Tuning mode (validation only)**: every figure below is on the validation series; test scores are not shown."
             : "Every figure below is on the **test** series, scored once per run for the checkpoint chosen on validation.");
-        md.AppendLine("Each cell: mean over seeds [95% confidence interval, Student's t]. Score = (agent − random) / (reference − random) on return after fees: 0 is the random policy, 1 the reference policy.");
         md.AppendLine();
+        md.AppendLine("Two sources of uncertainty are kept apart. **Market paths**: on a synthetic market each market seed generates its own train, validation and test series. " +
+            "**Agent seeds**: network initialisation, ε-greedy acting and replay sampling, i.e. training noise. " +
+            "With two or more market paths a 95 % CI is **clustered by market path**: Student's t over the per-path means, each averaged over that path's agent seeds. " +
+            "With one path it is Student's t over agent seeds and covers training noise only. " +
+            "Training noise is the SD across agent seeds on the same path, averaged over paths.");
+        if (synthetic.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Synthetic markets ({string.Join(", ", synthetic)}): market paths: {plan.MarketSeeds.Count} (market seeds {string.Join(", ", plan.MarketSeeds)}) × agent seeds: {plan.Seeds.Count}.");
+        }
+
+        if (files.Count > 0)
+        {
+            var notMultiplied = plan.MarketSeeds.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $", not × {plan.MarketSeeds.Count} market seeds") : "";
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"File datasets ({string.Join(", ", files)}) are one path: market seeds do not apply, so each ran once per agent seed ({plan.Seeds.Count} runs per variant{notMultiplied}). " +
+                $"Their path uncertainty is the paired stationary block bootstrap of each run's test window; the headline shows the mean of the runs' 95 % bootstrap CIs of excess return over buy & hold.");
+        }
+
+        md.AppendLine();
+        var headlines = Headlines(results, plan.ValidationOnly);
+        if (headlines.Count > 0)
+        {
+            md.AppendLine("## Headline: agent − buy & hold");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Baseline buy & hold on the same {split} window, after {Fees(b)}; horizon = bars of the {split} window per run.");
+            md.AppendLine();
+            md.AppendLine("| variant | market | runs | horizon | fees | excess return: mean [95 % CI] | excess Sharpe: mean [95 % CI] | CI source | training noise (return) | file path: block bootstrap of excess return | normalised score (secondary) |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var h in headlines)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {h.Variant} | {h.Market} | {Counts(h.ExcessReturn, h.Synthetic)} | {h.Bars} | {Fees(b)} | {Ci(h.ExcessReturn.Headline, "P1")} | {Ci(h.ExcessSharpe.Headline, "F2")} | {CiSource(h.ExcessReturn, h.Synthetic)} | {TrainingNoise(h.ExcessReturn, "P1")} | {PathBootstrap(h)} | {(h.Score is { } sc ? Ci(sc, "F2") : "—")} |");
+            }
+
+            md.AppendLine();
+            if (headlines.Any(h => h.Score is not null))
+            {
+                md.AppendLine("Normalised score (secondary) = (agent − random) / (reference − random) on return after fees: 0 is the random policy, 1 the reference policy. " +
+                    "Caveat: it flatters. Its zero is a fee-burning random policy, so on synthetic trend buy-and-hold alone scores about 1.07 and flat about 0.41; it is no evidence of an edge over holding the asset. Read the excess figures above.");
+                md.AppendLine();
+            }
+        }
 
         var checks = Targets(results, plan.ValidationOnly);
         if (checks.Count > 0)
         {
             md.AppendLine("## Targets");
             md.AppendLine();
-            md.AppendLine("| variant | market | target | measured | met |");
-            md.AppendLine("|---|---|---|---|---|");
+            md.AppendLine("| variant | market | target | measured | met | uncertainty |");
+            md.AppendLine("|---|---|---|---|---|---|");
             foreach (var c in checks)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Variant} | {c.Market} | {c.Target} | {c.Measured} | {(c.Met ? "yes" : "**no**")} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Variant} | {c.Market} | {c.Target} | {c.Measured} | {(c.Met ? "yes" : "**no**")} | {c.Uncertainty} |");
             }
 
             md.AppendLine();
@@ -139,46 +283,53 @@ internal static class ExperimentReport
 
             md.AppendLine(CultureInfo.InvariantCulture, $"## {market} ({split})");
             md.AppendLine();
-            md.AppendLine("| policy | seeds | return | Sharpe | max drawdown | trades | score | agent − buy & hold |");
+            md.AppendLine(ExperimentMarkets.IsSynthetic(market)
+                ? "Each cell: mean [95 % CI]; clustered by market path when there are two or more paths (agents), over market paths (baselines, which depend on the path only)."
+                : "Each cell: mean [95 % CI over agent seeds, training noise only: the file is one path]; baselines are the file's one path.");
+            md.AppendLine();
+            md.AppendLine("| policy | runs | return | Sharpe | max drawdown | trades | score (secondary) | agent − buy & hold |");
             md.AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var variant in plan.Variants)
             {
-                var s = forMarket.Where(r => r.Variant == variant.Name).Select(r => Scored(r, plan.ValidationOnly)).OfType<SplitResult>().ToList();
+                var s = ScoredRuns(forMarket.Where(r => r.Variant == variant.Name), plan.ValidationOnly);
                 if (s.Count == 0)
                 {
                     continue;
                 }
 
-                var hasScore = s.All(x => x.Score is not null);
+                var hasScore = s.All(x => x.Split.Score is not null);
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| agent: {variant.Name} | {s.Count} | {Ci(Of(s, x => x.Return), "P1")} | {Ci(Of(s, x => x.Sharpe), "F2")} | {Ci(Of(s, x => x.MaxDrawdown), "P1")} | {Ci(Of(s, x => x.Trades), "F1")} | {(hasScore ? Ci(Of(s, x => x.Score!.Value), "F2") : "—")} | {Ci(Of(s, x => x.Return - x.BuyAndHold), "P1")} |");
+                    $"| agent: {variant.Name} | {s.Count} | {Ci(Spread(s, x => x.Return).Headline, "P1")} | {Ci(Spread(s, x => x.Sharpe).Headline, "F2")} | {Ci(Spread(s, x => x.MaxDrawdown).Headline, "P1")} | {Ci(Spread(s, x => x.Trades).Headline, "F1")} | {(hasScore ? Ci(Spread(s, x => x.Score!.Value).Headline, "F2") : "—")} | {Ci(Spread(s, x => x.Return - x.BuyAndHold).Headline, "P1")} |");
             }
 
-            // Baselines depend on the series only; variants share seeds, so take them once per seed.
-            var series = forMarket.GroupBy(r => r.Seed).Select(g => Scored(g.First(), plan.ValidationOnly)).OfType<SplitResult>().ToList();
+            // Baselines depend on the market path only (random also on the run's seed): one mean per path, over all its runs.
+            var series = ScoredRuns(forMarket, plan.ValidationOnly);
             if (series.Count > 0)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {series.Count} | {Ci(Of(series, x => x.BuyAndHold), "P1")} | {Ci(Of(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(Of(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | {(series.All(x => x.Reference is not null) ? Ci(Of(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
-                md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {series.Count} | {Ci(Of(series, x => x.Flat), "P1")} | 0 | 0 | 0 | {(series.All(x => x.Reference is not null) ? Ci(Of(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(Of(series, x => x.Flat - x.BuyAndHold), "P1")} |");
-                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per seed) | {series.Count} | {Ci(Of(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(Of(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
-                if (series.All(x => x.Reference is not null))
+                var paths = series.Select(x => x.Run.MarketSeed).Distinct().Count();
+                var withReference = series.All(x => x.Split.Reference is not null);
+                md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {paths} path(s) | {Ci(OverPaths(series, x => x.BuyAndHold), "P1")} | {Ci(OverPaths(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(OverPaths(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {paths} path(s) | {Ci(OverPaths(series, x => x.Flat), "P1")} | 0 | 0 | 0 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Flat - x.BuyAndHold), "P1")} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per evaluation) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
+                if (withReference)
                 {
-                    md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {series.Count} | {Ci(Of(series, x => x.Reference!.Value), "P1")} | — | — | — | 1 | {Ci(Of(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {paths} path(s) | {Ci(OverPaths(series, x => x.Reference!.Value), "P1")} | — | — | — | 1 | {Ci(OverPaths(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
                 }
             }
 
             md.AppendLine();
-            md.AppendLine("Per seed:");
+            md.AppendLine("Per run:");
             md.AppendLine();
-            md.AppendLine("| variant | seed | run | selected (iteration/update) | return | Sharpe | max DD | trades | buy & hold | random | reference | score | wall s |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| variant | market seed | agent seed | run | selected (iteration/update) | return | Sharpe | max DD | trades | buy & hold | excess return vs b&h [95 % block bootstrap] | random | reference | score | wall s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in forMarket)
             {
                 var s = Scored(r, plan.ValidationOnly);
+                var marketSeed = r.MarketSeed is { } m ? m.ToString(CultureInfo.InvariantCulture) : "— (file)";
                 md.AppendLine(s is null
-                    ? string.Create(CultureInfo.InvariantCulture, $"| {r.Variant} | {r.Seed} | {r.RunId} | — | {r.Status} | | | | | | | | {r.Seconds:F0} |")
+                    ? string.Create(CultureInfo.InvariantCulture, $"| {r.Variant} | {marketSeed} | {r.Seed} | {r.RunId} | — | {r.Status} | | | | | | | | | {r.Seconds:F0} |")
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"| {r.Variant} | {r.Seed} | {(plan.ValidationOnly ? r.RunId : $"[{r.RunId}](runs/{r.RunId}/summary.md)")} | {r.SelectedIteration}/{r.SelectedUpdate} | {s.Return:P1} | {s.Sharpe:F2} | {s.MaxDrawdown:P1} | {s.Trades} | {s.BuyAndHold:P1} | {s.RandomMean:P1} | {(s.Reference is { } rf ? rf.ToString("P1", CultureInfo.InvariantCulture) : "—")} | {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")} | {r.Seconds:F0} |"));
+                        $"| {r.Variant} | {marketSeed} | {r.Seed} | {(plan.ValidationOnly ? r.RunId : $"[{r.RunId}](runs/{r.RunId}/summary.md)")} | {r.SelectedIteration}/{r.SelectedUpdate} | {s.Return:P1} | {s.Sharpe:F2} | {s.MaxDrawdown:P1} | {s.Trades} | {s.BuyAndHold:P1} | {(s.ExcessReturnVsBuyAndHold is { } e ? $"{e.Point:P1} [{e.Lower:P1}, {e.Upper:P1}]" : "—")} | {s.RandomMean:P1} | {(s.Reference is { } rf ? rf.ToString("P1", CultureInfo.InvariantCulture) : "—")} | {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")} | {r.Seconds:F0} |"));
             }
 
             md.AppendLine();
@@ -203,7 +354,15 @@ internal static class ExperimentReport
 
     private static readonly Color[] VariantPalette = [Colors.C0, Colors.C3, Colors.C4, Colors.C5, Colors.C6, Colors.C8, Colors.C9];
 
-    private static MeanInterval Of(IReadOnlyList<SplitResult> s, Func<SplitResult, double> value) => MeanInterval.Of([.. s.Select(value)]);
+    private static List<(SeedResult Run, SplitResult Split)> ScoredRuns(IEnumerable<SeedResult> runs, bool validationOnly) =>
+        [.. runs.Select(r => (Run: r, Split: Scored(r, validationOnly))).Where(x => x.Split is not null).Select(x => (x.Run, x.Split!))];
+
+    private static SeedUncertainty Spread(IReadOnlyList<(SeedResult Run, SplitResult Split)> scored, Func<SplitResult, double> value) =>
+        SeedUncertainty.Of([.. scored.Select(x => new SeedFigure(x.Run.MarketSeed, x.Run.Seed, value(x.Split)))]);
+
+    // A baseline's figure per market path (the mean over that path's runs), then the t-interval over paths.
+    private static MeanInterval OverPaths(IReadOnlyList<(SeedResult Run, SplitResult Split)> scored, Func<SplitResult, double> value) =>
+        MeanInterval.Of(Spread(scored, value).PathMeans);
 
     private static List<string> WritePlots(DirectoryInfo folder, string market, IReadOnlyList<SeedResult> results, bool validationOnly)
     {
@@ -283,46 +442,53 @@ internal static class ExperimentReport
         var plot = new Plot();
         var labels = new List<string>();
         var position = 0;
-        void AddBar(string label, IReadOnlyList<double> values, Color color)
+        // Dots are the runs (agents) or the market paths (baselines); the bar's CI is clustered by path when there are two or more.
+        void AddBar(string label, IReadOnlyList<double> dots, MeanInterval m, Color color)
         {
-            if (values.Count == 0)
+            if (dots.Count == 0)
             {
                 return;
             }
 
-            var m = MeanInterval.Of(values);
             var bar = new Bar
             {
                 Position = position,
                 Value = m.Mean * 100,
                 FillColor = color,
-                Error = values.Count > 1 ? m.HalfWidth * 100 : 0,
+                Error = m.Count > 1 ? m.HalfWidth * 100 : 0,
                 Label = (m.Mean * 100).ToString("F1", CultureInfo.InvariantCulture) + "%",
             };
             plot.Add.Bar(bar);
-            var dots = plot.Add.ScatterPoints(values.Select(_ => (double)position).ToArray(), values.Select(x => x * 100).ToArray(), Colors.Black);
-            dots.MarkerSize = 5;
+            var points = plot.Add.ScatterPoints(dots.Select(_ => (double)position).ToArray(), dots.Select(x => x * 100).ToArray(), Colors.Black);
+            points.MarkerSize = 5;
             labels.Add(label);
             position++;
         }
 
         for (var v = 0; v < variants.Count; v++)
         {
-            AddBar("agent: " + variants[v], [.. results.Where(r => r.Variant == variants[v]).Select(r => Scored(r, validationOnly)).OfType<SplitResult>().Select(s => s.Return)], VariantColor(v));
+            var runs = ScoredRuns(results.Where(r => r.Variant == variants[v]), validationOnly);
+            AddBar("agent: " + variants[v], [.. runs.Select(x => x.Split.Return)], Spread(runs, s => s.Return).Headline, VariantColor(v));
         }
 
-        var series = results.GroupBy(r => r.Seed).Select(g => Scored(g.First(), validationOnly)).OfType<SplitResult>().ToList();
-        AddBar("buy & hold", [.. series.Select(s => s.BuyAndHold)], Colors.C1.WithAlpha(0.6));
-        AddBar("flat", [.. series.Select(s => s.Flat)], Colors.Black.WithAlpha(0.6));
-        AddBar("random", [.. series.Select(s => s.RandomMean)], Colors.Gray);
-        if (series.Count > 0 && series.All(s => s.Reference is not null))
+        var series = ScoredRuns(results, validationOnly);
+        void AddBaseline(string label, Func<SplitResult, double> value, Color color)
         {
-            AddBar("reference", [.. series.Select(s => s.Reference!.Value)], Colors.C2.WithAlpha(0.6));
+            var paths = Spread(series, value).PathMeans;
+            AddBar(label, paths, MeanInterval.Of(paths), color);
+        }
+
+        AddBaseline("buy & hold", s => s.BuyAndHold, Colors.C1.WithAlpha(0.6));
+        AddBaseline("flat", s => s.Flat, Colors.Black.WithAlpha(0.6));
+        AddBaseline("random", s => s.RandomMean, Colors.Gray);
+        if (series.Count > 0 && series.All(s => s.Split.Reference is not null))
+        {
+            AddBaseline("reference", s => s.Reference!.Value, Colors.C2.WithAlpha(0.6));
         }
 
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)], [.. labels]);
         plot.Add.HorizontalLine(0, 1, Colors.Black);
-        plot.Title($"{market}: {(validationOnly ? "validation" : "test")} return after fees, mean ± 95% CI over seeds (dots = seeds)");
+        plot.Title($"{market}: {(validationOnly ? "validation" : "test")} return after fees, mean ± 95% CI (by market path if ≥ 2 paths; dots = runs)");
         plot.YLabel("return %");
         return plot;
     }

@@ -40,6 +40,10 @@ internal static class ExperimentMarkets
         _ => market,
     };
 
+    /// <summary>Whether a market is generated (synthetic: many paths, one per market seed) rather than a file (one path).</summary>
+    public static bool IsSynthetic(string market) =>
+        Dataset(market).StartsWith(Orchestration.Runs.DatasetReferences.Synthetic, StringComparison.Ordinal);
+
     /// <summary>A run-id fragment: lowercase letters and digits, everything else a hyphen, at most <paramref name="max"/> characters.</summary>
     public static string Slug(string text, int max)
     {

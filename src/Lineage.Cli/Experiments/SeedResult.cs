@@ -1,8 +1,12 @@
 using Lineage.Core.Episodes;
+using Lineage.Core.Statistics;
 
 namespace Lineage.Cli.Experiments;
 
-/// <summary>The greedy agent and the baselines on one split, for the checkpoint the run selected on validation.</summary>
+/// <summary>
+/// The greedy agent and the baselines on one split, for the checkpoint the run selected on validation. The excess figures
+/// over buy-and-hold carry the split's paired stationary block bootstrap CI (test split only; null when it was not drawn).
+/// </summary>
 internal sealed record SplitResult(
     string Series,
     int Bars,
@@ -18,11 +22,14 @@ internal sealed record SplitResult(
     double RandomStd,
     double? Reference,
     double? Score,
-    int[] ActionCounts)
+    int[] ActionCounts,
+    BootstrapInterval? ExcessReturnVsBuyAndHold,
+    BootstrapInterval? ExcessSharpeVsBuyAndHold)
 {
     public static SplitResult From(EvaluationReport r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        var hold = r.Bootstrap?.Baselines.FirstOrDefault(b => b.Baseline == "buy-and-hold");
         return new SplitResult(
             r.SeriesName,
             r.Steps,
@@ -38,19 +45,25 @@ internal sealed record SplitResult(
             r.Random.StdRoi,
             r.Reference?.Roi,
             Scores.Normalized(r),
-            r.ActionCounts);
+            r.ActionCounts,
+            hold?.ExcessReturn,
+            hold?.ExcessSharpe);
     }
 }
 
 /// <summary>One validation evaluation during training.</summary>
 internal sealed record EvaluationPoint(int Iteration, double Return, double BuyAndHold, double RandomMean, double? Reference, double? Score);
 
-/// <summary>One training seed of one variant on one market: the selected checkpoint's scores and the run's curves.</summary>
+/// <summary>
+/// One training seed of one variant on one market path: the selected checkpoint's scores and the run's curves.
+/// <see cref="MarketSeed"/> is the synthetic market's generator seed; null on a file dataset (one path).
+/// </summary>
 internal sealed record SeedResult(
     string Variant,
     string Market,
     string Dataset,
     ulong Seed,
+    ulong? MarketSeed,
     string RunId,
     string Status,
     double Seconds,
@@ -83,6 +96,7 @@ internal sealed record SeedResult(
             market,
             run.Dataset,
             run.Seed,
+            run.MarketSeed,
             run.RunId,
             status,
             seconds,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Orchestration;
@@ -8,25 +9,29 @@ using Xunit.Abstractions;
 
 namespace Lineage.IntegrationTests.Cli;
 
-/// <summary>`lineage experiment` as a user runs it: its runs count as trials of the market's model and, by default, never replace its champion.</summary>
+/// <summary>
+/// `lineage experiment` as a user runs it: its runs count as trials of the market's model and, by default, never replace
+/// its champion; on a synthetic market each market seed is its own generated path, recorded and reported as such.
+/// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class ExperimentPromotionTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(6);
 
     [Fact]
-    public async Task Experiment_runs_are_recorded_as_trials_of_the_model_and_never_promote_by_default()
+    public async Task Experiment_runs_are_trials_of_the_model_that_never_promote_by_default_one_per_market_seed()
     {
         var container = azurite.NewContainer();
         var reports = Directory.CreateTempSubdirectory("lineage-experiment-");
         try
         {
             // Learning starts after 32 experiences, so both runs update and their selected checkpoints are candidates.
+            // Two market seeds × one agent seed: two runs, each on its own generated path.
             var config = Path.Combine(reports.FullName, "run.json");
             await File.WriteAllTextAsync(config, """{"learningStarts": 32}""");
             using var experiment = CliProcess.Start(
             [
-                "experiment", "--storage", azurite.ConnectionString, "--container", container, "--config", config, "--market", "trend", "--seeds", "2",
+                "experiment", "--storage", azurite.ConnectionString, "--container", container, "--config", config, "--market", "trend", "--market-seeds", "2", "--seeds", "1",
                 "--iterations", "2", "--episodes", "2", "--steps", "32", "--updates", "16", "--name", "no-promote", "--out", reports.FullName,
             ]);
             var exit = await experiment.WaitForExitAsync(Patience);
@@ -50,6 +55,17 @@ public sealed class ExperimentPromotionTests(AzuriteFixture azurite, ITestOutput
             Assert.All(trials, t => Assert.False(t.Promote));
             Assert.All(finals, f => Assert.False(f.Decision.Promoted || f.Decision.Promote, f.Decision.Reason));
             Assert.False(await blobs.GetBlobClient(ChampionStore.PointerBlob("synthetic-trend")).ExistsAsync());
+
+            Assert.Single(finals, f => f.RunId.Contains("-m1-s1-", StringComparison.Ordinal));
+            Assert.Single(finals, f => f.RunId.Contains("-m2-s1-", StringComparison.Ordinal));
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(reports.FullName, "no-promote", "results.json")));
+            var runs = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal([1UL, 2UL], runs.Select(r => r.GetProperty("marketSeed").GetUInt64()).Order());
+            // Different market seeds generate different test paths: buy-and-hold differs.
+            Assert.NotEqual(runs[0].GetProperty("test").GetProperty("buyAndHold").GetDouble(), runs[1].GetProperty("test").GetProperty("buyAndHold").GetDouble());
+            var summary = await File.ReadAllTextAsync(Path.Combine(reports.FullName, "no-promote", "summary.md"));
+            Assert.Contains("market paths: 2, agent seeds: 1", summary, StringComparison.Ordinal);
+            Assert.Contains("95% CI clustered by market path (t over 2 path means)", summary, StringComparison.Ordinal);
         }
         finally
         {
