@@ -133,7 +133,9 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
             var shims = new DurableTaskShimFactory(
                 new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(LineageJson.Options) },
                 loggerFactory);
-            worker = new TaskHubWorker(service, loggerFactory);
+            // As the Functions host does: a failed activity or sub-orchestration reaches its caller with its error type and
+            // message (FailureDetails); DurableTask.Core's default serializes exceptions, and the shim then sees none.
+            worker = new TaskHubWorker(service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
             foreach (var orchestrator in TaskCatalog.Orchestrators)
             {
                 worker.AddTaskOrchestrations(new Creator<CoreTaskOrchestration>(

@@ -115,7 +115,7 @@ public sealed class WalkForwardOrchestrator : TaskOrchestrator<WalkForwardState,
         catch (TaskFailedException ex)
         {
             return new FoldOutcome(plan.Fold.Index, plan.RunId, FoldStatuses.Failed, Seconds(context, started), null, null, null,
-                TrainingOrchestrator.Truncate(ex.FailureDetails?.ErrorMessage ?? ex.Message, MaxFailureChars));
+                TrainingOrchestrator.Truncate(ex.FailureDetails is { ErrorMessage.Length: > 0 } details ? details.ErrorMessage : ex.Message, MaxFailureChars));
         }
     }
 
