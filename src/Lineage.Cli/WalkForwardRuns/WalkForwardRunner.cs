@@ -115,6 +115,11 @@ internal static class WalkForwardRunner
                 AnsiConsole.MarkupLineInterpolated($"  [yellow]{field.Field}[/]: {field.Message}");
             }
 
+            if (response.Outcome == ApiOutcome.Conflict && error.Error.Contains("\"resume\": true", StringComparison.Ordinal))
+            {
+                AnsiConsole.MarkupLine("With the CLI: [yellow]--resume[/], with the same [yellow]--id[/] (or [yellow]--name[/]) and settings.");
+            }
+
             return;
         }
 

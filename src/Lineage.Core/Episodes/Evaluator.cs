@@ -20,6 +20,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// over the same bars, from <see cref="StartIndex"/> to the series' last bar: buy-and-hold without a floor (the
 /// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
 /// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
+/// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
+/// rule was chosen, or in reports written before it was kept).
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,

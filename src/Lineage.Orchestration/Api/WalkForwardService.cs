@@ -183,8 +183,8 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
         var training = new List<FoldRunStatus>();
         foreach (var fold in progress?.Folds.Where(f => f.Status == FoldStatuses.Running) ?? [])
         {
-            var run = await client.GetAsync(fold.RunId, cancellationToken);
-            training.Add(new FoldRunStatus(fold.Fold, fold.RunId, run is null ? nameof(RunState.Starting) : RunService.ToView(run).Status, run is null ? null : RunService.ToView(run).Progress));
+            var run = await client.GetAsync(fold.RunId, cancellationToken) is { } foldInstance ? RunService.ToView(foldInstance) : null;
+            training.Add(new FoldRunStatus(fold.Fold, fold.RunId, run?.Status ?? nameof(RunState.Starting), run?.Progress));
         }
 
         return new WalkForwardStatusView(

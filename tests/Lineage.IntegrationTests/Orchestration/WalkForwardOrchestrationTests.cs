@@ -148,6 +148,31 @@ public sealed class WalkForwardOrchestrationTests(AzuriteFixture azurite, ITestO
         output.WriteLine(string.Join(Environment.NewLine, resumed.Folds.Select(f => $"fold {f.Fold}: {f.Status} agent {f.Agent?.Return:P1} b&h {f.BuyAndHold?.Return:P1} rule {f.BestRule?.Name} {f.BestRule?.Return:P1}")));
     }
 
+    [Fact]
+    public async Task A_resume_on_the_same_host_trains_again_a_failed_fold_whose_instance_it_still_holds()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var request = Small("wf-same-host") with { Folds = 2 };
+        var failing = request.FoldRunId(0);
+        Environment.SetEnvironmentVariable("LINEAGE_FAULT_FAIL_EPISODE", $"{failing}/0/0,{failing}/0/1");
+        try
+        {
+            Assert.Equal(RunRuntimeStatus.Completed, (await RunToEndAsync(runtime, request)).Status);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LINEAGE_FAULT_FAIL_EPISODE", null);
+        }
+
+        Assert.Equal(RunRuntimeStatus.Failed, (await runtime.Durable.GetAsync(failing, default))!.Status);
+
+        Assert.Equal(RunRuntimeStatus.Completed, (await RunToEndAsync(runtime, request with { Resume = true })).Status);
+
+        var summary = (await runtime.Runs.WalkForwards.ReadSummaryAsync(request.WalkForwardId, default))!;
+        Assert.All(summary.Folds, f => Assert.Equal(FoldStatuses.Completed, f.Status));
+        Assert.Equal(RunRuntimeStatus.Completed, (await runtime.Durable.GetAsync(failing, default))!.Status);
+    }
+
     internal static async Task<RunInstance> RunToEndAsync(LocalRuntime runtime, WalkForwardRequest request, TimeSpan? timeout = null)
     {
         var response = await runtime.Runs.WalkForwards.StartAsync(request, CancellationToken.None);
