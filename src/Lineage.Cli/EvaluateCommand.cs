@@ -48,7 +48,8 @@ internal static class EvaluateCommand
             var record = await runtime.Workspace.GetRunAsync(id, ct);
             var data = await runtime.Workspace.GetDataAsync(record, ct);
             var policy = await runtime.Workspace.GetPolicyAsync(id, update.Value, ct);
-            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), data.Validation, record.Run.Dataset, record.Run.Seed, record.Run.BootstrapDraws);
+            var history = await EvaluateActivity.RuleHistoryAsync(record.Run, data, parse.GetValue(split)!, runtime.Workspace.Container, ct);
+            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), data.Validation, record.Run.Dataset, record.Run.Seed, record.Run.BootstrapDraws, history);
             var table = new Table().Title($"{id} checkpoint {update} on {parse.GetValue(split)} ({Markup.Escape(report.SeriesName)}, {report.Steps} bars)")
                 .AddColumns("policy", "return", "Sharpe", "max drawdown", "trades");
             void Row(string name, Lineage.Core.Trading.AgentMetrics m) => table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));

@@ -1,5 +1,6 @@
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -11,6 +12,10 @@ internal sealed class DurableClientAdapter(DurableTaskClient client) : IRunOrche
     public async Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken) =>
         await client.ScheduleNewOrchestrationInstanceAsync(
             ActivityNames.TrainingOrchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+
+    public async Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken) =>
+        await client.ScheduleNewOrchestrationInstanceAsync(
+            ActivityNames.WalkForwardOrchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
 
     public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

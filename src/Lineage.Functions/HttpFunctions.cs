@@ -87,6 +87,16 @@ public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsServ
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.Experiment)] HttpRequest request, string runId) =>
         Call("ShowExperiment", request, null, ("runId", runId));
 
+    [Function("StartWalkForward")]
+    public Task<IActionResult> StartWalkForward(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiTemplates.WalkForwards)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => Call("StartWalkForward", request, client);
+
+    [Function("GetWalkForward")]
+    public Task<IActionResult> GetWalkForward(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.WalkForward)] HttpRequest request, string walkForwardId,
+        [DurableClient] DurableTaskClient client) => Call("GetWalkForward", request, client, ("walkForwardId", walkForwardId));
+
     internal static RunService Runs(DurableTaskClient client, RunStorage storage, RunLocks locks, ILoggerFactory loggerFactory) =>
         new(new DurableClientAdapter(client), storage, locks, loggerFactory.CreateLogger<RunService>());
 

@@ -3,8 +3,10 @@ using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.History;
+using Lineage.Orchestration;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
@@ -131,10 +133,16 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
             var shims = new DurableTaskShimFactory(
                 new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(LineageJson.Options) },
                 loggerFactory);
-            worker = new TaskHubWorker(service, loggerFactory);
-            worker.AddTaskOrchestrations(new Creator<CoreTaskOrchestration>(
-                ActivityNames.TrainingOrchestrator,
-                () => shims.CreateOrchestration(ActivityNames.TrainingOrchestrator, new TrainingOrchestrator())));
+            // As the Functions host does: a failed activity or sub-orchestration reaches its caller with its error type and
+            // message (FailureDetails); DurableTask.Core's default serializes exceptions, and the shim then sees none.
+            worker = new TaskHubWorker(service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+            foreach (var orchestrator in TaskCatalog.Orchestrators)
+            {
+                worker.AddTaskOrchestrations(new Creator<CoreTaskOrchestration>(
+                    orchestrator.Name,
+                    () => shims.CreateOrchestration(orchestrator.Name, (ITaskOrchestrator)Activator.CreateInstance(orchestrator.Implementation)!)));
+            }
+
             worker.AddOrchestrationDispatcherMiddleware(async (context, next) =>
             {
                 await next();
@@ -173,6 +181,9 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
 
     public async Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken) =>
         await _client.CreateOrchestrationInstanceAsync(ActivityNames.TrainingOrchestrator, "", instanceId, input);
+
+    public async Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken) =>
+        await _client.CreateOrchestrationInstanceAsync(ActivityNames.WalkForwardOrchestrator, "", instanceId, input);
 
     public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

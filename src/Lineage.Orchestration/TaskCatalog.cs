@@ -1,5 +1,6 @@
 using Lineage.Orchestration.Activities;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration;
@@ -28,14 +29,26 @@ public sealed record ActivityEntry(string Name, Type Implementation)
     }
 }
 
+/// <summary>A Durable orchestrator: its name and the class every host runs for it (parameterless, replay-safe).</summary>
+public sealed record OrchestratorEntry(string Name, Type Implementation);
+
 /// <summary>
-/// The training orchestration's tasks, once: dependency injection registers these classes, the local host's Durable
+/// The orchestrations' tasks, once: dependency injection registers these classes, the local host's Durable
 /// worker registers them under these names, and a test checks the Functions app declares one wrapper per entry with
 /// the same name, input and output (the <c>[DurableTask]</c> source generator that would do this is not served here).
 /// </summary>
 public static class TaskCatalog
 {
+    /// <summary>The training orchestration: one run, also each walk-forward fold's sub-orchestration.</summary>
     public const string Orchestrator = ActivityNames.TrainingOrchestrator;
+
+    public const string WalkForward = ActivityNames.WalkForwardOrchestrator;
+
+    public static IReadOnlyList<OrchestratorEntry> Orchestrators { get; } =
+    [
+        new(Orchestrator, typeof(TrainingOrchestrator)),
+        new(WalkForward, typeof(WalkForwardOrchestrator)),
+    ];
 
     public static IReadOnlyList<ActivityEntry> Activities { get; } =
     [
@@ -46,5 +59,10 @@ public static class TaskCatalog
         new(ActivityNames.Evaluate, typeof(EvaluateActivity)),
         new(ActivityNames.PromoteCandidate, typeof(PromoteCandidateActivity)),
         new(ActivityNames.ReleaseRun, typeof(ReleaseRunActivity)),
+        new(ActivityNames.PlanWalkForward, typeof(PlanWalkForwardActivity)),
+        new(ActivityNames.ClaimFoldRun, typeof(ClaimFoldRunActivity)),
+        new(ActivityNames.ScoreFold, typeof(ScoreFoldActivity)),
+        new(ActivityNames.SummarizeWalkForward, typeof(SummarizeWalkForwardActivity)),
+        new(ActivityNames.ReleaseWalkForward, typeof(ReleaseWalkForwardActivity)),
     ];
 }

@@ -36,10 +36,16 @@ internal static class ExperimentCommand
         var model = new Option<string?>("--model") { Description = "Model whose trials the runs are recorded as (one market only); default the one named after each market's dataset" };
         var promote = new Option<bool>("--promote") { Description = "Let the gate promote the runs' candidates; by default they are recorded as trials of the model and never change its champion" };
         var validationOnly = new Option<bool>("--validation-only") { Description = "Tuning mode: report validation scores only, never the test split" };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
-        var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals.")
+        var walkForward = new Option<bool>("--walk-forward")
         {
-            markets, variants, seeds, firstSeed, marketSeeds, firstMarketSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, output,
+            Description = "Instead of one train/validation/test split per run, evaluate every variant × market × seed walk-forward (as `lineage walkforward`, one orchestration each; folds never promote)",
+        };
+        var folds = new Option<int>("--folds") { Description = "With --walk-forward: folds per walk-forward", DefaultValueFactory = _ => 5 };
+        var parallelFolds = new Option<int>("--parallel-folds") { Description = "With --walk-forward: folds trained at once", DefaultValueFactory = _ => 1 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
+        var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals (or, with --walk-forward, each walk-forward).")
+        {
+            markets, variants, seeds, firstSeed, marketSeeds, firstMarketSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, walkForward, folds, parallelFolds, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -99,6 +105,17 @@ internal static class ExperimentCommand
                 baseRun,
                 parse.GetValue(validationOnly)) { MarketSeeds = [.. Enumerable.Range(0, marketSeedCount).Select(i => parse.GetValue(firstMarketSeed) + (ulong)i)] };
             var commandLine = "lineage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            if (parse.GetValue(walkForward))
+            {
+                if (plan.ValidationOnly || parse.GetValue(promote) || parse.GetValue(model) is not null)
+                {
+                    AnsiConsole.MarkupLine("[red]--walk-forward:[/] folds are scored out of sample once and never promote; --validation-only, --promote and --model do not apply.");
+                    return 2;
+                }
+
+                return await RunWalkForwardsAsync(plan, parse.GetValue(folds), parse.GetValue(parallelFolds), CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
+            }
+
             return await RunAsync(plan, CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
         });
         return command;
@@ -138,6 +155,56 @@ internal static class ExperimentCommand
 
         AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(folder.FullName, "summary.md")}");
         return results.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// `experiment --walk-forward`: the experiment's variant × market × seed grid, each a walk-forward orchestration (the
+    /// default fold layout, <paramref name="folds"/> folds) reported under {out}/{name}/{walk-forward id}/ as `lineage walkforward` reports.
+    /// </summary>
+    private static async Task<int> RunWalkForwardsAsync(ExperimentPlan plan, int folds, int parallelFolds, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
+    {
+        var stamp = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+        var requests = new List<Orchestration.WalkForwards.WalkForwardRequest>();
+        foreach (var market in plan.Markets)
+        {
+            foreach (var variant in plan.Variants)
+            {
+                foreach (var seed in plan.Seeds)
+                {
+                    var run = plan.RunFor(variant, market, seed, stamp);
+                    requests.Add(new Orchestration.WalkForwards.WalkForwardRequest
+                    {
+                        WalkForwardId = WalkForwardRuns.WalkForwardCommand.IdFor(string.Create(CultureInfo.InvariantCulture, $"wf-{variant.Name}-{ExperimentMarkets.ShortName(run.Dataset)}-s{seed}-{stamp}")),
+                        Run = run with { RunId = "", Promote = false },
+                        Folds = folds,
+                        MaxParallelFolds = parallelFolds,
+                    });
+                }
+            }
+        }
+
+        foreach (var error in requests.SelectMany(Orchestration.WalkForwards.WalkForwardRequestValidator.Validate).DistinctBy(e => e.Field + e.Message))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{error.Field}:[/] {error.Message}");
+        }
+
+        if (requests.Any(r => Orchestration.WalkForwards.WalkForwardRequestValidator.Validate(r).Count > 0))
+        {
+            return 2;
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/], walk-forward: {requests.Count} walk-forwards of {folds} folds ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)})");
+        using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
+        await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
+        var exit = 0;
+        foreach (var request in requests)
+        {
+            var folder = new DirectoryInfo(Path.Combine(output.FullName, plan.Name, request.WalkForwardId));
+            var (code, _) = await WalkForwardRuns.WalkForwardRunner.RunAsync(runtime, request, folder, commandLine, cancellationToken);
+            exit = Math.Max(exit, code);
+        }
+
+        return exit;
     }
 
     private static void Print(SeedResult r, bool validationOnly)

@@ -1,13 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using Lineage.Core.MarketData;
-using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Runs;
+using Lineage.Orchestration.WalkForwards;
+using Lineage.Storage;
 using Spectre.Console;
 
 namespace Lineage.Cli.WalkForwardRuns;
 
-/// <summary>`lineage walkforward`: expanding-window folds over one series, each an ordinary training run; out-of-sample per fold and overall.</summary>
+/// <summary>
+/// `lineage walkforward`: expanding-window folds over one series, run as the walk-forward orchestration (each fold a
+/// sub-orchestration of the training orchestrator) on the local runtime; out-of-sample per fold and overall.
+/// </summary>
 internal static class WalkForwardCommand
 {
     public static Command Create()
@@ -25,11 +28,14 @@ internal static class WalkForwardCommand
         var steps = new Option<int?>("--steps") { Description = "Override the base run's steps per episode" };
         var updates = new Option<int?>("--updates") { Description = "Override the base run's learner updates per iteration" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of every fold's run (and of a synthetic market's series)" };
+        var parallel = new Option<int>("--parallel-folds") { Description = $"Folds trained at once (1..{WalkForwardRequestValidator.MaxParallelFolds})", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--name") { Description = "Name (folder under --out); default from dataset, seed and time" };
+        var id = new Option<string?>("--id") { Description = "Walk-forward id (fold k runs as {id}-f{k}); default the --name as a run-id slug" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the walk-forward with this id: scored folds are kept, unfinished ones resume (same settings required)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for walk-forward reports", DefaultValueFactory = _ => new DirectoryInfo("walkforward") };
-        var command = new Command("walkforward", "Walk-forward evaluation: expanding-window folds, each trained, selected on its validation block and tested once on its own block; out-of-sample returns against buy-and-hold and the best simple rule, per fold and concatenated.")
+        var command = new Command("walkforward", "Walk-forward evaluation as one orchestration: expanding-window folds, each trained, selected on its validation block and tested once on its own block; out-of-sample returns against buy-and-hold and the best simple rule, per fold and concatenated.")
         {
-            dataset, folds, embargo, testBars, testFraction, validationFraction, syntheticBars, config, iterations, episodes, steps, updates, seed, name, output,
+            dataset, folds, embargo, testBars, testFraction, validationFraction, syntheticBars, config, iterations, episodes, steps, updates, seed, parallel, name, id, resume, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -42,6 +48,7 @@ internal static class WalkForwardCommand
             var chosenDataset = parse.GetResult(dataset) is { Implicit: false } || parse.GetValue(config) is null ? parse.GetValue(dataset)! : baseRun.Dataset;
             baseRun = baseRun with
             {
+                RunId = "",
                 Dataset = chosenDataset,
                 SyntheticBars = parse.GetValue(syntheticBars) ?? baseRun.SyntheticBars,
                 Iterations = parse.GetValue(iterations) ?? baseRun.Iterations,
@@ -50,130 +57,52 @@ internal static class WalkForwardCommand
                 UpdatesPerIteration = parse.GetValue(updates) ?? baseRun.UpdatesPerIteration,
                 Seed = parse.GetValue(seed) ?? baseRun.Seed,
             };
-            var options = new WalkForwardOptions
+            var planName = parse.GetValue(name)
+                ?? string.Create(CultureInfo.InvariantCulture, $"{Experiments.ExperimentMarkets.ShortName(baseRun.Dataset)}-s{baseRun.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            var request = new WalkForwardRequest
             {
+                WalkForwardId = parse.GetValue(id) ?? IdFor(planName),
+                Run = baseRun,
                 Folds = parse.GetValue(folds),
                 EmbargoBars = parse.GetValue(embargo),
                 TestBars = parse.GetValue(testBars),
                 TestFraction = parse.GetValue(testFraction),
                 ValidationFraction = parse.GetValue(validationFraction),
-                Features = baseRun.Features,
+                MaxParallelFolds = parse.GetValue(parallel),
+                Resume = parse.GetValue(resume),
             };
-            if (options.Folds is < 1 or > 50)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]--folds:[/] must be 1..50, got {options.Folds}.");
-                return 2;
-            }
-
-            var planName = parse.GetValue(name)
-                ?? string.Create(CultureInfo.InvariantCulture, $"{Experiments.ExperimentMarkets.ShortName(baseRun.Dataset)}-s{baseRun.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var commandLine = "lineage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-            return await RunAsync(new WalkForwardPlan(planName, baseRun, options), CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
+            return await RunAsync(request, planName, CommonOptions.Read(parse), parse.GetValue(output)!, commandLine, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(WalkForwardPlan plan, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
+    /// <summary>A walk-forward id from a report name: a run-id slug short enough for its fold run ids.</summary>
+    public static string IdFor(string name) => Experiments.ExperimentMarkets.Slug(name, WalkForwardBlobs.MaxIdLength) is { Length: > 0 } slug ? slug : "walkforward";
+
+    /// <summary>Starts the walk-forward on the local runtime, waits for it, writes the report under <paramref name="output"/>/<paramref name="name"/>.</summary>
+    public static async Task<int> RunAsync(WalkForwardRequest request, string name, CommonSettings settings, DirectoryInfo output, string commandLine, CancellationToken cancellationToken)
     {
-        var errors = TrainingRunValidator.Validate(plan.BaseRun with { RunId = "wf-check" });
+        // Refuse bad input before starting storage and a Durable backend (the runtime's own start validates again).
+        var errors = WalkForwardRequestValidator.Validate(request);
         if (errors.Count > 0)
         {
-            AnsiConsole.MarkupLine("[red]The base training run is invalid:[/]");
-            foreach (var error in errors)
-            {
-                AnsiConsole.MarkupLineInterpolated($"  [yellow]{error.Field}[/]: {error.Message}");
-            }
-
+            Print(errors);
             return 2;
         }
 
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
         await using var runtime = await CommonOptions.StartRuntimeAsync(settings, loggerFactory, cancellationToken);
-        PriceSeries series;
-        IReadOnlyList<WalkForwardFold> folds;
-        WalkForwardPlan resolved;
-        try
-        {
-            var (baseRun, whole, layout) = await WalkForwardRunner.LayOutAsync(runtime, plan, cancellationToken);
-            (resolved, series, folds) = (plan with { BaseRun = baseRun }, whole, layout);
-        }
-        catch (ArgumentException ex)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]Cannot lay out the folds:[/] {ex.Message}");
-            return 2;
-        }
-
-        var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
-        Console.WriteLine(Text($"Walk-forward {plan.Name} on {resolved.BaseRun.Dataset} ({series.Count} bars, {series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}): {folds.Count} folds, test blocks of {folds[0].TestBars} bars, validation {folds[0].ValidationBars}, embargo {folds[0].EmbargoBars}; {resolved.BaseRun.Iterations} iterations × {resolved.BaseRun.EpisodesPerIteration} episodes × {resolved.BaseRun.StepsPerEpisode} steps per fold, seed {resolved.BaseRun.Seed}"));
-        var results = await WalkForwardRunner.RunAsync(
-            runtime,
-            resolved,
-            series,
-            folds,
-            folder,
-            (fold, run) => Console.WriteLine(Text(
-                $"Fold {fold.Index + 1}/{folds.Count} ({run.RunId}): train [0, {fold.TrainBars}) {series.Times[0]:yyyy-MM-dd} – {series.Times[fold.TrainBars - 1]:yyyy-MM-dd}, validate [{fold.ValidationStart}, {fold.ValidationEnd}), embargo {fold.EmbargoBars}, test [{fold.TestStart}, {fold.TestEnd}) {series.Times[fold.TestStart]:yyyy-MM-dd} – {series.Times[fold.TestEnd - 1]:yyyy-MM-dd} …")),
-            r => Console.WriteLine(Text(
-                $"Fold {r.Fold + 1}/{folds.Count} {r.Status} in {r.Seconds:F0}s: test return agent {WalkForwardReport.P(r.Agent?.Return)}, buy & hold {WalkForwardReport.P(r.BuyAndHold?.Return)}, {r.BestRule?.Name ?? "best rule"} {WalkForwardReport.P(r.BestRule?.Return)}")),
-            cancellationToken);
-        var overall = WalkForwardRunner.Overall(results, series.BarsPerYear, resolved.BaseRun.BootstrapDraws, resolved.BaseRun.Seed);
-        await WalkForwardReport.WriteAsync(folder, resolved, series, folds, results, overall, commandLine, cancellationToken);
-        Print(results, overall, resolved);
-        Console.WriteLine($"Report: {Path.Combine(folder.FullName, WalkForwardReport.Markdown)}");
-        return results.All(r => r.Status == nameof(RunState.Completed)) ? 0 : 1;
+        var (exit, _) = await WalkForwardRunner.RunAsync(runtime, request, new DirectoryInfo(Path.Combine(output.FullName, name)), commandLine, cancellationToken);
+        return exit;
     }
 
-    /// <summary>Plain aligned text, not a Spectre table: it stays one row per fold in a log or a pipe (80 columns there).</summary>
-    private static void Print(IReadOnlyList<FoldResult> results, WalkForwardOverall? overall, WalkForwardPlan plan)
+    private static void Print(IReadOnlyList<FieldError> errors)
     {
-        Console.WriteLine(Text($"Walk-forward out-of-sample, after fees {plan.BaseRun.Arena.FeeBps:G} bps + slippage {plan.BaseRun.Arena.SlippageBps:G} bps per fill, cash at {plan.BaseRun.Arena.CashRate:P2} a year; Sharpe annualised; rule chosen on each fold's validation block"));
-        Console.WriteLine(Row("fold", "test window", "bars", "agent", "SR", "b&h", "SR", "best rule", "rule", "SR", "status"));
-        foreach (var r in results)
+        AnsiConsole.MarkupLine("[red]The walk-forward is invalid:[/]");
+        foreach (var error in errors)
         {
-            Console.WriteLine(Row(
-                Text($"{r.Fold}"),
-                Text($"{r.TestFrom:yyyy-MM-dd} – {r.TestTo:yyyy-MM-dd}"),
-                Text($"{r.TestEnd - r.TestStart}"),
-                WalkForwardReport.P(r.Agent?.Return),
-                WalkForwardReport.F(r.Agent?.Sharpe),
-                WalkForwardReport.P(r.BuyAndHold?.Return),
-                WalkForwardReport.F(r.BuyAndHold?.Sharpe),
-                r.BestRule?.Name ?? "—",
-                WalkForwardReport.P(r.BestRule?.Return),
-                WalkForwardReport.F(r.BestRule?.Sharpe),
-                r.Status));
-        }
-
-        if (overall is null)
-        {
-            Console.WriteLine("No fold completed: no out-of-sample series.");
-            return;
-        }
-
-        Console.WriteLine(Row(
-            "all",
-            Text($"{overall.From:yyyy-MM-dd} – {overall.To:yyyy-MM-dd}"),
-            Text($"{overall.Bars}"),
-            WalkForwardReport.P(overall.Agent.Return),
-            WalkForwardReport.F(overall.Agent.Sharpe),
-            WalkForwardReport.P(overall.BuyAndHold.Return),
-            WalkForwardReport.F(overall.BuyAndHold.Sharpe),
-            "(each fold's)",
-            WalkForwardReport.P(overall.BestRule.Return),
-            WalkForwardReport.F(overall.BestRule.Sharpe),
-            Text($"{overall.Folds} folds concatenated")));
-        if (overall.Bootstrap is { } b)
-        {
-            foreach (var e in b.Baselines)
-            {
-                Console.WriteLine(Text(
-                    $"Overall agent − {e.Baseline}: excess return {e.ExcessReturn.Point:P1} [{e.ExcessReturn.Lower:P1}, {e.ExcessReturn.Upper:P1}], excess Sharpe {e.ExcessSharpe.Point:F2} [{e.ExcessSharpe.Lower:F2}, {e.ExcessSharpe.Upper:F2}] ({b.Confidence:P0} paired stationary bootstrap, {b.Draws} draws)"));
-            }
+            AnsiConsole.MarkupLineInterpolated($"  [yellow]{error.Field}[/]: {error.Message}");
         }
     }
-
-    private static string Row(string fold, string window, string bars, string agent, string agentSharpe, string hold, string holdSharpe, string rule, string ruleReturn, string ruleSharpe, string status) =>
-        Text($"{fold,-4} {window,-23} {bars,5} {agent,9} {agentSharpe,6} {hold,9} {holdSharpe,6}  {rule,-24} {ruleReturn,9} {ruleSharpe,6}  {status}");
-
-    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

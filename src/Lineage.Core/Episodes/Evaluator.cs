@@ -20,6 +20,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// over the same bars, from <see cref="StartIndex"/> to the series' last bar: buy-and-hold without a floor (the
 /// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
 /// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
+/// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
+/// rule was chosen, or in reports written before it was kept).
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -40,7 +42,8 @@ public sealed record EvaluationReport(
     PairedBootstrapReport? Bootstrap = null,
     IReadOnlyList<TradeFill>? Trades = null,
     string? PriceBasis = null,
-    double CashRate = 0);
+    double CashRate = 0,
+    double[]? BestRuleEquityCurve = null);
 
 public static class Evaluator
 {
@@ -52,6 +55,10 @@ public static class Evaluator
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
     /// <param name="bestRule">The simple rule chosen on the validation split (<see cref="SimpleRules.SelectOnValidation"/>); null to skip.</param>
     /// <param name="bootstrapDraws">Paired stationary bootstrap draws (seeded from <paramref name="seed"/>); 0 to skip.</param>
+    /// <param name="ruleHistory">
+    /// Closes before the environment's series for the best rule to warm up on (null: none): it reads them, and is scored
+    /// on the same bars as every other policy.
+    /// </param>
     public static EvaluationReport Evaluate(
         IQFunction policy,
         TradingEnvironment environment,
@@ -59,7 +66,8 @@ public static class Evaluator
         ulong seed = 0,
         IQFunction? referencePolicy = null,
         SimpleRuleChoice? bestRule = null,
-        int bootstrapDraws = 0)
+        int bootstrapDraws = 0,
+        double[]? ruleHistory = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bootstrapDraws);
         ArgumentNullException.ThrowIfNull(policy);
@@ -102,7 +110,7 @@ public static class Evaluator
         double[]? ruleCurve = null;
         if (bestRule is not null)
         {
-            rule = new RuleBaseline(bestRule.Rule.Name, bestRule.Metrics.Sharpe, SimpleRules.Run(bestRule.Rule, environment).Metrics);
+            rule = new RuleBaseline(bestRule.Rule.Name, bestRule.Metrics.Sharpe, SimpleRules.Run(bestRule.Rule, environment, ruleHistory).Metrics);
             ruleCurve = environment.EquityCurve.ToArray();
         }
 
@@ -137,7 +145,8 @@ public static class Evaluator
             bootstrap,
             trades,
             environment.Series.PriceBasis,
-            environment.Arena.Options.CashRate);
+            environment.Arena.Options.CashRate,
+            ruleCurve);
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

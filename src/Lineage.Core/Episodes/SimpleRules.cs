@@ -15,8 +15,8 @@ public enum SimpleRuleKind
 
 /// <summary>
 /// A simple trading rule a user would actually run, on closes only. The signal at bar t uses closes 0…t of the
-/// series it trades and nothing later; until it has enough history (the slow average or the look-back) it is flat.
-/// <see cref="LongShort"/>: short on the opposite signal; otherwise flat.
+/// series it trades (and, when given, the closes before that series: its warm-up history) and nothing later; until it
+/// has <see cref="WarmUpBars"/> bars before t it is flat. <see cref="LongShort"/>: short on the opposite signal; otherwise flat.
 /// </summary>
 public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, bool LongShort)
 {
@@ -25,6 +25,27 @@ public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, boo
         SimpleRuleKind.MovingAverageCrossover => string.Create(CultureInfo.InvariantCulture, $"MA {Fast}/{Lookback} {(LongShort ? "long/short" : "long-only")}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"momentum {Lookback} {(LongShort ? "long/short" : "long-only")}"),
     };
+
+    /// <summary>Bars before bar t the signal at t needs: the slow average's other bars, or the momentum look-back.</summary>
+    public int WarmUpBars => Kind == SimpleRuleKind.MovingAverageCrossover ? Lookback - 1 : Lookback;
+
+    /// <summary>
+    /// The signals for every bar of <paramref name="closes"/> when <paramref name="history"/> (the closes immediately
+    /// before them, oldest first) came first: element t reads history and closes[0..t] only, never a later bar.
+    /// With <see cref="WarmUpBars"/> bars of history the rule acts from the first bar of <paramref name="closes"/>.
+    /// </summary>
+    public sbyte[] Signals(ReadOnlySpan<double> history, ReadOnlySpan<double> closes)
+    {
+        if (history.IsEmpty)
+        {
+            return Signals(closes);
+        }
+
+        var joined = new double[history.Length + closes.Length];
+        history.CopyTo(joined);
+        closes.CopyTo(joined.AsSpan(history.Length));
+        return Signals(joined)[history.Length..];
+    }
 
     /// <summary>+1 long, −1 short, 0 flat for every bar of <paramref name="closes"/>; element t reads closes[0..t] only.</summary>
     public sbyte[] Signals(ReadOnlySpan<double> closes)
@@ -70,21 +91,22 @@ public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, boo
 
 /// <summary>
 /// A <see cref="SimpleRule"/> acting in one environment: at the environment's current bar t it reads the rule's
-/// signal at t (computed once from the environment's closes), so an action chosen at t fills at t+1 like any other
-/// policy's. It ignores the state's features. Bound to one environment; not thread-safe, like the environment.
+/// signal at t (computed once from the environment's closes, after the optional warm-up history of closes before the
+/// environment's first bar), so an action chosen at t fills at t+1 like any other policy's. It ignores the state's
+/// features. Bound to one environment; not thread-safe, like the environment.
 /// </summary>
 public sealed class SimpleRulePolicy : IQFunction
 {
     private readonly TradingEnvironment _environment;
     private readonly sbyte[] _signals;
 
-    public SimpleRulePolicy(SimpleRule rule, TradingEnvironment environment)
+    public SimpleRulePolicy(SimpleRule rule, TradingEnvironment environment, ReadOnlySpan<double> history = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(environment);
         Rule = rule;
         _environment = environment;
-        _signals = rule.Signals(environment.Series.Close);
+        _signals = rule.Signals(history, environment.Series.Close);
     }
 
     public SimpleRule Rule { get; }
@@ -126,18 +148,23 @@ public static class SimpleRules
         new(SimpleRuleKind.Momentum, 0, 250, true),
     ];
 
+    /// <summary>The most warm-up bars any rule of <see cref="Family"/> reads (<see cref="SimpleRule.WarmUpBars"/>).</summary>
+    public static int MaxWarmUpBars { get; } = Family.Max(r => r.WarmUpBars);
+
     /// <summary>
     /// Scores <paramref name="rule"/> greedily over the environment's whole window, from its first start bar, under
     /// the arena's evaluation floor (as <see cref="Evaluator"/> scores every policy). The environment's equity curve is then the rule's.
+    /// <paramref name="history"/>: closes before the environment's series (its warm-up); the rule reads them, it is scored
+    /// on the environment's bars only, the same bars as every other policy.
     /// </summary>
-    public static EpisodeResult Run(SimpleRule rule, TradingEnvironment environment)
+    public static EpisodeResult Run(SimpleRule rule, TradingEnvironment environment, ReadOnlySpan<double> history = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
         return EpisodeRunner.Run(
             environment,
             environment.FirstStartIndex,
             int.MaxValue,
-            new SimpleRulePolicy(rule, environment),
+            new SimpleRulePolicy(rule, environment, history),
             0,
             new Rng(0),
             null,
@@ -147,9 +174,10 @@ public static class SimpleRules
     /// <summary>
     /// The rule of <paramref name="family"/> (default <see cref="Family"/>) with the highest annualised Sharpe after fees
     /// and slippage on <paramref name="validation"/>; ties go to the earlier rule. Pass the validation environment only:
-    /// the choice must not see the window it is then scored on.
+    /// the choice must not see the window it is then scored on. <paramref name="history"/>: the closes before the
+    /// validation split (its warm-up), as for <see cref="Run"/>.
     /// </summary>
-    public static SimpleRuleChoice SelectOnValidation(TradingEnvironment validation, IReadOnlyList<SimpleRule>? family = null)
+    public static SimpleRuleChoice SelectOnValidation(TradingEnvironment validation, IReadOnlyList<SimpleRule>? family = null, double[]? history = null)
     {
         ArgumentNullException.ThrowIfNull(validation);
         family ??= Family;
@@ -159,7 +187,7 @@ public static class SimpleRules
         AgentMetrics? bestMetrics = null;
         for (var i = 0; i < family.Count; i++)
         {
-            var metrics = Run(family[i], validation).Metrics;
+            var metrics = Run(family[i], validation, history).Metrics;
             candidates[i] = (family[i].Name, metrics.Sharpe);
             if (bestMetrics is null || metrics.Sharpe > bestMetrics.Sharpe)
             {

@@ -6,9 +6,13 @@ using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
+using Azure.Storage.Blobs;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
+
+/// <summary>Closes just before a fold's validation block and just before the split being scored: the simple rules' warm-up.</summary>
+public sealed record RuleHistory(double[] BeforeValidation, double[] BeforeScored);
 
 /// <summary>
 /// Scores a checkpoint greedily on a split against buy-and-hold, flat, random (20 seeds), the best simple rule
@@ -29,7 +33,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         // The bootstrap costs ~0.1–0.3 s at 10,000 draws: it runs for the test split, scored once per run, not for
         // the validation evaluation of every iteration (selection uses the point return).
         var draws = input.Split == Splits.Test ? record.Run.BootstrapDraws : 0;
-        var report = Evaluate(policy, data.Split(input.Split), data.Validation, record.Run.Dataset, record.Run.Seed, draws);
+        var history = await RuleHistoryAsync(record.Run, data, input.Split, workspace.Container, cancellationToken);
+        var report = Evaluate(policy, data.Split(input.Split), data.Validation, record.Run.Dataset, record.Run.Seed, draws, history);
         await workspace.WriteJsonAsync(RunBlobs.Evaluation(input.RunId, input.CheckpointUpdate, input.Split), report, cancellationToken);
         if (input.Split == Splits.Validation)
         {
@@ -47,14 +52,56 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
 
     /// <param name="validation">The run's validation split: the best simple rule is chosen there, then scored on <paramref name="series"/>.</param>
     /// <param name="bootstrapDraws">Paired stationary bootstrap draws for the excess figures; 0 to skip.</param>
-    public static EvaluationReport Evaluate(LoadedPolicy policy, PriceSeries series, PriceSeries validation, string dataset, ulong seed, int bootstrapDraws)
+    /// <param name="history">The simple rules' warm-up (<see cref="RuleHistoryAsync"/>); null: they read the split's own bars only.</param>
+    public static EvaluationReport Evaluate(
+        LoadedPolicy policy, PriceSeries series, PriceSeries validation, string dataset, ulong seed, int bootstrapDraws, RuleHistory? history = null)
     {
         var environment = RunWorkspace.Environment(policy.Context, series);
-        var rule = SimpleRules.SelectOnValidation(RunWorkspace.Environment(policy.Context, validation));
+        var rule = SimpleRules.SelectOnValidation(RunWorkspace.Environment(policy.Context, validation), history: history?.BeforeValidation);
         var reference = dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
             ? ReferencePolicies.For(dataset[DatasetReferences.Synthetic.Length..], policy.Context.Features, policy.Context.Normalizer)
             : null;
-        return Evaluator.Evaluate(policy.Policy, environment, randomSeeds: 20, seed: seed, referencePolicy: reference, bestRule: rule, bootstrapDraws: bootstrapDraws);
+        return Evaluator.Evaluate(
+            policy.Policy, environment, randomSeeds: 20, seed: seed, referencePolicy: reference, bestRule: rule, bootstrapDraws: bootstrapDraws, ruleHistory: history?.BeforeScored);
+    }
+
+    /// <summary>
+    /// The simple rules' warm-up for a walk-forward fold: the closes of the whole series just before the validation block
+    /// and just before the scored split (up to <see cref="SimpleRules.MaxWarmUpBars"/> each), so a rule with a long
+    /// look-back acts from the first bar, as the agent does with its feature window. Only bars before each split: the
+    /// rule never reads a bar after the one it acts on. Null for ordinary runs (their splits are scored on their own bars;
+    /// a synthetic market's evaluation series are generated apart and have no bars before them).
+    /// </summary>
+    public static async Task<RuleHistory?> RuleHistoryAsync(TrainingRun run, RunData data, string split, BlobContainerClient? container, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(data);
+        if (run.Fold is not { } fold)
+        {
+            return null;
+        }
+
+        var whole = await DatasetLoader.LoadWholeSeriesAsync(run, container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+        var start = split switch
+        {
+            Splits.Test => fold.TestSplitStart,
+            Splits.Validation => fold.ValidationStart,
+            _ => 0,
+        };
+        var scored = data.Split(split);
+        if (start + scored.Count > whole.Count || whole.Slice(start, scored.Count).Fingerprint() != scored.Fingerprint())
+        {
+            throw new InvalidDataException(
+                $"Run '{run.RunId}': the {split} split is not bars [{start}, {start + scored.Count}) of '{run.Dataset}' as loaded now; its rule warm-up cannot be read.");
+        }
+
+        return new RuleHistory(Before(whole, fold.ValidationStart), Before(whole, start));
+    }
+
+    private static double[] Before(PriceSeries whole, int start)
+    {
+        var count = Math.Min(start, SimpleRules.MaxWarmUpBars);
+        return whole.Close.AsSpan(start - count, count).ToArray();
     }
 
     public static EvaluateOutput Summarize(EvaluateInput input, EvaluationReport report) => new(

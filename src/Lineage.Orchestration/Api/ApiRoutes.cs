@@ -19,6 +19,8 @@ public static class ApiTemplates
     public const string Dataset = "datasets/{name}";
     public const string Experiments = "experiments";
     public const string Experiment = "experiments/{runId}";
+    public const string WalkForwards = "walkforwards";
+    public const string WalkForward = "walkforwards/{walkForwardId}";
 }
 
 /// <summary>One request as the route table's handlers see it, whichever host received it.</summary>
@@ -73,6 +75,8 @@ public static class ApiRoutes
         new("ListDatasetVersions", "GET", ApiTemplates.Dataset, null, c => c.Models.ListDatasetVersionsAsync(c.Route("name"), c.Cancellation)),
         new("ListExperiments", "GET", ApiTemplates.Experiments, null, c => c.Models.ListRunsAsync(c.Cancellation)),
         new("ShowExperiment", "GET", ApiTemplates.Experiment, null, c => c.Models.ShowRunAsync(c.Route("runId"), c.Cancellation)),
+        new("StartWalkForward", "POST", ApiTemplates.WalkForwards, WalkForwardService.MaxBodyBytes, c => c.Runs.WalkForwards.StartAsync(c.Body, c.Cancellation)),
+        new("GetWalkForward", "GET", ApiTemplates.WalkForward, null, c => c.Runs.WalkForwards.GetStatusAsync(c.Route("walkForwardId"), c.Cancellation)),
     ];
 
     public static ApiRoute Named(string name) =>
@@ -80,4 +84,10 @@ public static class ApiRoutes
 
     /// <summary>The status URL of a run, as the 202 of a start or stop gives it in <c>Location</c>.</summary>
     public static string RunStatusPath(string runId) => $"/api/runs/{Uri.EscapeDataString(runId)}";
+
+    /// <summary>Where walk-forwards are started.</summary>
+    public const string WalkForwardsPath = "/api/" + ApiTemplates.WalkForwards;
+
+    /// <summary>The status URL of a walk-forward, as the 202 of its start gives it in <c>Location</c>.</summary>
+    public static string WalkForwardStatusPath(string walkForwardId) => $"{WalkForwardsPath}/{Uri.EscapeDataString(walkForwardId)}";
 }

@@ -1,4 +1,5 @@
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 
 namespace Lineage.Orchestration.Api;
 
@@ -9,6 +10,9 @@ namespace Lineage.Orchestration.Api;
 public interface IRunOrchestrationClient
 {
     Task ScheduleAsync(string instanceId, TrainingState input, CancellationToken cancellationToken);
+
+    /// <summary>Schedules a walk-forward orchestration (instance id <see cref="Storage.WalkForwardBlobs.InstanceId"/>).</summary>
+    Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken);
 
     Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken);
 

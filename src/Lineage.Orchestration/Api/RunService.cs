@@ -32,6 +32,9 @@ public sealed record RunStatusView(
 /// </summary>
 public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, RunLocks locks, ILogger<RunService> logger)
 {
+    /// <summary>Walk-forwards, started and watched through the same Durable client, storage and locks.</summary>
+    public WalkForwardService WalkForwards { get; } = new(client, storage, locks, logger);
+
     public const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>A "starting" lock older than this is an orphan of a crashed start and may be taken over.</summary>
@@ -173,6 +176,13 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request; try again."), default);
         }
 
+        // A walk-forward's fold: reserved for it from the walk-forward's start, whether or not the fold has run yet.
+        if (current.Record?.Owner is { } owner)
+        {
+            return (ApiResponse.Conflict(
+                $"Run '{run.RunId}' is a fold of walk-forward '{owner}': only that walk-forward starts or resumes it (POST {ApiRoutes.WalkForwardsPath} with \"walkForwardId\": \"{owner}\", \"resume\": true)."), default);
+        }
+
         // A start in progress (lock written, instance not yet scheduled) wins, unless it is an orphan of a crash.
         var age = locks.Age(current);
         if (current.Record?.State == RunLockState.Starting && age < StartingLockTimeout)
@@ -236,11 +246,12 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         return JsonSerializer.Deserialize<T>(json, LineageJson.Options);
     }
 
-    private static string Describe(JsonException ex)
+    /// <summary>A System.Text.Json error in words a caller can act on (shared by every route that reads a JSON body).</summary>
+    internal static string Describe(JsonException ex, string owner = "a training run")
     {
         if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            return "is not a field of a training run";
+            return $"is not a field of {owner}";
         }
 
         const string converted = "could not be converted to ";

@@ -22,10 +22,12 @@ public enum RunLockState
 }
 
 /// <summary>
-/// <c>runs/{runId}/lock.json</c>. <see cref="Store"/> names the Durable instance store the holder scheduled the run in
-/// (null in locks written before it was recorded: those are judged by this host's instance status, as they were).
+/// <c>runs/{runId}/lock.json</c> (a walk-forward's: <c>walkforward/{id}/lock.json</c>). <see cref="Store"/> names the
+/// Durable instance store the holder scheduled the run in (null in locks written before it was recorded: those are judged
+/// by this host's instance status, as they were). <see cref="Owner"/> names the walk-forward a fold run belongs to: only
+/// that walk-forward starts, resumes or scores it, and the run API refuses it (null: an ordinary run).
 /// </summary>
-public sealed record RunLockRecord(string RunId, RunLockState State, bool Resume, string? Store = null);
+public sealed record RunLockRecord(string RunId, RunLockState State, bool Resume, string? Store = null, string? Owner = null);
 
 /// <summary>The lock as read: its record (null if unreadable), its ETag and when the service last wrote it.</summary>
 public sealed record RunLockSnapshot(RunLockRecord? Record, ETag ETag, DateTimeOffset LastModified);
@@ -106,6 +108,16 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    private Func<string, string> _blobName = RunBlobs.Lock;
+
+    private RunLocks? _walkForwards;
+
+    /// <summary>
+    /// The same locks, same store and same rules, for walk-forwards (<c>walkforward/{id}/lock.json</c>): a walk-forward id
+    /// and a run id may be equal without sharing a lock.
+    /// </summary>
+    public RunLocks ForWalkForwards() => _walkForwards ??= new(container, options, logger, _time) { _blobName = WalkForwardBlobs.Lock };
+
     public RunLockOptions Options => options.Value;
 
     public string Store => options.Value.Store;
@@ -146,6 +158,14 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
     /// <summary>Replaces the lock if it is still the version <paramref name="expected"/>; null if someone wrote it since.</summary>
     public Task<ETag?> TryReplaceAsync(TrainingRun run, RunLockState state, ETag expected, CancellationToken cancellationToken) =>
         TryWriteAsync(run.RunId, new RunLockRecord(run.RunId, state, run.Resume, Store), new BlobRequestConditions { IfMatch = expected }, cancellationToken);
+
+    /// <summary>Creates the lock as <paramref name="record"/> (its store: this host's) if there is none; null if there is one.</summary>
+    public Task<ETag?> TryCreateAsync(RunLockRecord record, CancellationToken cancellationToken) =>
+        TryWriteAsync(record.RunId, record with { Store = Store }, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken);
+
+    /// <summary>Replaces the lock with <paramref name="record"/> (its store: this host's) if it is still <paramref name="expected"/>.</summary>
+    public Task<ETag?> TryReplaceAsync(RunLockRecord record, ETag expected, CancellationToken cancellationToken) =>
+        TryWriteAsync(record.RunId, record with { Store = Store }, new BlobRequestConditions { IfMatch = expected }, cancellationToken);
 
     /// <summary>
     /// What an activity of a run does first: refuse if another store's start or run holds the lock
@@ -220,7 +240,7 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
         }
     }
 
-    private BlobClient Blob(string runId) => container.GetBlobClient(RunBlobs.Lock(runId));
+    private BlobClient Blob(string runId) => container.GetBlobClient(_blobName(runId));
 
     private static RunLockRecord? Parse(BinaryData content)
     {

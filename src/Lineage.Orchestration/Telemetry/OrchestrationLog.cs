@@ -43,4 +43,13 @@ internal static partial class OrchestrationLog
 
     [LoggerMessage(13, LogLevel.Information, "Run {RunId} {Outcome}: lock released={Released}")]
     public static partial void RunLockReleased(ILogger logger, string runId, string outcome, bool released);
+
+    [LoggerMessage(14, LogLevel.Information, "Walk-forward {WalkForwardId}: fold {Fold} ({RunId}) {Status} {Failure}")]
+    public static partial void FoldEnded(ILogger logger, string walkForwardId, int fold, string runId, string status, string failure);
+
+    [LoggerMessage(15, LogLevel.Error, "Walk-forward {WalkForwardId} failed: {Error}")]
+    public static partial void WalkForwardFailed(ILogger logger, string walkForwardId, string error);
+
+    [LoggerMessage(16, LogLevel.Information, "Walk-forward {WalkForwardId} scheduled: {Folds} folds (resume: {Resume})")]
+    public static partial void WalkForwardScheduled(ILogger logger, string walkForwardId, int folds, bool resume);
 }

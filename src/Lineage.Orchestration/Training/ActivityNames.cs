@@ -12,6 +12,13 @@ public static class ActivityNames
     public const string PromoteCandidate = "PromoteCandidate";
     public const string ReleaseRun = "ReleaseRun";
 
+    public const string WalkForwardOrchestrator = "WalkForwardOrchestrator";
+    public const string PlanWalkForward = "PlanWalkForward";
+    public const string ClaimFoldRun = "ClaimFoldRun";
+    public const string ScoreFold = "ScoreFold";
+    public const string SummarizeWalkForward = "SummarizeWalkForward";
+    public const string ReleaseWalkForward = "ReleaseWalkForward";
+
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";
 }

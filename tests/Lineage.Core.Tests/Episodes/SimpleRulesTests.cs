@@ -139,6 +139,66 @@ public class SimpleRulesTests(ITestOutputHelper output)
         Assert.Equal(report.Agent.Roi - report.BestRule!.Metrics.Roi, bootstrap.Baselines[1].ExcessReturn.Point, 9);
     }
 
+    [Theory]
+    [MemberData(nameof(RuleIndices))]
+    public void Warmed_up_on_the_bars_before_a_split_a_rules_signals_are_those_it_has_on_the_whole_series(int ruleIndex)
+    {
+        var rule = SimpleRules.Family[ruleIndex];
+        var closes = Walk(900, drift: 0.0003, seed: 9);
+        const int start = 400;
+
+        var warmed = rule.Signals(closes.AsSpan(start - SimpleRules.MaxWarmUpBars, SimpleRules.MaxWarmUpBars), closes.AsSpan(start));
+
+        // The history is read, never a bar after the one a signal is for: as if the rule had traded the whole series.
+        Assert.Equal(rule.Signals(closes).AsSpan(start).ToArray(), warmed);
+    }
+
+    [Fact]
+    public void A_rule_with_look_back_l_acts_from_the_first_scored_bar_when_the_l_bars_before_the_split_exist()
+    {
+        var rule = new SimpleRule(SimpleRuleKind.Momentum, 0, 250, LongShort: false);
+        var closes = Walk(900, drift: 0.002, seed: 8, volatility: 0.005);
+        const int start = 400;
+        var split = TestSeries.CloseOnly(closes[start..]);
+        var history = closes[(start - rule.WarmUpBars)..start];
+
+        var cold = EnvironmentFactory.Create(split, Fees);
+        SimpleRules.Run(rule, cold);
+        var coldReturns = Evaluator.PerBarReturns(cold.EquityCurve);
+        var warm = EnvironmentFactory.Create(split, Fees);
+        SimpleRules.Run(rule, warm, history);
+        var warmReturns = Evaluator.PerBarReturns(warm.EquityCurve);
+
+        // Without history the rule is flat until bar 250 of the split; with its 250 bars of history it is long from the first
+        // decision (at the environment's first start bar), so the first scored bar already earns the trend's return.
+        Assert.All(coldReturns.Take(rule.WarmUpBars - cold.FirstStartIndex), r => Assert.Equal(0, r));
+        Assert.NotEqual(0, warmReturns[0]);
+        Assert.Equal(coldReturns.Length, warmReturns.Length);
+    }
+
+    [Fact]
+    public void The_agent_buy_and_hold_and_the_warmed_up_rule_are_scored_over_identical_bars()
+    {
+        var rule = new SimpleRule(SimpleRuleKind.MovingAverageCrossover, 50, 200, LongShort: false);
+        var closes = Walk(1200, drift: 0.001, seed: 10, volatility: 0.006);
+        var (validationStart, testStart) = (400, 800);
+        var validation = EnvironmentFactory.Create(TestSeries.CloseOnly(closes[validationStart..testStart]), Fees);
+        var test = new TradingEnvironment(TestSeries.CloseOnly(closes[testStart..]), validation.Spec, validation.Normalizer, Fees, new RewardOptions());
+        var choice = SimpleRules.SelectOnValidation(validation, [rule], closes[(validationStart - SimpleRules.MaxWarmUpBars)..validationStart]);
+
+        var report = Evaluator.Evaluate(
+            FixedPolicy.Flat(test.StateSize), test, bestRule: choice, ruleHistory: closes[(testStart - SimpleRules.MaxWarmUpBars)..testStart]);
+
+        // One per-bar return for each bar after the first decision, to the last bar: the same bars for every policy.
+        var bars = test.Series.Count - 1 - test.FirstStartIndex;
+        Assert.Equal(bars, Evaluator.PerBarReturns(report.EquityCurve).Length);
+        Assert.Equal(bars, Evaluator.PerBarReturns(report.BuyAndHoldEquityCurve).Length);
+        var ruleReturns = Evaluator.PerBarReturns(report.BestRuleEquityCurve);
+        Assert.Equal(bars, ruleReturns.Length);
+        Assert.NotEqual(0, ruleReturns[0]);
+        Assert.Equal(report.BestRule!.Metrics.Roi, ruleReturns.Aggregate(1.0, (e, r) => e * (1 + r)) - 1, 9);
+    }
+
     private static double[] Walk(int n, double drift, ulong seed, double volatility = 0.01)
     {
         var rng = new Rng(seed);

@@ -28,8 +28,8 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route.Template, trigger.Route);
         Assert.Equal([route.Method.ToLowerInvariant()], trigger.Methods);
         Assert.Equal("Function", trigger.AuthLevel);
-        // Only the run routes reach Durable; they alone bind a Durable client.
-        Assert.Equal(route.Template.StartsWith("runs", StringComparison.Ordinal), trigger.HasDurableClient);
+        // Only the run and walk-forward routes reach Durable; they alone bind a Durable client.
+        Assert.Equal(route.Template.StartsWith("runs", StringComparison.Ordinal) || route.Template.StartsWith(ApiTemplates.WalkForwards, StringComparison.Ordinal), trigger.HasDurableClient);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class FunctionsMetadataTests
     {
         var entry = Assert.Single(TaskCatalog.Activities, a => a.Name == name);
         FunctionsMetadata.Binding(name, "activityTrigger");
-        var method = FunctionsHost.FunctionMethod(typeof(TrainingFunctions), name);
+        var method = Assert.Single(FunctionsHost.ActivityClasses.SelectMany(t => t.GetMethods()), m => m.GetCustomAttribute<FunctionAttribute>()?.Name == name);
         var input = Assert.Single(method.GetParameters(), p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null);
 
         Assert.Equal(entry.Input, input.ParameterType);
@@ -57,15 +57,19 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void The_durable_functions_are_exactly_the_catalog_and_its_orchestrator()
+    public void The_durable_functions_are_exactly_the_catalog_and_its_orchestrators()
     {
-        FunctionsMetadata.Binding(TaskCatalog.Orchestrator, "orchestrationTrigger");
+        foreach (var orchestrator in TaskCatalog.Orchestrators)
+        {
+            FunctionsMetadata.Binding(orchestrator.Name, "orchestrationTrigger");
+        }
+
         var durable = FunctionsMetadata.Functions
             .Where(f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() is "activityTrigger" or "orchestrationTrigger"))
             .Select(f => f.GetProperty("name").GetString()!);
 
         Assert.Equal(
-            TaskCatalog.Activities.Select(a => a.Name).Append(TaskCatalog.Orchestrator).Order(StringComparer.Ordinal),
+            TaskCatalog.Activities.Select(a => a.Name).Concat(TaskCatalog.Orchestrators.Select(o => o.Name)).Order(StringComparer.Ordinal),
             durable.Order(StringComparer.Ordinal));
     }
 
@@ -110,7 +114,7 @@ public sealed class FunctionsMetadataTests
         Assert.DoesNotContain(FunctionsMetadata.Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
             b => b.TryGetProperty("authLevel", out var level) && level.GetString() == "Anonymous");
         Assert.Equal(
-            ApiRoutes.All.Count + TaskCatalog.Activities.Count + 3, // + the orchestrator and the two timers
+            ApiRoutes.All.Count + TaskCatalog.Activities.Count + TaskCatalog.Orchestrators.Count + 2, // + the two timers
             FunctionsMetadata.Functions.Length);
     }
 }

@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 
 namespace Lineage.IntegrationTests.Cli;
 
-/// <summary>`lineage walkforward` end to end: every fold an ordinary run on the real orchestration, read back from storage.</summary>
+/// <summary>`lineage walkforward` end to end: one walk-forward orchestration, every fold a sub-orchestration run, read back from storage.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class WalkForwardTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
@@ -33,14 +33,20 @@ public sealed class WalkForwardTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(0, exit);
 
         var folder = Path.Combine(reports.FullName, "wf");
-        foreach (var file in new[] { "walkforward.json", "walkforward.md", "walkforward.png" })
+        foreach (var file in new[] { "walkforward.json", "walkforward.md", "walkforward.png", "walkforward.csv" })
         {
             Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} is missing");
         }
 
+        Assert.Contains("Fold 3/3 Completed", cli.Output, StringComparison.Ordinal);
+
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "walkforward.json")));
         var folds = document.RootElement.GetProperty("folds").EnumerateArray().ToList();
         Assert.Equal(3, folds.Count);
+        Assert.Equal(["wf-f0", "wf-f1", "wf-f2"], folds.Select(f => f.GetProperty("runId").GetString()));
+        var testBars = folds.Sum(f => f.GetProperty("testEnd").GetInt32() - f.GetProperty("testStart").GetInt32());
+        Assert.Equal(testBars + 1, (await File.ReadAllLinesAsync(Path.Combine(folder, "walkforward.csv"))).Length);
+        Assert.Equal(testBars, document.RootElement.GetProperty("overall").GetProperty("bars").GetInt32());
         Assert.Equal(Bars, folds[^1].GetProperty("testEnd").GetInt32());
         for (var k = 1; k < folds.Count; k++)
         {
@@ -82,6 +88,29 @@ public sealed class WalkForwardTests(AzuriteFixture azurite, ITestOutputHelper o
             Assert.Fail($"A walk-forward fold reached the champion gate: {blob.Name}");
         }
 
+        Assert.True((await blobs.GetBlobClient("walkforward/wf/summary.json").ExistsAsync()).Value);
+        reports.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Experiment_with_walk_forward_runs_one_walk_forward_per_seed_with_the_experiments_settings()
+    {
+        var reports = Directory.CreateTempSubdirectory("lineage-experiment-wf");
+        var container = azurite.NewContainer();
+        using var cli = CliProcess.Start(
+            ["experiment", "--walk-forward", "--market", "trend", "--seeds", "1", "--first-seed", "3", "--folds", "2",
+             "--iterations", "1", "--episodes", "2", "--steps", "32", "--updates", "8", "--name", "xwf",
+             "--storage", azurite.ConnectionString, "--container", container, "--out", reports.FullName]);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        output.WriteLine(cli.Output);
+        Assert.Equal(0, exit);
+
+        var walkForward = Assert.Single(Directory.GetDirectories(Path.Combine(reports.FullName, "xwf")));
+        Assert.StartsWith("wf-", Path.GetFileName(walkForward), StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(walkForward, "walkforward.json")));
+        Assert.Equal(2, document.RootElement.GetProperty("folds").GetArrayLength());
+        Assert.Equal(3UL, document.RootElement.GetProperty("baseRun").GetProperty("seed").GetUInt64());
+        Assert.False(document.RootElement.GetProperty("baseRun").GetProperty("promote").GetBoolean());
         reports.Delete(recursive: true);
     }
 }

@@ -135,7 +135,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
     {
         await using var api = await StartAsync();
         var routes = ApiRoutes.All.Where(r => r.BodyLimit is not null).ToList();
-        Assert.Equal(["StartRun", "PromoteModel", "RollbackModel", "PushDataset"], routes.Select(r => r.Name));
+        Assert.Equal(["StartRun", "PromoteModel", "RollbackModel", "PushDataset", "StartWalkForward"], routes.Select(r => r.Name));
 
         foreach (var route in routes)
         {
@@ -192,6 +192,81 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         Assert.Contains(body.GetProperty("action").GetString(), new[] { "Hold", "Buy", "Sell", "Close" });
         using var rollback = await api.Client.PostAsync("/api/models/live/rollback", Json("""{"by":""}"""));
         Assert.Equal(HttpStatusCode.BadRequest, rollback.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_walk_forward_start_is_202_with_location_its_status_reaches_completed_with_the_summary_and_its_ids_are_taken()
+    {
+        await using var api = await StartAsync();
+        var request = WalkForwardOrchestrationTests.Small("contract-wf") with { Folds = 2, Run = WalkForwardOrchestrationTests.Small("x").Run with { Iterations = 1 } };
+        var body = JsonSerializer.Serialize(request, LineageJson.Options);
+
+        using var start = await api.Client.PostAsync("/api/walkforwards", Json(body));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        Assert.Equal("/api/walkforwards/contract-wf", start.Headers.Location?.OriginalString);
+        Assert.Equal(TimeSpan.FromSeconds(5), start.Headers.RetryAfter?.Delta);
+        Assert.Equal(2, (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("folds").GetArrayLength());
+        using (var again = await api.Client.PostAsync("/api/walkforwards", Json(body)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        // The folds' run ids belong to the walk-forward from its start: the run API refuses them.
+        using (var foldRun = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(TestRuns.Small("contract-wf-f1"), LineageJson.Options))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, foldRun.StatusCode);
+            Assert.Contains("walk-forward 'contract-wf'", (await foldRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        var status = await WaitAsync(api, start.Headers.Location!.OriginalString);
+        Assert.Equal("Completed", status.GetProperty("status").GetString());
+        Assert.Equal(2, status.GetProperty("foldsDone").GetInt32());
+        var summary = status.GetProperty("summary");
+        Assert.Equal(2, summary.GetProperty("folds").GetArrayLength());
+        Assert.All(summary.GetProperty("folds").EnumerateArray(), f => Assert.Equal("Completed", f.GetProperty("status").GetString()));
+        Assert.Equal(240, summary.GetProperty("overall").GetProperty("bars").GetInt32());
+        Assert.Equal("walkforward/contract-wf/summary.json", status.GetProperty("summaryBlob").GetString());
+        Assert.True((await api.Container.GetBlobClient("walkforward/contract-wf/summary.json").ExistsAsync()).Value);
+
+        using var finished = await api.Client.PostAsync("/api/walkforwards", Json(body));
+        Assert.Equal(HttpStatusCode.Conflict, finished.StatusCode);
+        Assert.Contains("\"resume\": true", (await finished.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_walk_forwards_are_400_naming_each_field_with_no_stack_trace_and_unknown_ones_404()
+    {
+        await using var api = await StartAsync();
+
+        using var invalid = await api.Client.PostAsync("/api/walkforwards", Json("""{"walkForwardId":"Bad_Id","folds":0,"maxParallelFolds":99,"run":{"runId":"x","iterations":0}}"""));
+        using var unknownField = await api.Client.PostAsync("/api/walkforwards", Json("""{"walkForwardId":"ok","fodls":3}"""));
+        using var wrongType = await api.Client.PostAsync("/api/walkforwards", Json("""{"walkForwardId":"ok","folds":"three"}"""));
+        using var tooShort = await api.Client.PostAsync("/api/walkforwards", Json("""{"walkForwardId":"short","folds":50,"run":{"syntheticBars":500}}"""));
+        using var noDataset = await api.Client.PostAsync("/api/walkforwards", Json("""{"walkForwardId":"missing","run":{"dataset":"blob:datasets/none/x.csv"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var text = await invalid.Content.ReadAsStringAsync();
+        var fields = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("field").GetString()).ToList();
+        Assert.Equal(["walkForwardId", "folds", "maxParallelFolds", "run.runId", "run.iterations"], fields);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("fodls", await unknownField.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Contains("whole number", await wrongType.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+        Assert.Contains("\"field\":\"folds\"", await tooShort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noDataset.StatusCode);
+        Assert.Contains("\"field\":\"run.dataset\"", await noDataset.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var id in new[] { "ok", "short", "missing" })
+        {
+            Assert.False(await api.HasInstanceAsync(WalkForwardBlobs.InstanceId(id)));
+        }
+
+        using var unknown = await api.Client.GetAsync("/api/walkforwards/never-started");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var badId = await api.Client.GetAsync("/api/walkforwards/Bad%20Id");
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
     }
 
     internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

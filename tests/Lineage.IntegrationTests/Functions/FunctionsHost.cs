@@ -6,6 +6,7 @@ using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -97,7 +98,7 @@ internal sealed class FunctionsHost : IApiUnderTest
     /// <summary>The app's orchestrator wrapper and one activity per catalog entry, each the app's own [Function] method.</summary>
     private static async Task<IHost> StartDurableAsync(IServiceProvider app, DataConverter converter)
     {
-        var training = ActivatorUtilities.CreateInstance<TrainingFunctions>(app);
+        object[] wrappers = [ActivatorUtilities.CreateInstance<TrainingFunctions>(app), ActivatorUtilities.CreateInstance<WalkForwardFunctions>(app)];
         var host = new HostBuilder()
             .ConfigureServices(services =>
             {
@@ -109,10 +110,11 @@ internal sealed class FunctionsHost : IApiUnderTest
                     {
                         // Typed input, so GetInput<TrainingState>() inside the wrapper sees a TrainingState as on the Functions host.
                         registry.AddOrchestratorFunc<TrainingState, TrainingResult>(TaskCatalog.Orchestrator, (context, _) => TrainingFunctions.RunOrchestrator(context));
+                        registry.AddOrchestratorFunc<WalkForwardState, WalkForwardResult>(TaskCatalog.WalkForward, (context, _) => WalkForwardFunctions.RunOrchestrator(context));
                         foreach (var entry in TaskCatalog.Activities)
                         {
-                            var method = FunctionMethod(typeof(TrainingFunctions), entry.Name);
-                            registry.AddActivity(entry.Name, _ => new WrapperActivity(training, method, entry));
+                            var (functions, method) = ActivityWrapper(wrappers, entry.Name);
+                            registry.AddActivity(entry.Name, _ => new WrapperActivity(functions, method, entry));
                         }
                     },
                     new InMemoryDurableTaskOptions { Port = CliProcess.FreePort() });
@@ -164,6 +166,13 @@ internal sealed class FunctionsHost : IApiUnderTest
         await web.StartAsync();
         return web;
     }
+
+    /// <summary>The Functions class instance among <paramref name="wrappers"/> that declares activity <paramref name="name"/>, and its method.</summary>
+    public static (object Functions, MethodInfo Method) ActivityWrapper(IEnumerable<object> wrappers, string name) =>
+        wrappers.SelectMany(w => w.GetType().GetMethods().Where(m => m.GetCustomAttribute<FunctionAttribute>()?.Name == name).Select(m => (w, m))).Single();
+
+    /// <summary>The Functions classes that declare the catalog's activity wrappers.</summary>
+    public static IReadOnlyList<Type> ActivityClasses { get; } = [typeof(TrainingFunctions), typeof(WalkForwardFunctions)];
 
     public static MethodInfo FunctionMethod(Type type, string name) =>
         type.GetMethods().Single(m => m.GetCustomAttribute<FunctionAttribute>()?.Name == name);
