@@ -15,7 +15,7 @@ namespace Lineage.Functions;
 /// Every HTTP route of <see cref="ApiRoutes"/> as a Function: one line each into the route's handler. Route templates
 /// come from <see cref="ApiTemplates"/>; a test checks functions.metadata against the route table.
 /// </summary>
-public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsService models, ILoggerFactory loggerFactory)
+public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsService models, ModelSplitStore modelSplits, ILoggerFactory loggerFactory)
 {
     [Function("StartRun")]
     public Task<IActionResult> StartRun(
@@ -97,12 +97,12 @@ public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsServ
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.WalkForward)] HttpRequest request, string walkForwardId,
         [DurableClient] DurableTaskClient client) => Call("GetWalkForward", request, client, ("walkForwardId", walkForwardId));
 
-    internal static RunService Runs(DurableTaskClient client, RunStorage storage, RunLocks locks, ILoggerFactory loggerFactory) =>
-        new(new DurableClientAdapter(client), storage, locks, loggerFactory.CreateLogger<RunService>());
+    internal static RunService Runs(DurableTaskClient client, RunStorage storage, RunLocks locks, ModelSplitStore modelSplits, ILoggerFactory loggerFactory) =>
+        new(new DurableClientAdapter(client), storage, locks, loggerFactory.CreateLogger<RunService>(), modelSplits);
 
     private async Task<IActionResult> Call(string route, HttpRequest request, DurableTaskClient? client, params (string Name, string Value)[] values)
     {
-        var runs = client is null ? null : Runs(client, storage, locks, loggerFactory);
+        var runs = client is null ? null : Runs(client, storage, locks, modelSplits, loggerFactory);
         var response = await HttpApi.CallAsync(ApiRoutes.Named(route), request, runs, models, values.ToDictionary(v => v.Name, v => v.Value));
         return HttpApi.ToActionResult(response);
     }

@@ -16,7 +16,7 @@ namespace Lineage.Functions;
 /// reports how many nights the nightly model has gone without a promotion decision. The operations alerts
 /// (infra/modules/alerts.bicep) watch these lines (<see cref="OperationsEvents"/>).
 /// </summary>
-public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, ChampionStore champions, IOptions<NightlyOptions> options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
+public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, ChampionStore champions, ModelSplitStore modelSplits, IOptions<NightlyOptions> options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -28,7 +28,7 @@ public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, C
     {
         var logger = loggerFactory.CreateLogger<NightlyRetrainFunction>();
         var nightly = options.Value;
-        var service = HttpFunctions.Runs(client, storage, locks, loggerFactory);
+        var service = HttpFunctions.Runs(client, storage, locks, modelSplits, loggerFactory);
         ApiResponse response;
         try
         {

@@ -69,7 +69,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         ConnectionString = connectionString;
         Storage = services.GetRequiredService<RunStorage>();
         Workspace = services.GetRequiredService<RunWorkspace>();
-        Runs = new RunService(durable, Storage, services.GetRequiredService<RunLocks>(), services.GetRequiredService<ILogger<RunService>>());
+        Runs = new RunService(durable, Storage, services.GetRequiredService<RunLocks>(), services.GetRequiredService<ILogger<RunService>>(), services.GetRequiredService<Orchestration.Champions.ModelSplitStore>());
         Models = services.GetRequiredService<ModelsService>();
     }
 

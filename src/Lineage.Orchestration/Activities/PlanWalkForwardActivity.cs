@@ -1,3 +1,4 @@
+using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
@@ -10,7 +11,7 @@ namespace Lineage.Orchestration.Activities;
 /// the same walk-forward left: a scored fold (<c>walkforward/{id}/folds/{k}.json</c>) is reused, a fold run that made its
 /// test evaluation is only scored, a fold run that exists is resumed for its remaining iterations, anything else is fresh.
 /// </summary>
-public sealed class PlanWalkForwardActivity(RunWorkspace workspace) : TaskActivity<PlanWalkForwardInput, WalkForwardLayout>
+public sealed class PlanWalkForwardActivity(RunWorkspace workspace, ModelSplitStore modelSplits) : TaskActivity<PlanWalkForwardInput, WalkForwardLayout>
 {
     public override Task<WalkForwardLayout> RunAsync(TaskActivityContext context, PlanWalkForwardInput input) => ExecuteAsync(input, CancellationToken.None);
 
@@ -19,7 +20,7 @@ public sealed class PlanWalkForwardActivity(RunWorkspace workspace) : TaskActivi
         ArgumentNullException.ThrowIfNull(input);
         var request = input.Request;
         await using var hold = await workspace.Locks.ForWalkForwards().HoldAsync(request.WalkForwardId, cancellationToken);
-        var (series, folds) = await WalkForwardPlanner.LayOutAsync(request, input.Dataset.Dataset, workspace.Container, cancellationToken);
+        var (series, folds) = await WalkForwardPlanner.LayOutAsync(request, input.Dataset, workspace.Container, modelSplits, cancellationToken);
         var plans = new List<FoldPlan>();
         foreach (var window in WalkForwardPlanner.Windows(request, series, folds))
         {

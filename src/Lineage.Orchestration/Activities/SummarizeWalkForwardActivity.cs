@@ -1,3 +1,4 @@
+using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
@@ -11,7 +12,7 @@ namespace Lineage.Orchestration.Activities;
 /// best simple rule, with the paired bootstrap of the agent's excess; written whole to <c>walkforward/{id}/summary.json</c>,
 /// returned without per-bar returns.
 /// </summary>
-public sealed class SummarizeWalkForwardActivity(RunWorkspace workspace, TimeProvider? timeProvider = null) : TaskActivity<SummarizeWalkForwardInput, WalkForwardSummary>
+public sealed class SummarizeWalkForwardActivity(RunWorkspace workspace, ModelSplitStore modelSplits, TimeProvider? timeProvider = null) : TaskActivity<SummarizeWalkForwardInput, WalkForwardSummary>
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -23,7 +24,9 @@ public sealed class SummarizeWalkForwardActivity(RunWorkspace workspace, TimePro
         var request = input.Request;
         var id = request.WalkForwardId;
         await using var hold = await workspace.Locks.ForWalkForwards().HoldAsync(id, cancellationToken);
-        var (series, folds) = await WalkForwardPlanner.LayOutAsync(request, input.Dataset.Dataset, workspace.Container, cancellationToken);
+        var (series, folds) = input.SeriesBars is { } bars
+            ? await WalkForwardPlanner.LayOutAsync(request, input.Dataset, workspace.Container, bars, cancellationToken)
+            : await WalkForwardPlanner.LayOutAsync(request, input.Dataset, workspace.Container, modelSplits, cancellationToken);
         var results = new List<FoldResult>();
         foreach (var window in WalkForwardPlanner.Windows(request, series, folds))
         {

@@ -30,10 +30,10 @@ public sealed record RunStatusView(
 /// (<see cref="RunLocks"/>): a run another store holds is refused until that run releases its lock or stops
 /// renewing it.
 /// </summary>
-public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, RunLocks locks, ILogger<RunService> logger)
+public sealed class RunService(IRunOrchestrationClient client, RunStorage storage, RunLocks locks, ILogger<RunService> logger, Champions.ModelSplitStore? modelSplits = null)
 {
     /// <summary>Walk-forwards, started and watched through the same Durable client, storage and locks.</summary>
-    public WalkForwardService WalkForwards { get; } = new(client, storage, locks, logger);
+    public WalkForwardService WalkForwards { get; } = new(client, storage, locks, logger, modelSplits);
 
     public const int MaxBodyBytes = 64 * 1024;
 

@@ -45,7 +45,7 @@ public sealed record WalkForwardStatusView(
 /// names it as owner, so the run API refuses those ids), starting, and status. A resume must repeat the request it was
 /// first started with; scored folds are not trained again.
 /// </summary>
-public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorage storage, RunLocks runLocks, ILogger logger)
+public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorage storage, RunLocks runLocks, ILogger logger, Champions.ModelSplitStore? modelSplits = null)
 {
     public const int MaxBodyBytes = RunService.MaxBodyBytes;
 
@@ -93,6 +93,11 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
             dataset = await new DatasetRegistry(storage.Container).ResolveAsync(request.Run.Dataset, cancellationToken);
             var run = request.Run with { Dataset = dataset.Dataset };
             series = await DatasetLoader.LoadWholeSeriesAsync(run, storage.Container, WalkForwardPlanner.MinTrainBars(run), cancellationToken);
+            if (modelSplits is not null)
+            {
+                // The folds the orchestration will lay out: before the model's promotion window (as it would be fixed now).
+                series = await modelSplits.BeforePromotionAsync(Runs.ModelNames.ForRun(run, dataset.Requested), run, series, fix: false, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {

@@ -65,48 +65,13 @@ public sealed class ModelSplitStore(BlobContainerClient container, ModelOptions 
     /// </summary>
     public async Task<(SplitGeneration Generation, string? Note)> EnsureAsync(string model, TrainingRun run, PriceSeries? series, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        var synthetic = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal);
-        if (!synthetic)
-        {
-            ArgumentNullException.ThrowIfNull(series);
-        }
-
         for (var attempt = 1; ; attempt++)
         {
             var (current, etag) = await ReadAsync(model, cancellationToken);
-            SplitGeneration next;
-            string note;
-            if (current is null)
+            var (next, note) = Next(model, current, run, series);
+            if (note is null)
             {
-                next = First(run, series, synthetic);
-                note = $"Model '{model}' had no splits; fixed {next} (window max({options.PromotionMinBars} bars, {options.PromotionFraction:P0})); every run of the model keeps them.";
-            }
-            else
-            {
-                var generation = current.Current;
-                if ((generation.Dates is null) != synthetic)
-                {
-                    throw new ArgumentException(
-                        $"Model '{model}' was fixed on {(generation.Dates is null ? "a synthetic market" : "a file series")} ('{current.Dataset}'); run '{run.RunId}' on '{run.Dataset}' cannot share its splits. Name another model (model).");
-                }
-
-                if (synthetic || !PromotionWindows.ShouldRoll(series!, generation.Dates!, WindowSize, options.PromotionRollFactor))
-                {
-                    if (generation.Dates is { } dates)
-                    {
-                        PromotionWindows.Apply(series!, dates); // the clear error when this version of the data no longer fits
-                    }
-
-                    return (generation, null);
-                }
-
-                var fixedDates = PromotionWindows.Fix(series!, WindowSize, run.TrainFraction, run.ValidationFraction);
-                next = new SplitGeneration(
-                    generation.Generation + 1, fixedDates, null, null, series!.Count, run.RunId,
-                    string.Create(CultureInfo.InvariantCulture, $"the promotion window from {generation.Dates!.PromotionFrom:yyyy-MM-dd} held ≥ {options.PromotionRollFactor} × the {WindowSize.RequiredBars(series.Count)} bars the data now asks for"),
-                    _time.GetUtcNow());
-                note = $"Model '{model}' rolled its splits to {next} ({next.Reason}); bars that were the promotion window are now train, validation and test.";
+                return (next, null);
             }
 
             var updated = current is null
@@ -125,6 +90,69 @@ public sealed class ModelSplitStore(BlobContainerClient container, ModelOptions 
                 // Another run fixed or rolled them meanwhile: use what it wrote.
             }
         }
+    }
+
+    /// <summary>The generation <see cref="EnsureAsync"/> would give <paramref name="run"/> now, without writing anything (a start's check).</summary>
+    public async Task<SplitGeneration> PreviewAsync(string model, TrainingRun run, PriceSeries? series, CancellationToken cancellationToken) =>
+        Next(model, (await ReadAsync(model, cancellationToken)).Splits, run, series).Generation;
+
+    /// <summary>
+    /// The bars of <paramref name="series"/> a walk-forward of <paramref name="model"/> may fold over: every bar before the
+    /// model's promotion window (fixing the model's splits first when <paramref name="fix"/>), so no fold trains, selects or
+    /// reports on it. A synthetic market's promotion window is its own series: the series is returned whole.
+    /// </summary>
+    public async Task<PriceSeries> BeforePromotionAsync(string model, TrainingRun run, PriceSeries series, bool fix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(series);
+        if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
+        {
+            return series;
+        }
+
+        var generation = fix ? (await EnsureAsync(model, run, series, cancellationToken)).Generation : await PreviewAsync(model, run, series, cancellationToken);
+        var cut = PromotionWindows.Apply(series, generation.Dates!);
+        return series.Slice(0, series.Count - cut.Promotion.Count);
+    }
+
+    /// <summary>The model's generation for the run, and a note when it is new (the first, or a roll) and must be written.</summary>
+    private (SplitGeneration Generation, string? Note) Next(string model, ModelSplits? current, TrainingRun run, PriceSeries? series)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var synthetic = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal);
+        if (!synthetic)
+        {
+            ArgumentNullException.ThrowIfNull(series);
+        }
+
+        if (current is null)
+        {
+            var first = First(run, series, synthetic);
+            return (first, $"Model '{model}' had no splits; fixed {first} (window max({options.PromotionMinBars} bars, {options.PromotionFraction:P0})); every run of the model keeps them.");
+        }
+
+        var generation = current.Current;
+        if ((generation.Dates is null) != synthetic)
+        {
+            throw new ArgumentException(
+                $"Model '{model}' was fixed on {(generation.Dates is null ? "a synthetic market" : "a file series")} ('{current.Dataset}'); run '{run.RunId}' on '{run.Dataset}' cannot share its splits. Name another model (model).");
+        }
+
+        if (synthetic || !PromotionWindows.ShouldRoll(series!, generation.Dates!, WindowSize, options.PromotionRollFactor))
+        {
+            if (generation.Dates is { } dates)
+            {
+                PromotionWindows.Apply(series!, dates); // the clear error when this version of the data no longer fits
+            }
+
+            return (generation, null);
+        }
+
+        var next = new SplitGeneration(
+            generation.Generation + 1, PromotionWindows.Fix(series!, WindowSize, run.TrainFraction, run.ValidationFraction), null, null, series!.Count, run.RunId,
+            string.Create(CultureInfo.InvariantCulture, $"the promotion window from {generation.Dates!.PromotionFrom:yyyy-MM-dd} held ≥ {options.PromotionRollFactor} × the {WindowSize.RequiredBars(series.Count)} bars the data now asks for"),
+            _time.GetUtcNow());
+        return (next, $"Model '{model}' rolled its splits to {next} ({next.Reason}); bars that were the promotion window are now train, validation and test.");
     }
 
     private SplitGeneration First(TrainingRun run, PriceSeries? series, bool synthetic)

@@ -78,7 +78,9 @@ public sealed record FoldOutcome(
     PolicyLine? BestRule,
     string? Failure = null);
 
-public sealed record SummarizeWalkForwardInput(WalkForwardRequest Request, ResolvedDataset Dataset, IReadOnlyList<FoldOutcome> Outcomes);
+/// <param name="SeriesBars">The bars the plan folded over (the series before the model's promotion window then): the summary
+/// scores the same folds even if the model's splits roll meanwhile.</param>
+public sealed record SummarizeWalkForwardInput(WalkForwardRequest Request, ResolvedDataset Dataset, IReadOnlyList<FoldOutcome> Outcomes, int? SeriesBars = null);
 
 public sealed record ReleaseWalkForwardInput(string WalkForwardId, string Outcome);
 

@@ -70,7 +70,7 @@ public sealed class WalkForwardOrchestrator : TaskOrchestrator<WalkForwardState,
 
             context.SetCustomStatus(new WalkForwardProgress("Summarizing", layout.Folds.Count, progress));
             var summary = await context.CallActivityAsync<WalkForwardSummary>(
-                ActivityNames.SummarizeWalkForward, new SummarizeWalkForwardInput(request, input.Dataset, [.. outcomes.Select(o => o!)]), ActivityRetry);
+                ActivityNames.SummarizeWalkForward, new SummarizeWalkForwardInput(request, input.Dataset, [.. outcomes.Select(o => o!)], layout.SeriesBars), ActivityRetry);
             context.SetCustomStatus(new WalkForwardProgress(FoldStatuses.Completed, layout.Folds.Count, progress));
             await ReleaseAsync(context, id, FoldStatuses.Completed);
             return new WalkForwardResult(id, FoldStatuses.Completed, Storage.WalkForwardBlobs.Summary(id), summary);

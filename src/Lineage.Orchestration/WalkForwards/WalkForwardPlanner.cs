@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Storage.Blobs;
 using Lineage.Core.MarketData;
+using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
 
 namespace Lineage.Orchestration.WalkForwards;
@@ -11,15 +12,33 @@ namespace Lineage.Orchestration.WalkForwards;
 /// </summary>
 public static class WalkForwardPlanner
 {
-    /// <summary>The whole series and its folds.</summary>
+    /// <summary>
+    /// The series the folds cover — every bar before the model's promotion window (<see cref="ModelSplitStore.BeforePromotionAsync"/>,
+    /// fixing the model's splits if it has none, so no later run can make a fold's test bars its promotion window) — and its folds.
+    /// Fold bar ranges index the series from its first bar, so fold runs load the whole series and cut by them.
+    /// </summary>
     /// <param name="dataset">The resolved dataset (a concrete version, never <c>dataset:{name}</c> meaning "newest").</param>
     /// <exception cref="ArgumentException">The series is too short for the layout, or its first fold for one episode.</exception>
     public static async Task<(PriceSeries Series, IReadOnlyList<WalkForwardFold> Folds)> LayOutAsync(
-        WalkForwardRequest request, string dataset, BlobContainerClient? container, CancellationToken cancellationToken)
+        WalkForwardRequest request, Datasets.ResolvedDataset dataset, BlobContainerClient? container, ModelSplitStore modelSplits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var run = request.Run with { Dataset = dataset };
-        var series = await DatasetLoader.LoadWholeSeriesAsync(run, container, MinTrainBars(run), cancellationToken);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(modelSplits);
+        var run = request.Run with { Dataset = dataset.Dataset };
+        var whole = await DatasetLoader.LoadWholeSeriesAsync(run, container, MinTrainBars(run), cancellationToken);
+        var series = await modelSplits.BeforePromotionAsync(Runs.ModelNames.ForRun(run, dataset.Requested), run, whole, fix: true, cancellationToken);
+        return (series, Folds(request, series));
+    }
+
+    /// <summary>The layout a plan made over the first <paramref name="seriesBars"/> bars of the dataset's series.</summary>
+    public static async Task<(PriceSeries Series, IReadOnlyList<WalkForwardFold> Folds)> LayOutAsync(
+        WalkForwardRequest request, Datasets.ResolvedDataset dataset, BlobContainerClient? container, int seriesBars, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(dataset);
+        var run = request.Run with { Dataset = dataset.Dataset };
+        var series = (await DatasetLoader.LoadWholeSeriesAsync(run, container, MinTrainBars(run), cancellationToken)).Slice(0, seriesBars);
         return (series, Folds(request, series));
     }
 

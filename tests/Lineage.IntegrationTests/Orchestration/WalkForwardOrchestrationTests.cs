@@ -173,6 +173,27 @@ public sealed class WalkForwardOrchestrationTests(AzuriteFixture azurite, ITestO
         Assert.Equal(RunRuntimeStatus.Completed, (await runtime.Durable.GetAsync(failing, default))!.Status);
     }
 
+    /// <summary>
+    /// On a file, a walk-forward folds only over the bars before its model's promotion window — fixing the model's splits
+    /// when it has none — so no fold reports on bars the gate later decides on, and no later first run can make them so.
+    /// </summary>
+    [Fact]
+    public async Task A_walk_forward_on_a_file_folds_only_over_the_bars_before_the_models_promotion_window()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var datasets = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Lineage.Orchestration.Datasets.DatasetRegistry>(runtime.Services);
+        await datasets.PushAsync("wf-file", Models.ModelsHarness.Csv(1000, seed: 3), "test", default);
+        var request = Small("wf-file-cut") with { Run = Small("wf-file-cut").Run with { Dataset = "dataset:wf-file" }, Folds = 2, TestBars = 100 };
+
+        Assert.Equal(RunRuntimeStatus.Completed, (await RunToEndAsync(runtime, request)).Status);
+
+        var splits = (await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Lineage.Orchestration.Champions.ModelSplitStore>(runtime.Services).GetAsync("wf-file", default))!;
+        var summary = (await runtime.Runs.WalkForwards.ReadSummaryAsync(request.WalkForwardId, default))!;
+        Assert.Equal(1000 - 252, summary.SeriesBars);
+        Assert.True(summary.SeriesTo < splits.Current.Dates!.PromotionFrom);
+        Assert.Equal(summary.SeriesBars, summary.Folds[^1].TestEnd);
+    }
+
     internal static async Task<RunInstance> RunToEndAsync(LocalRuntime runtime, WalkForwardRequest request, TimeSpan? timeout = null)
     {
         var response = await runtime.Runs.WalkForwards.StartAsync(request, CancellationToken.None);
