@@ -310,6 +310,13 @@ internal static class ExperimentReport
                 var withReference = series.All(x => x.Split.Reference is not null);
                 md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {paths} path(s) | {Ci(OverPaths(series, x => x.BuyAndHold), "P1")} | {Ci(OverPaths(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(OverPaths(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
                 md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {paths} path(s) | {Ci(OverPaths(series, x => x.Flat), "P1")} | 0 | 0 | 0 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Flat - x.BuyAndHold), "P1")} |");
+                if (series.All(x => x.Split.BestRule is not null))
+                {
+                    // Chosen on each run's validation split, so it can differ between runs of one path: averaged per path like the others.
+                    var names = string.Join(", ", series.Select(x => x.Split.BestRuleName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| best simple rule, chosen on validation ({names}) | {paths} path(s) | {Ci(OverPaths(series, x => x.BestRule!.Value), "P1")} | {Ci(OverPaths(series, x => x.BestRuleSharpe!.Value), "F2")} | {Ci(OverPaths(series, x => x.BestRuleMaxDrawdown!.Value), "P1")} | — | — | {Ci(OverPaths(series, x => x.BestRule!.Value - x.BuyAndHold), "P1")} |");
+                }
+
                 md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per evaluation) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
                 if (withReference)
                 {

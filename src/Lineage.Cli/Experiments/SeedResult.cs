@@ -24,7 +24,11 @@ internal sealed record SplitResult(
     double? Score,
     int[] ActionCounts,
     BootstrapInterval? ExcessReturnVsBuyAndHold,
-    BootstrapInterval? ExcessSharpeVsBuyAndHold)
+    BootstrapInterval? ExcessSharpeVsBuyAndHold,
+    string? BestRuleName = null,
+    double? BestRule = null,
+    double? BestRuleSharpe = null,
+    double? BestRuleMaxDrawdown = null)
 {
     public static SplitResult From(EvaluationReport r)
     {
@@ -47,7 +51,11 @@ internal sealed record SplitResult(
             Scores.Normalized(r),
             r.ActionCounts,
             hold?.ExcessReturn,
-            hold?.ExcessSharpe);
+            hold?.ExcessSharpe,
+            r.BestRule?.Name,
+            r.BestRule?.Metrics.Roi,
+            r.BestRule?.Metrics.Sharpe,
+            r.BestRule?.Metrics.MaxDrawdown);
     }
 }
 
