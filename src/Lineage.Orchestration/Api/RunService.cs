@@ -43,26 +43,10 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     /// <summary>Starts a run from a request body (a <see cref="TrainingRun"/> as JSON, at most <see cref="MaxBodyBytes"/>).</summary>
     public async Task<ApiResponse> StartAsync(Stream requestBody, CancellationToken cancellationToken)
     {
-        var (body, tooLarge) = await LimitedBody.ReadTextAsync(requestBody, MaxBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            return tooLarge!;
-        }
-
-        TrainingRun? run;
-        try
-        {
-            run = JsonSerializer.Deserialize<TrainingRun>(body, LineageJson.Strict);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return ApiResponse.Invalid("The request body is not a valid training run.", [new FieldError(field, Describe(ex))]);
-        }
-
+        var (run, refusal) = await LimitedBody.ReadJsonAsync<TrainingRun>(requestBody, MaxBodyBytes, "training run", cancellationToken);
         if (run is null)
         {
-            return ApiResponse.Invalid("The request body must be a JSON object describing a training run.", [new FieldError("body", "was null")]);
+            return refusal!;
         }
 
         return await StartAsync(run, cancellationToken);

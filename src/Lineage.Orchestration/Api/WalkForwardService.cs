@@ -54,26 +54,8 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
     /// <summary>Starts a walk-forward from a request body (a <see cref="WalkForwardRequest"/> as JSON, at most <see cref="MaxBodyBytes"/>).</summary>
     public async Task<ApiResponse> StartAsync(Stream requestBody, CancellationToken cancellationToken)
     {
-        var (body, tooLarge) = await LimitedBody.ReadTextAsync(requestBody, MaxBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            return tooLarge!;
-        }
-
-        WalkForwardRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<WalkForwardRequest>(body, LineageJson.Strict);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return ApiResponse.Invalid("The request body is not a valid walk-forward.", [new FieldError(field, RunService.Describe(ex, "a walk-forward request"))]);
-        }
-
-        return request is null
-            ? ApiResponse.Invalid("The request body must be a JSON object describing a walk-forward.", [new FieldError("body", "was null")])
-            : await StartAsync(request, cancellationToken);
+        var (request, refusal) = await LimitedBody.ReadJsonAsync<WalkForwardRequest>(requestBody, MaxBodyBytes, "walk-forward", cancellationToken);
+        return request is null ? refusal! : await StartAsync(request, cancellationToken);
     }
 
     public async Task<ApiResponse> StartAsync(WalkForwardRequest request, CancellationToken cancellationToken)
