@@ -165,7 +165,9 @@ public static class DatasetLoader
         {
             throw new InvalidDataException(
                 $"The training split of '{train.Name}' has {train.Count} bars; one episode needs at least {minTrainRows} " +
-                "(steps per episode + feature window + 2). Use more data or shorter episodes.");
+                "(steps per episode + feature window + 2)" +
+                (promotion is null ? "" : "; the newest bars are the model's promotion window, which no run trains on, and train, validation and test come before it") +
+                ". Use more data or shorter episodes.");
         }
 
         var parts = $"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}" + (promotion is null ? "" : $"|{promotion.Fingerprint()}");

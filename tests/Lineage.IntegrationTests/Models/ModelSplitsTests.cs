@@ -148,6 +148,21 @@ public sealed class ModelSplitsTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task A_series_too_short_for_a_promotion_window_is_refused_at_the_start_naming_the_dataset_field()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        await runtime.Services.GetRequiredService<DatasetRegistry>().PushAsync("split-short", ModelsHarness.Csv(300, seed: 1), "test", default);
+
+        var response = await runtime.Runs.StartAsync(Night("split-short-run", "dataset:split-short", 1), default);
+
+        Assert.Equal(ApiOutcome.Invalid, response.Outcome);
+        var error = Assert.Single(((ErrorBody)response.Body!).Fields);
+        Assert.Equal("dataset", error.Field);
+        Assert.Contains("the model's promotion window, which no run trains on", error.Message, StringComparison.Ordinal);
+        Assert.Null(await runtime.Services.GetRequiredService<ModelSplitStore>().GetAsync("split-short", default));
+    }
+
+    [Fact]
     public async Task A_refused_start_writes_no_model_splits()
     {
         await using var runtime = await TestRuns.StartAsync(azurite);
