@@ -8,10 +8,19 @@ public static class BundledData
         ["spy"] = "spy_daily.csv",
         ["googl"] = "googl_daily.csv",
         ["eurusd"] = "eurusd_hourly.csv",
+        ["aapl"] = "aapl_daily.csv",
+        ["msft"] = "msft_daily.csv",
+        ["c"] = "c_daily.csv",
+        ["brent"] = "brent_daily.csv",
+        ["natgas"] = "natgas_daily.csv",
+        ["usdjpy"] = "usdjpy_daily.csv",
+        ["gbpusd"] = "gbpusd_daily.csv",
+        ["usdcad"] = "usdcad_daily.csv",
+        ["usdchf"] = "usdchf_daily.csv",
     };
 
-    /// <summary>"spy" (daily), "googl" (daily), "eurusd" (hourly).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["spy", "googl", "eurusd"];
+    /// <summary>"spy", "googl" (daily), "eurusd" (hourly); daily "aapl", "msft", "c" (equities), "brent", "natgas" (energy spot), "usdjpy", "gbpusd", "usdcad", "usdchf" (FX).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["spy", "googl", "eurusd", "aapl", "msft", "c", "brent", "natgas", "usdjpy", "gbpusd", "usdcad", "usdchf"];
 
     public static bool Contains(string name) => Files.ContainsKey(name);
 

@@ -5,9 +5,9 @@ namespace Lineage.Core.Tests.MarketData;
 public class BundledDataTests
 {
     [Fact]
-    public void Names_lists_the_three_bundled_series()
+    public void Names_lists_the_bundled_series()
     {
-        Assert.Equal(["spy", "googl", "eurusd"], BundledData.Names);
+        Assert.Equal(["spy", "googl", "eurusd", "aapl", "msft", "c", "brent", "natgas", "usdjpy", "gbpusd", "usdcad", "usdchf"], BundledData.Names);
     }
 
     [Theory]
@@ -21,6 +21,25 @@ public class BundledDataTests
         Assert.Equal(name, s.Name);
         Assert.Equal(rows, s.Count);
         Assert.NotNull(s.Open);
+    }
+
+    [Theory]
+    [InlineData("aapl", 2517)]
+    [InlineData("msft", 2517)]
+    [InlineData("c", 2517)]
+    [InlineData("brent", 2536)]
+    [InlineData("natgas", 2510)]
+    [InlineData("usdjpy", 2489)]
+    [InlineData("gbpusd", 2489)]
+    [InlineData("usdcad", 2489)]
+    [InlineData("usdchf", 2489)]
+    public void Each_close_only_bundled_series_loads_every_row(string name, int rows)
+    {
+        var s = BundledData.Load(name);
+
+        Assert.Equal(name, s.Name);
+        Assert.Equal(rows, s.Count);
+        Assert.Null(s.Open);
     }
 
     [Fact]
