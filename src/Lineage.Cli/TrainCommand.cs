@@ -15,7 +15,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "spy | googl | eurusd (bundled) | dataset:<name>[@<version>] (pushed with `lineage dataset push`) | synthetic:trend | synthetic:meanrev | synthetic:randomwalk | blob:datasets/<name>/<file>.csv", DefaultValueFactory = _ => "synthetic:trend" };
+        var dataset = new Option<string>("--dataset") { Description = "a bundled series (spy, googl, aapl, msft, c, brent, natgas, usdjpy, gbpusd, usdcad, usdchf daily; eurusd hourly) | dataset:<name>[@<version>] (pushed with `lineage dataset push`) | synthetic:trend | synthetic:meanrev | synthetic:randomwalk | blob:datasets/<name>/<file>.csv", DefaultValueFactory = _ => "synthetic:trend" };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations (episodes fan-out + train step each); default 20" };
         var episodes = new Option<int?>("--episodes") { Description = "Episodes per iteration; default 8" };
         var steps = new Option<int?>("--steps") { Description = "Steps per episode; default 256" };

@@ -13,7 +13,7 @@ internal static class ExperimentCommand
     {
         var markets = new Option<string[]>("--market")
         {
-            Description = "Markets (repeat or comma-separate): trend, meanrev, randomwalk, spy, googl, eurusd, or any dataset reference",
+            Description = "Markets (repeat or comma-separate): trend, meanrev, randomwalk, a bundled series (spy, googl, aapl, msft, c, brent, natgas, usdjpy, gbpusd, usdcad, usdchf daily; eurusd hourly), or any dataset reference",
             DefaultValueFactory = _ => ["trend"],
             AllowMultipleArgumentsPerToken = true,
         };

@@ -147,7 +147,7 @@ public static class TrainingRunValidator
     {
         if (string.IsNullOrWhiteSpace(dataset))
         {
-            return "is required: a bundled name (spy, googl, eurusd), synthetic:{trend|meanrev|randomwalk}, dataset:{name} (newest pushed version), or blob:datasets/{name}/{file}.csv";
+            return "is required: a bundled name (" + string.Join(", ", Lineage.Core.MarketData.BundledData.Names) + "), synthetic:{trend|meanrev|randomwalk}, dataset:{name} (newest pushed version), or blob:datasets/{name}/{file}.csv";
         }
 
         if (dataset.StartsWith("synthetic:", StringComparison.Ordinal))
