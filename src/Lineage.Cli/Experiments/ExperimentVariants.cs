@@ -12,6 +12,7 @@ internal static class ExperimentVariants
     public const string Original = "original";
     public const string FiveComponent = "five-component";
     public const string LogReturn = "log-return";
+    public const string RichState = "rich-state";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -26,6 +27,10 @@ internal static class ExperimentVariants
             }),
         new(FiveComponent, "the base run's learner with the 5-component reward at its default weights (scale 1)", run => run with { Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 } }),
         new(LogReturn, "the base run's learner with the log-return reward × 100 (RewardOptions.RecommendedForLearning)", run => run with { Reward = RewardOptions.RecommendedForLearning }),
+        new(
+            RichState,
+            "the base run with FeatureSpec.Rich: the default features plus 5/60/120-bar momentum, 20/60-bar volatility, distance from the 50/200-bar moving averages and the 250-bar drawdown (warm-up 250 bars); the base run's window",
+            run => run with { Features = Lineage.Core.Features.FeatureSpec.Rich with { Window = run.Features.Window } }),
     ];
 
     public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);

@@ -53,9 +53,9 @@ public sealed class TradingEnvironment
             throw new ArgumentException($"Market features have {features.Rows} rows but series '{series.Name}' has {series.Count} bars.", nameof(features));
         }
 
-        if (series.Count < features.Spec.Window + 2)
+        if (series.Count < features.Spec.RequiredHistory + 2)
         {
-            throw new ArgumentException($"Series '{series.Name}' has {series.Count} bar(s); with window {features.Spec.Window} an episode needs at least {features.Spec.Window + 2}.", nameof(series));
+            throw new ArgumentException($"Series '{series.Name}' has {series.Count} bar(s); with {features.Spec.RequiredHistory} bars of feature history (window {features.Spec.Window}) an episode needs at least {features.Spec.RequiredHistory + 2}.", nameof(series));
         }
 
         var normalizerErrors = normalizer.Validate(features.ColumnCount);
@@ -108,7 +108,7 @@ public sealed class TradingEnvironment
 
     public int StateSize => _state.Length;
 
-    /// <summary>Earliest start bar: the first whose features see a full window.</summary>
+    /// <summary>Earliest start bar: the first whose features see all their history (<see cref="FeatureSpec.RequiredHistory"/>).</summary>
     public int FirstStartIndex => Features.WarmupBars;
 
     /// <summary>Latest start bar (one step must remain).</summary>

@@ -4,7 +4,8 @@ namespace Lineage.Core.Features;
 
 /// <summary>
 /// One entry of the state vector. With l = ln(close), r[t] = l[t] − l[t−1] and W = <see cref="FeatureSpec.Window"/>;
-/// every market feature of row t uses bars 0..t only.
+/// every market feature of row t uses bars 0..t only, back to bar t − <see cref="FeatureKinds.LookBack"/>. New kinds are
+/// appended (the JSON names are the contract; the numbers are not).
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<FeatureKind>))]
 public enum FeatureKind
@@ -29,10 +30,65 @@ public enum FeatureKind
 
     /// <summary>Account feature: unrealised PnL of the open position as a fraction of its entry price, clipped to [−1, 1].</summary>
     UnrealizedPnl,
+
+    /// <summary>l[t] − l[t−5], the 5-bar log return.</summary>
+    Momentum5,
+
+    /// <summary>l[t] − l[t−60], the 60-bar log return.</summary>
+    Momentum60,
+
+    /// <summary>l[t] − l[t−120], the 120-bar log return.</summary>
+    Momentum120,
+
+    /// <summary>Standard deviation of the one-bar returns r[t−19..t] (realised volatility, 20 bars).</summary>
+    Volatility20,
+
+    /// <summary>Standard deviation of the one-bar returns r[t−59..t] (realised volatility, 60 bars).</summary>
+    Volatility60,
+
+    /// <summary>ln(close[t] / mean of close[t−49..t]), the distance from the 50-bar simple moving average.</summary>
+    MovingAverageDistance50,
+
+    /// <summary>ln(close[t] / mean of close[t−199..t]), the distance from the 200-bar simple moving average.</summary>
+    MovingAverageDistance200,
+
+    /// <summary>l[t] − max of l[t−250..t] (≤ 0), the log drawdown from the running peak of the last 250 bars.</summary>
+    Drawdown250,
+
+    /// <summary>
+    /// ln((1 + v[t]) / (1 + mean of v[t−19..t])), today's volume relative to its 20-bar mean (the 1 keeps zero-volume bars
+    /// finite). Needs a series with volume (<see cref="MarketData.PriceSeries.Volume"/>).
+    /// </summary>
+    VolumeRatio20,
 }
 
 public static class FeatureKinds
 {
     /// <summary>Position and PnL come from the account, are bounded, and are not normalised.</summary>
     public static bool IsAccountFeature(this FeatureKind kind) => kind is FeatureKind.Position or FeatureKind.UnrealizedPnl;
+
+    /// <summary>Features read from the series' volume, which a series may not have.</summary>
+    public static bool NeedsVolume(this FeatureKind kind) => kind is FeatureKind.VolumeRatio20;
+
+    /// <summary>
+    /// How many bars before t the feature at bar t reads (t − LookBack is the oldest); 0 for account features. Every bar of
+    /// a row at or after this many bars is real, none padded.
+    /// </summary>
+    public static int LookBack(this FeatureKind kind, int window) => kind switch
+    {
+        FeatureKind.LogReturn => 1,
+        FeatureKind.Momentum or FeatureKind.VolatilityNormalizedReturn or FeatureKind.Volatility => window,
+        FeatureKind.ZScore => window - 1,
+        FeatureKind.Position or FeatureKind.UnrealizedPnl => 0,
+        FeatureKind.Momentum5 => 5,
+        FeatureKind.Momentum60 => 60,
+        FeatureKind.Momentum120 => 120,
+        FeatureKind.Volatility20 => 20,
+        FeatureKind.Volatility60 => 60,
+        FeatureKind.MovingAverageDistance50 => 49,
+        FeatureKind.MovingAverageDistance200 => 199,
+        FeatureKind.Drawdown250 => 250,
+        FeatureKind.VolumeRatio20 => 19,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown feature."),
+    };
 }

@@ -4,7 +4,7 @@ namespace Lineage.Core.MarketData;
 
 /// <summary>
 /// Loads <c>Date,Open,High,Low,Close,Volume</c> or <c>Date,Close</c> files (header names case-insensitive,
-/// columns found by name, other columns ignored). With an adjusted close column (<c>Adj Close</c>, <c>adj_close</c>,
+/// columns found by name, other columns ignored; a Volume column is kept as <see cref="PriceSeries.Volume"/>). With an adjusted close column (<c>Adj Close</c>, <c>adj_close</c>,
 /// <c>Adjusted Close</c>) the series is on the adjusted basis — closes are the adjusted closes and opens are scaled by the
 /// same factor — so holding it earns the total return (<see cref="PriceSeries.TotalReturn"/>). Dates are ISO 8601 (UTC assumed when no offset is given)
 /// or Unix timestamps in seconds (milliseconds when above 10^11). Every bad row fails with a
@@ -83,6 +83,7 @@ public static class CsvPriceLoader
         var times = new List<DateTimeOffset>();
         var opens = openCol >= 0 ? new List<double>() : null;
         var closes = new List<double>();
+        var volumes = volumeCol >= 0 ? new List<double>() : null;
         var lineNumber = 1;
         var blankLine = 0;
         while (reader.ReadLine() is { } line)
@@ -149,6 +150,8 @@ public static class CsvPriceLoader
                 {
                     throw row.Error(names[volumeCol], fields[volumeCol], "volume must not be negative");
                 }
+
+                volumes!.Add(volume);
             }
         }
 
@@ -157,7 +160,7 @@ public static class CsvPriceLoader
             throw new PriceDataException(sourceName, lineNumber, null, null, $"has {times.Count} data rows, at least {minRows} are required");
         }
 
-        return new PriceSeries(seriesName ?? sourceName, [.. times], opens?.ToArray(), [.. closes], totalReturn: adjustedCol >= 0);
+        return new PriceSeries(seriesName ?? sourceName, [.. times], opens?.ToArray(), [.. closes], totalReturn: adjustedCol >= 0, volume: volumes?.ToArray());
     }
 
     private static string[] Split(string line)

@@ -6,7 +6,8 @@ namespace Lineage.Core.MarketData;
 
 /// <summary>
 /// A validated, chronologically ordered price series. <see cref="Open"/> is null for close-only data;
-/// then an order decided at bar t fills at the next bar's close instead of its open.
+/// then an order decided at bar t fills at the next bar's close instead of its open. <see cref="Volume"/> is null when
+/// the source has no volume column.
 /// </summary>
 public sealed class PriceSeries
 {
@@ -14,7 +15,8 @@ public sealed class PriceSeries
 
     /// <param name="barsPerYear">Known annualisation factor (e.g. inherited by a slice); estimated from the timestamps when null.</param>
     /// <param name="totalReturn">The prices are adjusted for dividends and splits (an adjusted close): holding them earns the total return.</param>
-    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null, bool totalReturn = false)
+    /// <param name="volume">Traded volume per bar (non-negative, finite), or null when the source has none.</param>
+    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null, bool totalReturn = false, double[]? volume = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(times);
@@ -31,6 +33,13 @@ public sealed class PriceSeries
                 nameof(close));
         }
 
+        if (volume is not null && volume.Length != times.Length)
+        {
+            throw new ArgumentException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Price series '{name}': Volume ({volume.Length}) must have as many bars as Times ({times.Length})."),
+                nameof(volume));
+        }
+
         for (var i = 0; i < times.Length; i++)
         {
             if (i > 0 && times[i] <= times[i - 1])
@@ -42,6 +51,11 @@ public sealed class PriceSeries
             if (open is not null)
             {
                 CheckPrice(name, "Open", i, open[i]);
+            }
+
+            if (volume is not null && (!double.IsFinite(volume[i]) || volume[i] < 0))
+            {
+                throw new ArgumentException($"Price series '{name}': Volume[{i}] = {volume[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} must be non-negative and finite.", nameof(volume));
             }
         }
 
@@ -56,6 +70,7 @@ public sealed class PriceSeries
         Close = close;
         BarsPerYear = barsPerYear ?? EstimateBarsPerYear(times);
         TotalReturn = totalReturn;
+        Volume = volume;
     }
 
     /// <summary>
@@ -74,6 +89,9 @@ public sealed class PriceSeries
     public double[]? Open { get; }
 
     public double[] Close { get; }
+
+    /// <summary>Volume per bar, or null when the source had no volume column (synthetic markets, close-only files).</summary>
+    public double[]? Volume { get; }
 
     public int Count => Close.Length;
 
@@ -97,10 +115,14 @@ public sealed class PriceSeries
             Open?.AsSpan(start, count).ToArray(),
             Close.AsSpan(start, count).ToArray(),
             BarsPerYear,
-            TotalReturn);
+            TotalReturn,
+            Volume?.AsSpan(start, count).ToArray());
     }
 
-    /// <summary>SHA-256 (lowercase hex) of the bars: timestamps, opens (if any) and closes. The name is not part of it.</summary>
+    /// <summary>
+    /// SHA-256 (lowercase hex) of the bars: timestamps, opens (if any) and closes. The name is not part of it, nor is the
+    /// volume, so fingerprints recorded before volume was kept still match.
+    /// </summary>
     public string Fingerprint()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

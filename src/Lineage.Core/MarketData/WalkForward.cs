@@ -92,8 +92,8 @@ public sealed record WalkForwardOptions
 
     public FeatureSpec Features { get; init; } = FeatureSpec.Default;
 
-    /// <summary>Fewest bars a training or validation block may have: one feature window and two bars to trade.</summary>
-    public int MinBlockBars => Features.Window + 2;
+    /// <summary>Fewest bars a training or validation block may have: the features' history and two bars to trade.</summary>
+    public int MinBlockBars => Features.RequiredHistory + 2;
 }
 
 /// <summary>
@@ -105,13 +105,13 @@ public static class WalkForward
 {
     /// <summary>
     /// The shortest embargo that keeps every test feature window out of training and validation bars: features at
-    /// bar t read back to bar t − <see cref="FeatureSpec.Window"/> (momentum, the volatility window), and the first
-    /// test return is decided at the close of the bar before the block: window + 1 bars.
+    /// bar t read back to bar t − <see cref="FeatureSpec.RequiredHistory"/> (the window for the default features), and the first
+    /// test return is decided at the close of the bar before the block: required history + 1 bars.
     /// </summary>
     public static int MinimumEmbargo(FeatureSpec features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        return features.Window + 1;
+        return features.RequiredHistory + 1;
     }
 
     public static IReadOnlyList<WalkForwardFold> Folds(PriceSeries series, WalkForwardOptions options)
@@ -143,7 +143,7 @@ public static class WalkForward
         if (embargo < lookback)
         {
             throw new ArgumentOutOfRangeException(nameof(options), embargo, Text(
-                $"EmbargoBars ({embargo}) must be at least the feature look-back of {lookback} bars (window {options.Features.Window} + the decision bar), or test feature windows would reach into validation bars."));
+                $"EmbargoBars ({embargo}) must be at least the feature look-back of {lookback} bars (feature history {options.Features.RequiredHistory} + the decision bar), or test feature windows would reach into validation bars."));
         }
 
         var testBars = options.TestBars ?? (int)Math.Floor(bars * options.TestFraction / options.Folds);
@@ -153,7 +153,7 @@ public static class WalkForward
         if (testBars < 2 || validationBars < min || firstTrain < min)
         {
             throw new ArgumentException(Text(
-                $"Series '{name}' has {bars} bars: too few for {options.Folds} walk-forward folds. The first fold would train on {firstTrain} bars and validate on {validationBars} (each needs at least {min}: feature window {options.Features.Window} + 2), then embargo {embargo} and {options.Folds} test blocks of {testBars} bars (at least 2 each). Use a longer series, fewer folds or smaller blocks."), nameof(bars));
+                $"Series '{name}' has {bars} bars: too few for {options.Folds} walk-forward folds. The first fold would train on {firstTrain} bars and validate on {validationBars} (each needs at least {min}: feature history {options.Features.RequiredHistory} + 2), then embargo {embargo} and {options.Folds} test blocks of {testBars} bars (at least 2 each). Use a longer series, fewer folds or smaller blocks."), nameof(bars));
         }
 
         var folds = new WalkForwardFold[options.Folds];

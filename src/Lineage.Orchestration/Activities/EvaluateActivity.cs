@@ -81,7 +81,7 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
             return null;
         }
 
-        var whole = await DatasetLoader.LoadWholeSeriesAsync(run, container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+        var whole = await DatasetLoader.LoadWholeSeriesAsync(run, container, DatasetLoader.MinTrainRows(run), cancellationToken);
         var start = split switch
         {
             Splits.Test => fold.TestSplitStart,

@@ -239,7 +239,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         var model = ModelNames.ForRun(run, requested);
         var series = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
             ? null
-            : await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+            : await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, DatasetLoader.MinTrainRows(run), cancellationToken);
         var (splits, note) = await modelSplits.EnsureAsync(model, run, series, cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterModelSplits, run.RunId);
         if (note is not null)
@@ -258,7 +258,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             return [];
         }
 
-        var series = await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, run.StepsPerEpisode + run.Features.Window + 2, cancellationToken);
+        var series = await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, DatasetLoader.MinTrainRows(run), cancellationToken);
         return CheckFreshness(run, series.Times, _time.GetUtcNow());
     }
 

@@ -217,7 +217,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
                 // the promotion window, or a version that no longer fits the model's dates, is this 400, not a failed run.
                 var series = concrete.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
                     ? null
-                    : await DatasetLoader.LoadSeriesAsync(concrete.Dataset, storage.Container, concrete.StepsPerEpisode + concrete.Features.Window + 2, cancellationToken);
+                    : await DatasetLoader.LoadSeriesAsync(concrete.Dataset, storage.Container, DatasetLoader.MinTrainRows(concrete), cancellationToken);
                 splits = await modelSplits.PreviewAsync(ModelNames.ForRun(concrete, resolved.Requested), concrete, series, cancellationToken);
             }
 

@@ -115,7 +115,11 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
         try
         {
             resolved = await datasets.ResolveAsync(dataset, cancellationToken);
-            series = await DatasetLoader.LoadSeriesAsync(resolved.Dataset, datasets.Container, spec.Window + 1, cancellationToken);
+            series = await DatasetLoader.LoadSeriesAsync(resolved.Dataset, datasets.Container, spec.RequiredHistory + 1, cancellationToken);
+            if (spec.SeriesError(series) is { } seriesError)
+            {
+                throw new DecisionRequestException(false, "dataset", seriesError);
+            }
         }
         catch (FileNotFoundException ex)
         {

@@ -43,12 +43,12 @@ public static class DatasetLoader
     public static async Task<RunData> LoadAsync(TrainingRun run, Champions.SplitGeneration? splits, BlobContainerClient? container, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var minRows = run.StepsPerEpisode + run.Features.Window + 2;
+        var minRows = MinTrainRows(run);
         if (run.Fold is { } fold)
         {
             var whole = await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
             var foldSplits = WalkForward.Split(whole, fold);
-            return Create(foldSplits.Train, foldSplits.Validation, foldSplits.Test, null, minRows);
+            return Create(run, foldSplits.Train, foldSplits.Validation, foldSplits.Test, null, minRows);
         }
 
         if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
@@ -62,7 +62,7 @@ public static class DatasetLoader
             var promotion = splits is { MarketSeed: { } seed, PromotionBars: { } bars }
                 ? SyntheticMarkets.Generate(kind, bars, Seeds.Derive(seed, 4))
                 : null;
-            return Create(train, validation, test, promotion, minRows);
+            return Create(run, train, validation, test, promotion, minRows);
         }
 
         var series = await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
@@ -71,11 +71,18 @@ public static class DatasetLoader
             var cut = PromotionWindows.Apply(series, dates);
             var from = series.Count - cut.Promotion.Count;
             var history = Math.Min(RunData.PromotionHistoryBars, from);
-            return Create(cut.Train, cut.Validation, cut.Test, series.Slice(from - history, cut.Promotion.Count + history), minRows) with { PromotionHistory = history };
+            return Create(run, cut.Train, cut.Validation, cut.Test, series.Slice(from - history, cut.Promotion.Count + history), minRows) with { PromotionHistory = history };
         }
 
         var chronological = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
-        return Create(chronological.Train, chronological.Validation, chronological.Test, null, minRows);
+        return Create(run, chronological.Train, chronological.Validation, chronological.Test, null, minRows);
+    }
+
+    /// <summary>Fewest bars a run's training split (and any file it loads) needs: one episode after the features' warm-up.</summary>
+    public static int MinTrainRows(TrainingRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.StepsPerEpisode + run.Features.RequiredHistory + 2;
     }
 
     /// <summary>The seed a synthetic market is generated from: <see cref="TrainingRun.MarketSeed"/>, else the run's seed.</summary>
@@ -159,13 +166,18 @@ public static class DatasetLoader
         return CsvPriceLoader.Parse(reader, path, minRows);
     }
 
-    private static RunData Create(PriceSeries train, PriceSeries validation, PriceSeries test, PriceSeries? promotion, int minTrainRows)
+    private static RunData Create(TrainingRun run, PriceSeries train, PriceSeries validation, PriceSeries test, PriceSeries? promotion, int minTrainRows)
     {
+        if (run.Features.SeriesError(train) is { } featureError)
+        {
+            throw new InvalidDataException(featureError);
+        }
+
         if (train.Count < minTrainRows)
         {
             throw new InvalidDataException(
                 $"The training split of '{train.Name}' has {train.Count} bars; one episode needs at least {minTrainRows} " +
-                "(steps per episode + feature window + 2)" +
+                "(steps per episode + feature history + 2)" +
                 (promotion is null ? "" : "; the newest bars are the model's promotion window, which no run trains on, and train, validation and test come before it") +
                 ". Use more data or shorter episodes.");
         }

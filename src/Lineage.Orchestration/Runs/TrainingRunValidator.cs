@@ -117,7 +117,7 @@ public static class TrainingRunValidator
 
             var lookback = run.Features is null ? fold.LookbackBars : WalkForward.MinimumEmbargo(run.Features);
             Check(fold.LookbackBars == lookback, "fold.lookbackBars",
-                $"must be the feature look-back {lookback} (window + 1), got {fold.LookbackBars}");
+                $"must be the feature look-back {lookback} (feature history + 1), got {fold.LookbackBars}");
         }
 
         var eps = run.Epsilon;
@@ -139,6 +139,11 @@ public static class TrainingRunValidator
         AddNested(errors, "arena", run.Arena?.Validate());
         AddNested(errors, "reward", run.Reward?.Validate());
         AddNested(errors, "features", run.Features?.Validate());
+        if (run.Features is { NeedsVolume: true } && run.Dataset?.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal) == true)
+        {
+            Check(false, "features.features", $"{string.Join(", ", run.Features.Features.Where(Lineage.Core.Features.FeatureKinds.NeedsVolume))} needs volume, but synthetic market '{run.Dataset}' has none");
+        }
+
         return errors;
     }
 

@@ -53,7 +53,7 @@ public static class WalkForwardPlanner
         if (folds[0].TrainBars < minRows)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Fold 0 would train on {folds[0].TrainBars} bars of '{series.Name}' ({series.Count} bars); one episode needs at least {minRows} (steps per episode {request.Run.StepsPerEpisode} + feature window {request.Run.Features.Window} + 2). Use fewer folds, smaller test blocks, shorter episodes or a longer series."));
+                $"Fold 0 would train on {folds[0].TrainBars} bars of '{series.Name}' ({series.Count} bars); one episode needs at least {minRows} (steps per episode {request.Run.StepsPerEpisode} + feature history {request.Run.Features.RequiredHistory} + 2). Use fewer folds, smaller test blocks, shorter episodes or a longer series."));
         }
 
         return folds;
@@ -63,7 +63,7 @@ public static class WalkForwardPlanner
     public static int MinTrainBars(Runs.TrainingRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return run.StepsPerEpisode + run.Features.Window + 2;
+        return Datasets.DatasetLoader.MinTrainRows(run);
     }
 
     /// <summary>Every fold's window: its bars with their dates, and its run id.</summary>

@@ -122,7 +122,7 @@ public static class WalkForwardRequestValidator
         {
             var minimum = WalkForward.MinimumEmbargo(features);
             Check(embargo >= minimum && embargo <= 1_000_000, "embargoBars",
-                $"must be at least the feature look-back of {minimum} bars (window {features.Window} + the decision bar), got {embargo}");
+                $"must be at least the feature look-back of {minimum} bars (feature history {features.RequiredHistory} + the decision bar), got {embargo}");
         }
 
         Check(string.IsNullOrEmpty(run.RunId), "run.runId", $"leave it out: fold k runs as {{walkForwardId}}-f{{k}}, got '{run.RunId}'");

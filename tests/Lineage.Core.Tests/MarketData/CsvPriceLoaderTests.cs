@@ -27,7 +27,17 @@ public class CsvPriceLoaderTests
         var s = Parse("Date,Close\n2020-01-02,10\n2020-01-03,11\n");
 
         Assert.Null(s.Open);
+        Assert.Null(s.Volume);
         Assert.Equal([10.0, 11.0], s.Close);
+    }
+
+    [Fact]
+    public void A_volume_column_is_kept_and_survives_a_slice()
+    {
+        var s = Parse("Date,Open,High,Low,Close,Volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10.5,12,10,11.25,0\n2020-01-06,11,12,10,11.5,250.5\n");
+
+        Assert.Equal([100.0, 0, 250.5], s.Volume!);
+        Assert.Equal([0, 250.5], s.Slice(1, 2).Volume!);
     }
 
     [Fact]

@@ -42,6 +42,22 @@ public sealed class DatasetRegistryTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task A_volume_feature_on_a_file_without_volume_fails_the_load_naming_the_feature()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        await h.Datasets.PushAsync("prices", ModelsHarness.Csv(600, seed: 1), "test", default);
+        var resolved = await h.Datasets.ResolveAsync("dataset:prices", default);
+        var features = new Core.Features.FeatureSpec { Features = [Core.Features.FeatureKind.LogReturn, Core.Features.FeatureKind.VolumeRatio20, Core.Features.FeatureKind.Position] };
+        var run = new TrainingRun { RunId = "volume", Dataset = resolved.Dataset, StepsPerEpisode = 32, Features = features };
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DatasetLoader.LoadAsync(run, null, h.Container, default));
+
+        Assert.Contains("VolumeRatio20, which needs volume", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has no Volume column", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(await DatasetLoader.LoadAsync(run with { Features = Core.Features.FeatureSpec.Rich }, null, h.Container, default));
+    }
+
+    [Fact]
     public void Upload_above_64_MB_is_rejected_naming_the_limit()
     {
         var content = new byte[(64 * 1024 * 1024) + 1];

@@ -39,6 +39,18 @@ public sealed class TrainingRunValidatorTests
     }
 
     [Fact]
+    public void A_volume_feature_on_a_synthetic_market_is_refused_naming_the_feature()
+    {
+        var features = new Core.Features.FeatureSpec { Features = [Core.Features.FeatureKind.LogReturn, Core.Features.FeatureKind.VolumeRatio20, Core.Features.FeatureKind.Position] };
+
+        var error = Single(Valid with { Dataset = "synthetic:trend", Features = features }, "features.features");
+
+        Assert.Contains("VolumeRatio20 needs volume", error.Message, StringComparison.Ordinal);
+        Assert.Empty(TrainingRunValidator.Validate(Valid with { Dataset = "spy", Features = features }));
+        Assert.Empty(TrainingRunValidator.Validate(Valid with { Dataset = "synthetic:trend", Features = Core.Features.FeatureSpec.Rich }));
+    }
+
+    [Fact]
     public void A_million_unit_hidden_layer_is_refused()
     {
         var error = Single(Valid with { Dqn = new DqnOptions { HiddenLayers = [1_000_000] } }, "dqn");
