@@ -1,4 +1,5 @@
 using Lineage.Core.Features;
+using Lineage.Core.Trading;
 using Lineage.Learning;
 using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
@@ -100,7 +101,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
 
         CrashPoints.Reach(CrashPoints.PrepareAfterReplayReset, run.RunId);
 
-        using (var trainer = new DqnTrainer(run.Features.StateSize, TradingActions.Count, run.Dqn, run.Seed))
+        using (var trainer = new DqnTrainer(run.Features.StateSize, run.Arena.ActionCount, run.Dqn, run.Seed))
         {
             var first = trainer.CreateCheckpoint(0, 0, new Core.Randomness.Rng(run.Seed).GetState(), context.ToJson());
             await checkpoints.SaveAsync(0, CheckpointCodec.Encode(first), cancellationToken);
@@ -142,6 +143,13 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // Keep the features and normaliser the network was trained with: new data flows through the same lens, and the
         // replay buffer's stored states stay comparable with the ones the resumed run adds.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
+
+        // The network's outputs mean the actions it was trained with: a resume may not give them another meaning.
+        if (!run.Arena.SameActions(previous.Arena) || checkpoint.ActionCount != run.Arena.ActionCount)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' was trained with arena.actions {Describe(previous.Arena)} ({checkpoint.ActionCount} outputs); a resume must keep them (got {Describe(run.Arena)}). Start a new run id to change the action set.");
+        }
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
@@ -178,6 +186,10 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             warnings,
             acted);
     }
+
+    private static string Describe(ArenaOptions arena) => arena.Actions == ActionSet.Classic
+        ? nameof(ActionSet.Classic)
+        : $"{nameof(ActionSet.TargetExposure)} [{string.Join(", ", arena.ActionNames())}]";
 
     /// <summary>
     /// Makes the replay buffer agree with the checkpoint the run resumes from (trained through iteration
@@ -311,9 +323,4 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
                 $"beyond the last update a checkpoint can be named ({MaxCheckpointUpdate}); start a new run id.");
         }
     }
-}
-
-internal static class TradingActions
-{
-    public const int Count = Core.Episodes.TradingEnvironment.ActionCount;
 }
