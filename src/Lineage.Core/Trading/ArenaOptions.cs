@@ -64,7 +64,11 @@ public sealed record ArenaOptions
     /// equity; −1 fully short, 0 flat, 1 fully long), paying fees and slippage on the traded notional only. Must hold 0
     /// (flat) and lie in [−1, 1], ascending, no repeats; long-only arenas need every e_i ≥ 0. Default −1, −0.5, 0, 0.5, 1.
     /// </summary>
-    public IReadOnlyList<double> TargetExposures { get; init; } = DefaultTargetExposures;
+    public IReadOnlyList<double> TargetExposures
+    {
+        get => _targetExposures;
+        init => _targetExposures = value is null ? null! : new ExposureList(value);
+    }
 
     /// <summary>
     /// <see cref="ActionSet.TargetExposure"/> only: a target within this much exposure of the current one trades nothing
@@ -88,7 +92,10 @@ public sealed record ArenaOptions
 
     /// <summary>The default target exposures: −1, −0.5, 0, 0.5, 1.</summary>
     [JsonIgnore]
-    public static IReadOnlyList<double> DefaultTargetExposures { get; } = [-1, -0.5, 0, 0.5, 1];
+    public static IReadOnlyList<double> DefaultTargetExposures { get; } = new ExposureList([-1, -0.5, 0, 0.5, 1]);
+
+    // Compared by value, so options equal after a JSON round trip (the record's equality compares this field).
+    private readonly IReadOnlyList<double> _targetExposures = DefaultTargetExposures;
 
     /// <summary>Outputs the network needs for <see cref="Actions"/>.</summary>
     [JsonIgnore]
