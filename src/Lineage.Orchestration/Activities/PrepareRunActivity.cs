@@ -65,7 +65,9 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // Every refusal comes before the first write (the model's splits): bounds, then freshness.
         if (latest is { } toResume && run.Resume)
         {
-            CheckBounds(run, CheckpointContext.FromJson(toResume.Value.ContextJson).Iteration + 1, toResume.Ref.Update);
+            var trained = CheckpointContext.FromJson(toResume.Value.ContextJson);
+            CheckBounds(run, trained.Iteration + 1, toResume.Ref.Update);
+            CheckActions(run, trained.Arena, toResume.Value.ActionCount);
         }
         else
         {
@@ -144,12 +146,6 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // replay buffer's stored states stay comparable with the ones the resumed run adds.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
 
-        // The network's outputs mean the actions it was trained with: a resume may not give them another meaning.
-        if (!run.Arena.SameActions(previous.Arena) || checkpoint.ActionCount != run.Arena.ActionCount)
-        {
-            throw new ArgumentException(
-                $"Run '{run.RunId}' was trained with arena.actions {Describe(previous.Arena)} ({checkpoint.ActionCount} outputs); a resume must keep them (got {Describe(run.Arena)}). Start a new run id to change the action set.");
-        }
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
@@ -185,6 +181,16 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             Resumed: true,
             warnings,
             acted);
+    }
+
+    /// <summary>The network's outputs mean the actions it was trained with: a resume may not give them another meaning.</summary>
+    private static void CheckActions(TrainingRun run, ArenaOptions trained, int outputs)
+    {
+        if (!run.Arena.SameActions(trained) || outputs != run.Arena.ActionCount)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' was trained with arena.actions {Describe(trained)} ({outputs} outputs); a resume must keep them (got {Describe(run.Arena)}). Start a new run id to change the action set.");
+        }
     }
 
     private static string Describe(ArenaOptions arena) => arena.Actions == ActionSet.Classic
