@@ -133,18 +133,18 @@ internal static class Plots
     private static Plot Actions(EvaluationReport report)
     {
         var plot = new Plot();
-        string[] names = ["Hold", "Buy", "Sell", "Close"];
+        var names = report.ActionNames?.ToArray() ?? ["Hold", "Buy", "Sell", "Close"];
         var total = Math.Max(1, report.ActionCounts.Sum());
         var bars = report.ActionCounts.Select((count, i) => new Bar
         {
             Position = i,
             Value = count,
-            FillColor = Colors.Category10[i],
+            FillColor = Colors.Category10[i % Colors.Category10.Length],
             Label = string.Create(CultureInfo.InvariantCulture, $"{count} ({(double)count / total:P0})"),
         }).ToList();
         var series = plot.Add.Bars(bars);
         series.ValueLabelStyle.FontSize = 14;
-        plot.Axes.Bottom.SetTicks([0, 1, 2, 3], names);
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, names.Length).Select(i => (double)i)], names);
         plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"Test split: actions of the greedy agent ({total} steps, {report.Agent.Trades} trades)"));
         plot.YLabel("steps");

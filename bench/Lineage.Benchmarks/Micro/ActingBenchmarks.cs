@@ -30,9 +30,9 @@ public class ActingBenchmarks : IDisposable
     public void Setup()
     {
         _environment = BenchData.DefaultMarket().Train;
-        using var trainer = new DqnTrainer(_environment.StateSize, TradingEnvironment.ActionCount, new DqnOptions(), seed: 7);
+        using var trainer = new DqnTrainer(_environment.StateSize, TradingEnvironment.ClassicActionCount, new DqnOptions(), seed: 7);
         _plain = trainer.ExportPolicy();
-        _torch = new TorchQFunction(_environment.StateSize, TradingEnvironment.ActionCount, [.. trainer.Options.HiddenLayers], trainer.GetOnlineWeights());
+        _torch = new TorchQFunction(_environment.StateSize, TradingEnvironment.ClassicActionCount, [.. trainer.Options.HiddenLayers], trainer.GetOnlineWeights());
         _fixed = FixedPolicy.BuyAndHold(_environment.StateSize);
         // One operation must be one step: keep start bars where every policy plays the full episode
         // (an untrained greedy net can go bankrupt early, which would end its episode).

@@ -11,7 +11,7 @@ namespace Lineage.Benchmarks.Micro;
 /// </summary>
 public class PolicyForwardBenchmarks : IDisposable
 {
-    private readonly float[] _q = new float[TradingEnvironment.ActionCount];
+    private readonly float[] _q = new float[TradingEnvironment.ClassicActionCount];
     private float[] _state = [];
     private MlpPolicy _plain = null!;
     private AxpyOnlyPolicy _axpyOnly = null!;
@@ -23,17 +23,17 @@ public class PolicyForwardBenchmarks : IDisposable
         var environment = BenchData.DefaultMarket().Train;
         environment.Reset(environment.FirstStartIndex + 100);
         _state = environment.State.ToArray();
-        using var trainer = new DqnTrainer(environment.StateSize, TradingEnvironment.ActionCount, new DqnOptions(), seed: 7);
+        using var trainer = new DqnTrainer(environment.StateSize, TradingEnvironment.ClassicActionCount, new DqnOptions(), seed: 7);
         _plain = trainer.ExportPolicy();
         _axpyOnly = new AxpyOnlyPolicy(_plain);
-        var (a, b) = (new float[TradingEnvironment.ActionCount], new float[TradingEnvironment.ActionCount]);
+        var (a, b) = (new float[TradingEnvironment.ClassicActionCount], new float[TradingEnvironment.ClassicActionCount]);
         _plain.Evaluate(_state, a);
         _axpyOnly.Evaluate(_state, b);
         if (!a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1e-4f * (1 + Math.Abs(p.First))))
         {
             throw new InvalidOperationException($"MlpPolicy and the axpy-only baseline disagree: [{string.Join(", ", a)}] vs [{string.Join(", ", b)}].");
         }
-        _torch = new TorchQFunction(environment.StateSize, TradingEnvironment.ActionCount, [.. trainer.Options.HiddenLayers], trainer.GetOnlineWeights());
+        _torch = new TorchQFunction(environment.StateSize, TradingEnvironment.ClassicActionCount, [.. trainer.Options.HiddenLayers], trainer.GetOnlineWeights());
     }
 
     [GlobalCleanup]

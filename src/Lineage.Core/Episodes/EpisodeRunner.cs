@@ -43,9 +43,12 @@ public static class EpisodeRunner
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(rng);
-        if (policy.StateSize != environment.StateSize || policy.ActionCount != TradingEnvironment.ActionCount)
+        // A rule that thinks in Buy/Sell/Close answers in the classic four; the environment carries its intent out in its own set.
+        var intents = policy is ITradeIntentPolicy;
+        var policyActions = intents ? TradingEnvironment.ClassicActionCount : environment.ActionCount;
+        if (policy.StateSize != environment.StateSize || policy.ActionCount != policyActions)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Policy has StateSize {policy.StateSize} and ActionCount {policy.ActionCount}; the environment needs {environment.StateSize} and {TradingEnvironment.ActionCount}."), nameof(policy));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Policy has StateSize {policy.StateSize} and ActionCount {policy.ActionCount}; the environment needs {environment.StateSize} and {policyActions}."), nameof(policy));
         }
 
         if (!(epsilon >= 0 && epsilon <= 1))
@@ -54,8 +57,9 @@ public static class EpisodeRunner
         }
 
         environment.Reset(startIndex, maxSteps, floorRule);
-        Span<float> q = stackalloc float[TradingEnvironment.ActionCount];
-        var actionCounts = new int[TradingEnvironment.ActionCount];
+        var actionCount = environment.ActionCount;
+        Span<float> q = policyActions <= 64 ? stackalloc float[policyActions] : new float[policyActions];
+        var actionCounts = new int[actionCount];
         var totals = default(RewardBreakdown);
         var totalReward = 0.0;
         StepOutcome outcome;
@@ -64,23 +68,36 @@ public static class EpisodeRunner
             int action;
             if (epsilon > 0 && rng.NextDouble() < epsilon)
             {
-                action = rng.NextInt(TradingEnvironment.ActionCount);
+                action = rng.NextInt(actionCount);
             }
             else
             {
                 policy.Evaluate(environment.State, q);
-                action = ArgMax(q);
+                action = intents ? environment.ActionFor((TradeAction)ArgMax(q)) : ArgMax(q);
             }
 
             var state = sink is null ? null : environment.State.ToArray();
             var from = environment.Arena.Position;
             // Past the floor an evaluation flattens whatever the policy asks: the log shows the order that was executed.
-            var executed = environment.HitFloorAt is not null && floorRule == FloorRule.FlattenToCash ? TradeAction.Close : (TradeAction)action;
-            outcome = environment.Step((TradeAction)action);
-            if (fills is not null && (outcome.Fees > 0 || environment.Arena.Position != from))
+            var flattened = environment.HitFloorAt is not null && floorRule == FloorRule.FlattenToCash;
+            var exposureBefore = environment.Arena.Exposure;
+            outcome = environment.Step(action);
+            if (fills is not null)
             {
                 var bar = environment.CurrentIndex;
-                fills.Add(new TradeFill(bar, environment.Series.Times[bar], executed, from, environment.Arena.Position, environment.Series.FillPrice(bar), outcome.Fees, environment.Arena.Equity));
+                var endClose = environment.EndClose;
+                var stepFee = outcome.Fees - (endClose?.Fee ?? 0);
+                var to = endClose?.From ?? environment.Arena.Position;
+                if (stepFee > 0 || to != from)
+                {
+                    var executed = flattened ? TradeAction.Close : Executed(environment, action, exposureBefore, to);
+                    fills.Add(new TradeFill(bar, environment.Series.Times[bar], executed, from, to, environment.Series.FillPrice(bar), stepFee, environment.Arena.Equity));
+                }
+
+                if (endClose is { } close)
+                {
+                    fills.Add(new TradeFill(bar, environment.Series.Times[bar], TradeAction.Close, close.From, 0, environment.Series.Close[bar], close.Fee, environment.Arena.Equity));
+                }
             }
 
             actionCounts[action]++;
@@ -91,6 +108,17 @@ public static class EpisodeRunner
         while (!outcome.Done);
 
         return new EpisodeResult(environment.Metrics(), totalReward, totals, environment.Steps, actionCounts, startIndex, environment.Terminated);
+    }
+
+    /// <summary>The classic action a step amounts to: the action itself, or under target exposures Close (to flat), Buy (exposure up), Sell (down).</summary>
+    private static TradeAction Executed(TradingEnvironment environment, int action, double exposureBefore, int to)
+    {
+        if (environment.Arena.Options.Actions == ActionSet.Classic)
+        {
+            return (TradeAction)action;
+        }
+
+        return to == 0 ? TradeAction.Close : environment.Arena.Exposure > exposureBefore ? TradeAction.Buy : TradeAction.Sell;
     }
 
     /// <summary>Index of the largest value; the lowest index wins ties; NaN never wins.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Lineage.Core.Features;
 using Lineage.Core.MarketData;
 using Lineage.Core.Randomness;
@@ -21,7 +22,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
 /// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
 /// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
-/// rule was chosen, or in reports written before it was kept).
+/// rule was chosen, or in reports written before it was kept). <see cref="ActionNames"/> names <see cref="ActionCounts"/>' entries
+/// when the arena's action set is not the classic Hold, Buy, Sell, Close (null, and left out of the JSON, for the classic set).
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -43,7 +45,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<TradeFill>? Trades = null,
     string? PriceBasis = null,
     double CashRate = 0,
-    double[]? BestRuleEquityCurve = null);
+    double[]? BestRuleEquityCurve = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null);
 
 public static class Evaluator
 {
@@ -146,7 +149,8 @@ public static class Evaluator
             trades,
             environment.Series.PriceBasis,
             environment.Arena.Options.CashRate,
-            ruleCurve);
+            ruleCurve,
+            environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames());
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

@@ -8,7 +8,7 @@ namespace Lineage.Core.Episodes;
 /// A rule on the window momentum the agent itself observes (denormalised from its state), so an agent with
 /// the same features could learn it: no foresight, no hidden generator state.
 /// </summary>
-public sealed class MomentumRulePolicy : IQFunction
+public sealed class MomentumRulePolicy : ITradeIntentPolicy
 {
     private readonly int _slot;
     private readonly int _column;
@@ -39,7 +39,7 @@ public sealed class MomentumRulePolicy : IQFunction
 
     public int StateSize { get; }
 
-    public int ActionCount => TradingEnvironment.ActionCount;
+    public int ActionCount => TradingEnvironment.ClassicActionCount;
 
     public void Evaluate(ReadOnlySpan<float> state, Span<float> qValues)
     {

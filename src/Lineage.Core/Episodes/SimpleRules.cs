@@ -95,7 +95,7 @@ public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, boo
 /// environment's first bar), so an action chosen at t fills at t+1 like any other policy's. It ignores the state's
 /// features. Bound to one environment; not thread-safe, like the environment.
 /// </summary>
-public sealed class SimpleRulePolicy : IQFunction
+public sealed class SimpleRulePolicy : ITradeIntentPolicy
 {
     private readonly TradingEnvironment _environment;
     private readonly sbyte[] _signals;
@@ -113,7 +113,7 @@ public sealed class SimpleRulePolicy : IQFunction
 
     public int StateSize => _environment.StateSize;
 
-    public int ActionCount => TradingEnvironment.ActionCount;
+    public int ActionCount => TradingEnvironment.ClassicActionCount;
 
     public void Evaluate(ReadOnlySpan<float> state, Span<float> qValues)
     {

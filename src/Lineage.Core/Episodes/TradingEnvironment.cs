@@ -21,7 +21,8 @@ public readonly record struct StepOutcome(double Reward, RewardBreakdown Breakdo
 /// </summary>
 public sealed class TradingEnvironment
 {
-    public const int ActionCount = 4;
+    /// <summary>Outputs of the classic action set (Hold, Buy, Sell, Close).</summary>
+    public const int ClassicActionCount = TradingActionNames.ClassicCount;
 
     private readonly float[] _market;
     private readonly int _marketColumns;
@@ -34,6 +35,15 @@ public sealed class TradingEnvironment
 
     /// <summary>Interest per bar on cash (<see cref="ArenaOptions.CashRate"/> compounded over the series' bars per year).</summary>
     private readonly double _cashPerBar;
+
+    /// <summary>Borrow cost per bar held short (<see cref="ArenaOptions.ShortBorrowRate"/> / bars per year).</summary>
+    private readonly double _borrowPerBar;
+
+    /// <summary>Target exposures of the actions (target-exposure action set), or null for the classic actions.</summary>
+    private readonly double[]? _targets;
+
+    /// <summary>Volatility-targeting multiplier decided at each bar (null: none).</summary>
+    private readonly double[]? _exposureScale;
 
     public TradingEnvironment(PriceSeries series, FeatureSpec spec, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions)
         : this(MarketFeatures.Compute(series, spec), series, normalizer, arenaOptions, rewardOptions)
@@ -71,6 +81,12 @@ public sealed class TradingEnvironment
         Arena = new Arena(arenaOptions);
         Rewards = new RewardCalculator(rewardOptions, arenaOptions.InitialCapital);
         _cashPerBar = arenaOptions.CashRate == 0 ? 0 : Math.Pow(1 + arenaOptions.CashRate, 1 / series.BarsPerYear) - 1;
+        _borrowPerBar = arenaOptions.ShortBorrowRate / series.BarsPerYear;
+        if (arenaOptions.Actions == ActionSet.TargetExposure)
+        {
+            _targets = [.. arenaOptions.TargetExposures];
+            _exposureScale = arenaOptions.TargetVolatility > 0 ? VolatilityScale(series, arenaOptions) : null;
+        }
 
         _marketColumns = features.ColumnCount;
         _market = new float[series.Count * _marketColumns];
@@ -107,6 +123,15 @@ public sealed class TradingEnvironment
     public RewardCalculator Rewards { get; }
 
     public int StateSize => _state.Length;
+
+    /// <summary>Outputs a policy for this environment has: <see cref="ArenaOptions.ActionCount"/>.</summary>
+    public int ActionCount => Arena.Options.ActionCount;
+
+    /// <summary>
+    /// When the last step closed the position at the end of an evaluated window (<see cref="ArenaOptions.CloseAtEnd"/>):
+    /// the position it closed and the fee paid; otherwise null.
+    /// </summary>
+    public (int From, double Fee)? EndClose { get; private set; }
 
     /// <summary>Earliest start bar: the first whose features see all their history (<see cref="FeatureSpec.RequiredHistory"/>).</summary>
     public int FirstStartIndex => Features.WarmupBars;
@@ -160,29 +185,109 @@ public sealed class TradingEnvironment
         _maxSteps = maxSteps;
         _floorRule = floorRule;
         _returns = default;
+        EndClose = null;
+        Rewards.Reset();
         Arena.Reset(Series.Close[startIndex]);
         _equity[0] = Arena.Equity;
         WriteState();
     }
 
-    public StepOutcome Step(TradeAction action)
+    /// <summary>Steps with a classic intent: the action itself, or under target exposures <see cref="ActionFor"/> it.</summary>
+    public StepOutcome Step(TradeAction action) => Step(ActionFor(action));
+
+    /// <summary>
+    /// The action of this environment's set that carries out a classic intent: itself for the classic set; under target
+    /// exposures Buy → the highest exposure, Sell → the lowest (flat when long-only), Close → 0, Hold → the target nearest
+    /// the current exposure. Lets baselines that think in Buy/Sell/Close (buy-and-hold, flat, simple rules) run in any set.
+    /// </summary>
+    public int ActionFor(TradeAction intent)
+    {
+        if (_targets is null)
+        {
+            return (int)intent;
+        }
+
+        switch (intent)
+        {
+            case TradeAction.Buy:
+                return _targets.Length - 1;
+            case TradeAction.Sell:
+                return Arena.Options.LongOnly ? Array.IndexOf(_targets, 0.0) : 0;
+            case TradeAction.Close:
+                return Array.IndexOf(_targets, 0.0);
+            case TradeAction.Hold:
+                var exposure = Arena.Exposure;
+                var best = 0;
+                for (var i = 1; i < _targets.Length; i++)
+                {
+                    if (Math.Abs(TargetExposure(i) - exposure) < Math.Abs(TargetExposure(best) - exposure))
+                    {
+                        best = i;
+                    }
+                }
+
+                return best;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(intent), intent, "Unknown trade action.");
+        }
+    }
+
+    /// <summary>The exposure action <paramref name="action"/> targets at the current bar (after volatility targeting); target-exposure set only.</summary>
+    public double TargetExposure(int action)
+    {
+        if (_targets is null)
+        {
+            throw new InvalidOperationException("The classic action set has no target exposures.");
+        }
+
+        var target = _targets[action];
+        if (_exposureScale is null)
+        {
+            return target;
+        }
+
+        var cap = Arena.Options.MaxLeverage;
+        return Math.Clamp(target * _exposureScale[CurrentIndex], -cap, cap);
+    }
+
+    /// <summary>Steps with action <paramref name="action"/> of this environment's set (0 … <see cref="ActionCount"/> − 1).</summary>
+    public StepOutcome Step(int action)
     {
         if (Done)
         {
             throw new InvalidOperationException($"The episode on '{Series.Name}' has ended at bar {CurrentIndex}; call Reset first.");
         }
 
-        var before = Arena.Snapshot();
-        var next = CurrentIndex + 1;
-        if (HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash)
+        if ((uint)action >= (uint)ActionCount)
         {
-            action = TradeAction.Close;
+            throw new ArgumentOutOfRangeException(nameof(action), action, string.Create(CultureInfo.InvariantCulture, $"Action must be in [0, {ActionCount})."));
         }
 
-        var fees = Arena.Execute(action, Series.FillPrice(next));
+        var before = Arena.Snapshot();
+        var next = CurrentIndex + 1;
+        var flatten = HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash;
+        var fees = _targets is null
+            ? Arena.Execute(flatten ? TradeAction.Close : (TradeAction)action, Series.FillPrice(next))
+            : Arena.ExecuteTarget(flatten ? 0 : TargetExposure(action), Series.FillPrice(next));
+        if (_borrowPerBar != 0)
+        {
+            Arena.AccrueBorrow(_borrowPerBar, Series.Close[next]);
+        }
+
         if (_cashPerBar != 0)
         {
             Arena.AccrueCash(_cashPerBar);
+        }
+
+        // An evaluated window ends at its last bar: what is still open is sold there, at the close, with its costs.
+        EndClose = null;
+        if (Arena.Options.CloseAtEnd && _floorRule != FloorRule.EndEpisode && Arena.Units != 0
+            && (next == Series.Count - 1 || Steps + 1 >= _maxSteps))
+        {
+            var from = Arena.Position;
+            var closeFee = Arena.Execute(TradeAction.Close, Series.Close[next]);
+            fees += closeFee;
+            EndClose = (from, closeFee);
         }
 
         Arena.MarkToMarket(Series.Close[next]);
@@ -201,12 +306,47 @@ public sealed class TradingEnvironment
         var truncated = !terminated && (next == Series.Count - 1 || Steps >= _maxSteps);
         Done = terminated || truncated;
         Terminated = terminated;
-        var breakdown = Rewards.Compute(before, after, Done);
+        var assetLogReturn = Rewards.Options.Kind == RewardKind.ExcessLogReturn ? Math.Log(Series.Close[next] / Series.Close[next - 1]) : 0;
+        var breakdown = Rewards.Compute(before, after, Done, assetLogReturn);
         WriteState();
         return new StepOutcome(breakdown.Total, breakdown, terminated, truncated, fees);
     }
 
     public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt);
+
+    /// <summary>
+    /// For each bar t, target volatility over the realised volatility of the close-to-close log returns up to t (the last
+    /// <see cref="ArenaOptions.VolatilityLookback"/> of them, at least 2; sample std, annualised); 1 before two returns exist.
+    /// Reads closes 0…t only.
+    /// </summary>
+    private static double[] VolatilityScale(PriceSeries series, ArenaOptions options)
+    {
+        var scale = new double[series.Count];
+        var close = series.Close;
+        for (var t = 0; t < series.Count; t++)
+        {
+            var n = Math.Min(t, options.VolatilityLookback);
+            if (n < 2)
+            {
+                scale[t] = 1;
+                continue;
+            }
+
+            double sum = 0, sumSq = 0;
+            for (var k = t - n + 1; k <= t; k++)
+            {
+                var r = Math.Log(close[k] / close[k - 1]);
+                sum += r;
+                sumSq += r * r;
+            }
+
+            var variance = Math.Max(0, (sumSq - (sum * sum / n)) / (n - 1));
+            var annual = Math.Sqrt(variance * series.BarsPerYear);
+            scale[t] = annual > 0 ? options.TargetVolatility / annual : options.MaxLeverage;
+        }
+
+        return scale;
+    }
 
     private void WriteState()
     {
@@ -215,7 +355,7 @@ public sealed class TradingEnvironment
         {
             _state[i] = _slots[i] switch
             {
-                -1 => Arena.Position,
+                -1 => _targets is null ? Arena.Position : (float)Arena.Exposure,
                 -2 => (float)Arena.UnrealizedPnlFraction(),
                 var c => _market[row + c],
             };

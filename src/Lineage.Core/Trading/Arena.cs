@@ -64,7 +64,17 @@ public sealed class Arena
 
     public bool Bankrupt { get; private set; }
 
+    /// <summary>Borrow cost paid on short positions since the reset (<see cref="ArenaOptions.ShortBorrowRate"/>).</summary>
+    public double TotalBorrowCost { get; private set; }
+
+    /// <summary>Signed exposure: position value over equity (±1 all-in; fractional under target-exposure actions); 0 when flat or wiped out.</summary>
+    public double Exposure => Units == 0 || Equity <= 0 ? 0 : Units * LastPrice / Equity;
+
+    /// <summary>Costs of the open position so far (fills' fees and borrow), counted against it when it closes.</summary>
     private double EntryFee { get; set; }
+
+    /// <summary>PnL banked by partial reductions of the open position (target-exposure actions only), before costs.</summary>
+    private double _realized;
 
     public double Roi => (Equity / Options.InitialCapital) - 1;
 
@@ -80,6 +90,8 @@ public sealed class Arena
         Drawdown = 0;
         MaxDrawdown = 0;
         TotalFees = 0;
+        TotalBorrowCost = 0;
+        _realized = 0;
         Trades = 0;
         Wins = 0;
         Scars = 0;
@@ -117,7 +129,7 @@ public sealed class Arena
         {
             var exitPrice = Units > 0 ? price * (1 - _slippage) : price * (1 + _slippage);
             var exitFee = Math.Abs(Units) * exitPrice * _fee;
-            var pnl = (Units * (exitPrice - EntryPrice)) - EntryFee - exitFee;
+            var pnl = _realized + (Units * (exitPrice - EntryPrice)) - EntryFee - exitFee;
             Cash += (Units * exitPrice) - exitFee;
             fees += exitFee;
             ClosedTrades++;
@@ -133,6 +145,7 @@ public sealed class Arena
             Units = 0;
             EntryPrice = 0;
             EntryFee = 0;
+            _realized = 0;
         }
 
         var budget = Options.PositionFraction * Cash;
@@ -151,6 +164,109 @@ public sealed class Arena
 
         TotalFees += fees;
         return fees;
+    }
+
+    /// <summary>
+    /// Moves the position to <paramref name="exposure"/> of equity at <paramref name="price"/> (target-exposure actions),
+    /// paying fee and slippage on the traded notional only. A target within <see cref="ArenaOptions.RebalanceBand"/> of the
+    /// current exposure, on the same side, trades nothing; a target of 0 always flattens. The traded quantity leaves room
+    /// for the fee, so a target of 1 from cash spends the cash and no more. Returns the fees paid.
+    /// </summary>
+    public double ExecuteTarget(double exposure, double price)
+    {
+        if (!double.IsFinite(price) || price <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(price), price, "Fill price must be positive and finite.");
+        }
+
+        if (!double.IsFinite(exposure))
+        {
+            throw new ArgumentOutOfRangeException(nameof(exposure), exposure, "Target exposure must be finite.");
+        }
+
+        LastPrice = price;
+        var equity = Equity;
+        if (equity <= 0)
+        {
+            exposure = 0;
+        }
+
+        var current = Exposure;
+        if (exposure == 0 ? Units == 0 : Math.Sign(exposure) == Math.Sign(current) && Math.Abs(exposure - current) <= Options.RebalanceBand)
+        {
+            return 0;
+        }
+
+        var buying = exposure * equity / price > Units;
+        var fill = buying ? price * (1 + _slippage) : price * (1 - _slippage);
+        var target = exposure == 0 ? 0 : exposure * equity / (fill * (1 + _fee));
+        var delta = target - Units;
+        if (delta == 0)
+        {
+            return 0;
+        }
+
+        var fee = Math.Abs(delta) * fill * _fee;
+        Cash -= (delta * fill) + fee;
+        TotalFees += fee;
+        var old = Units;
+        if (old != 0 && Math.Sign(target) != Math.Sign(old))
+        {
+            // The old position closes (to flat or through to the other side): score it, then open what is left.
+            var closingFee = fee * Math.Abs(old) / Math.Abs(delta);
+            var pnl = _realized + (old * (fill - EntryPrice)) - EntryFee - closingFee;
+            ClosedTrades++;
+            if (pnl > 0)
+            {
+                Wins++;
+            }
+            else if (pnl < 0)
+            {
+                Scars++;
+            }
+
+            _realized = 0;
+            EntryPrice = target == 0 ? 0 : fill;
+            EntryFee = target == 0 ? 0 : fee - closingFee;
+            Trades += target == 0 ? 0 : 1;
+        }
+        else if (old == 0)
+        {
+            EntryPrice = fill;
+            EntryFee = fee;
+            Trades++;
+        }
+        else if (Math.Abs(target) > Math.Abs(old))
+        {
+            EntryPrice = ((old * EntryPrice) + (delta * fill)) / target;
+            EntryFee += fee;
+        }
+        else
+        {
+            _realized += -delta * (fill - EntryPrice);
+            EntryFee += fee;
+        }
+
+        Units = target;
+        return fee;
+    }
+
+    /// <summary>
+    /// Charges one bar's borrow cost on a short position: its notional at <paramref name="price"/> × <paramref name="perBarRate"/>.
+    /// Long and flat positions pay nothing. Returns the cost.
+    /// </summary>
+    public double AccrueBorrow(double perBarRate, double price)
+    {
+        if (Units >= 0 || perBarRate == 0)
+        {
+            return 0;
+        }
+
+        var cost = -Units * price * perBarRate;
+        Cash -= cost;
+        EntryFee += cost;
+        TotalBorrowCost += cost;
+        return cost;
     }
 
     /// <summary>Credits one bar's interest, at <paramref name="perBarRate"/>, on a positive cash balance.</summary>

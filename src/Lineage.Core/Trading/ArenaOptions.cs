@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Lineage.Core.Trading;
 
@@ -35,6 +36,103 @@ public sealed record ArenaOptions
     /// </summary>
     public double CashRate { get; init; }
 
+    /// <summary>
+    /// Closes a position still open at the end of an evaluated window at the last bar's close, paying its fee and
+    /// slippage, for the agent and every baseline alike (buy-and-hold too), so the reported return is one a user could
+    /// bank. Evaluation episodes are those run under <see cref="FloorRule.FlattenToCash"/> or <see cref="FloorRule.Ignore"/>;
+    /// training episodes (<see cref="FloorRule.EndEpisode"/>) never close at the end. Default false (today's figures: the
+    /// open position is marked, not sold); the default will be chosen by the ablation.
+    /// </summary>
+    public bool CloseAtEnd { get; init; }
+
+    /// <summary>
+    /// Annual cost of borrowing the asset while short, charged every bar held short on the short's notional at the bar's
+    /// close: rate / bars per year of the series (simple, not compounded). Long and flat positions pay nothing. Default 0
+    /// (today's figures); a realistic value for liquid large caps is about 0.0025–0.01 (0.25–1 % a year), hard-to-borrow
+    /// names far more. The default will be set by the ablation.
+    /// </summary>
+    public double ShortBorrowRate { get; init; }
+
+    /// <summary>
+    /// What the network's outputs mean: <see cref="ActionSet.Classic"/> (Hold, Buy, Sell, Close: 4 outputs; default) or
+    /// <see cref="ActionSet.TargetExposure"/> (one output per entry of <see cref="TargetExposures"/>).
+    /// </summary>
+    public ActionSet Actions { get; init; } = ActionSet.Classic;
+
+    /// <summary>
+    /// <see cref="ActionSet.TargetExposure"/> only: action i moves the position to exposure e_i of equity (units × price /
+    /// equity; −1 fully short, 0 flat, 1 fully long), paying fees and slippage on the traded notional only. Must hold 0
+    /// (flat) and lie in [−1, 1], ascending, no repeats; long-only arenas need every e_i ≥ 0. Default −1, −0.5, 0, 0.5, 1.
+    /// </summary>
+    public IReadOnlyList<double> TargetExposures
+    {
+        get => _targetExposures;
+        init => _targetExposures = value is null ? null! : new ExposureList(value);
+    }
+
+    /// <summary>
+    /// <see cref="ActionSet.TargetExposure"/> only: a target within this much exposure of the current one trades nothing
+    /// (so choosing the same target again does not pay fees to undo the price's drift); a target of 0 always flattens.
+    /// Default 0.05.
+    /// </summary>
+    public double RebalanceBand { get; init; } = 0.05;
+
+    /// <summary>
+    /// <see cref="ActionSet.TargetExposure"/> only: when positive, every target is scaled by this annual volatility over the
+    /// asset's realised volatility (<see cref="VolatilityLookback"/> bars of close-to-close log returns, annualised with the
+    /// series' bars per year), capped at <see cref="MaxLeverage"/> in absolute value. 0 = no volatility targeting (default).
+    /// </summary>
+    public double TargetVolatility { get; init; }
+
+    /// <summary>Bars of returns the realised volatility of <see cref="TargetVolatility"/> is measured over (default 20).</summary>
+    public int VolatilityLookback { get; init; } = 20;
+
+    /// <summary>Cap on |exposure| after volatility targeting (default 1: never levered).</summary>
+    public double MaxLeverage { get; init; } = 1;
+
+    /// <summary>The default target exposures: −1, −0.5, 0, 0.5, 1.</summary>
+    [JsonIgnore]
+    public static IReadOnlyList<double> DefaultTargetExposures { get; } = new ExposureList([-1, -0.5, 0, 0.5, 1]);
+
+    // Compared by value, so options equal after a JSON round trip (the record's equality compares this field).
+    private readonly IReadOnlyList<double> _targetExposures = DefaultTargetExposures;
+
+    /// <summary>Outputs the network needs for <see cref="Actions"/>.</summary>
+    [JsonIgnore]
+    public int ActionCount => Actions == ActionSet.TargetExposure ? TargetExposures?.Count ?? 0 : TradingActionNames.ClassicCount;
+
+    /// <summary>Whether two option sets give the network's outputs the same meaning (a resume may not change them).</summary>
+    public bool SameActions(ArenaOptions other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Actions == other.Actions
+            && (Actions == ActionSet.Classic || (TargetExposures ?? []).SequenceEqual(other.TargetExposures ?? []));
+    }
+
+    /// <summary>
+    /// These costs and frictions with <paramref name="other"/>'s action set (and, for target exposures, its long-only flag):
+    /// a policy trained on <paramref name="other"/>'s outputs scored under this arena's costs, as the gate scores a champion.
+    /// </summary>
+    public ArenaOptions WithActionsOf(ArenaOptions other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this with
+        {
+            Actions = other.Actions,
+            TargetExposures = other.TargetExposures,
+            RebalanceBand = other.RebalanceBand,
+            TargetVolatility = other.TargetVolatility,
+            VolatilityLookback = other.VolatilityLookback,
+            MaxLeverage = other.MaxLeverage,
+            LongOnly = other.Actions == ActionSet.TargetExposure ? other.LongOnly : LongOnly,
+        };
+    }
+
+    /// <summary>The name of each action, in output order: Hold, Buy, Sell, Close, or "target:-0.5" and so on.</summary>
+    public IReadOnlyList<string> ActionNames() => Actions == ActionSet.TargetExposure
+        ? [.. (TargetExposures ?? []).Select(TradingActionNames.Target)]
+        : TradingActionNames.Classic;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -68,12 +166,77 @@ public sealed record ArenaOptions
             errors.Add(Invariant($"ArenaOptions.CashRate must be in [0, 0.5] (annual; was {CashRate})."));
         }
 
+        if (!double.IsFinite(ShortBorrowRate) || ShortBorrowRate < 0 || ShortBorrowRate > 1)
+        {
+            errors.Add(Invariant($"ArenaOptions.ShortBorrowRate must be in [0, 1] (annual; was {ShortBorrowRate})."));
+        }
+
+        if (!Enum.IsDefined(Actions))
+        {
+            errors.Add(Invariant($"ArenaOptions.Actions must be {ActionSet.Classic} or {ActionSet.TargetExposure} (was {(int)Actions})."));
+        }
+        else if (Actions == ActionSet.TargetExposure)
+        {
+            ValidateTargets(errors);
+        }
+
         if (EvaluationFloor is not (FloorRule.FlattenToCash or FloorRule.Ignore))
         {
             errors.Add(Invariant($"ArenaOptions.EvaluationFloor must be {FloorRule.FlattenToCash} or {FloorRule.Ignore} (was {EvaluationFloor}): an evaluation scores every policy to the end of the window."));
         }
 
         return errors;
+    }
+
+    private void ValidateTargets(List<string> errors)
+    {
+        var targets = TargetExposures;
+        if (targets is null || targets.Count < 2 || targets.Count > 64)
+        {
+            errors.Add(Invariant($"ArenaOptions.TargetExposures must hold 2..64 exposures (had {targets?.Count ?? 0})."));
+            return;
+        }
+
+        var shown = string.Join(", ", targets.Select(e => e.ToString("R", CultureInfo.InvariantCulture)));
+        if (targets.Any(e => !double.IsFinite(e) || e < -1 || e > 1))
+        {
+            errors.Add($"ArenaOptions.TargetExposures must lie in [-1, 1] (was {shown}).");
+        }
+
+        if (!targets.Contains(0))
+        {
+            errors.Add($"ArenaOptions.TargetExposures must contain 0, the flat position (was {shown}).");
+        }
+
+        if (targets.Zip(targets.Skip(1)).Any(p => !(p.First < p.Second)))
+        {
+            errors.Add($"ArenaOptions.TargetExposures must be ascending without repeats (was {shown}).");
+        }
+
+        if (LongOnly && targets.Any(e => e < 0))
+        {
+            errors.Add($"ArenaOptions.TargetExposures must be ≥ 0 when LongOnly (was {shown}).");
+        }
+
+        if (!double.IsFinite(RebalanceBand) || RebalanceBand < 0 || RebalanceBand >= 1)
+        {
+            errors.Add(Invariant($"ArenaOptions.RebalanceBand must be in [0, 1) (was {RebalanceBand})."));
+        }
+
+        if (!double.IsFinite(TargetVolatility) || TargetVolatility < 0 || TargetVolatility > 5)
+        {
+            errors.Add(Invariant($"ArenaOptions.TargetVolatility must be in [0, 5] (annual; 0 = off; was {TargetVolatility})."));
+        }
+
+        if (VolatilityLookback is < 2 or > 1000)
+        {
+            errors.Add(Invariant($"ArenaOptions.VolatilityLookback must be 2..1000 bars (was {VolatilityLookback})."));
+        }
+
+        if (!double.IsFinite(MaxLeverage) || MaxLeverage <= 0 || MaxLeverage > 1)
+        {
+            errors.Add(Invariant($"ArenaOptions.MaxLeverage must be in (0, 1] (was {MaxLeverage})."));
+        }
     }
 
     public void EnsureValid()

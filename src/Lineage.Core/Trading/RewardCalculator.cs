@@ -26,7 +26,12 @@ public readonly record struct RewardBreakdown(
     public static RewardBreakdown Add(RewardBreakdown a, RewardBreakdown b) => a + b;
 }
 
-/// <summary>Turns the account before and after a step into a reward (see <see cref="RewardWeights"/> and <see cref="RewardKind"/>).</summary>
+/// <summary>
+/// Turns the account before and after a step into a reward (see <see cref="RewardWeights"/> and <see cref="RewardKind"/>).
+/// The return-based kinds (log return, excess log return, differential Sharpe) report their return term as
+/// <see cref="RewardBreakdown.LogReturn"/>. The differential Sharpe ratio keeps moving moments across an episode's steps:
+/// call <see cref="Reset"/> when an episode starts.
+/// </summary>
 public sealed class RewardCalculator
 {
     /// <summary>Equity ratios below this are clamped before the log so a wiped-out account stays finite.</summary>
@@ -48,18 +53,47 @@ public sealed class RewardCalculator
         _initialCapital = initialCapital;
     }
 
+    private double _meanReturn;
+    private double _meanSquaredReturn;
+
     public RewardOptions Options => _options;
 
+    /// <summary>The differential Sharpe ratio's moving first moment A (0 after <see cref="Reset"/>).</summary>
+    public double MeanReturn => _meanReturn;
+
+    /// <summary>The differential Sharpe ratio's moving second moment B (0 after <see cref="Reset"/>).</summary>
+    public double MeanSquaredReturn => _meanSquaredReturn;
+
+    /// <summary>Forgets the moving moments of the differential Sharpe ratio: a new episode starts.</summary>
+    public void Reset()
+    {
+        _meanReturn = 0;
+        _meanSquaredReturn = 0;
+    }
+
     /// <param name="episodeEnd">True on the episode's last step (terminated or truncated): adds the ROI term.</param>
-    public RewardBreakdown Compute(in AccountSnapshot before, in AccountSnapshot after, bool episodeEnd)
+    /// <param name="assetLogReturn">ExcessLogReturn only: the asset's log return over the step's bar (close to close).</param>
+    public RewardBreakdown Compute(in AccountSnapshot before, in AccountSnapshot after, bool episodeEnd, double assetLogReturn = 0)
     {
         var s = _options.Scale;
         var drawdownIncrease = Math.Max(0, after.Drawdown - before.Drawdown);
-        if (_options.Kind == RewardKind.LogReturn)
+        if (_options.Kind is RewardKind.LogReturn or RewardKind.ExcessLogReturn)
         {
             var ratio = before.Equity > 0 ? after.Equity / before.Equity : MinEquityRatio;
             var logReturn = Math.Log(Math.Max(ratio, MinEquityRatio));
+            if (_options.Kind == RewardKind.ExcessLogReturn)
+            {
+                logReturn -= assetLogReturn;
+            }
+
             return new RewardBreakdown(0, 0, -_options.DrawdownPenalty * drawdownIncrease * s, 0, 0, 0, 0, logReturn * s);
+        }
+
+        if (_options.Kind == RewardKind.DifferentialSharpe)
+        {
+            var r = before.Equity > 0 ? (after.Equity / before.Equity) - 1 : 0;
+            var dsr = DifferentialSharpe(r);
+            return new RewardBreakdown(0, 0, -_options.DrawdownPenalty * drawdownIncrease * s, 0, 0, 0, 0, dsr * s);
         }
 
         var w = _options.Weights;
@@ -76,5 +110,19 @@ public sealed class RewardCalculator
             EpisodeRoi: episodeEnd ? w.EpisodeRoi * roi * s : 0,
             Bankruptcy: after.Bankrupt && !before.Bankrupt ? w.Bankruptcy * s : 0,
             LogReturn: 0);
+    }
+
+    /// <summary>D_t for return <paramref name="r"/> (see <see cref="RewardKind.DifferentialSharpe"/>), then the moments move.</summary>
+    private double DifferentialSharpe(double r)
+    {
+        var a = _meanReturn;
+        var b = _meanSquaredReturn;
+        var deltaA = r - a;
+        var deltaB = (r * r) - b;
+        var variance = b - (a * a);
+        var d = variance > 1e-12 ? ((b * deltaA) - (0.5 * a * deltaB)) / Math.Pow(variance, 1.5) : 0;
+        _meanReturn = a + (_options.DsrRate * deltaA);
+        _meanSquaredReturn = b + (_options.DsrRate * deltaB);
+        return d;
     }
 }

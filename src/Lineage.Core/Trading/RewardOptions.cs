@@ -11,6 +11,23 @@ public enum RewardKind
 
     /// <summary>Per-step log return of equity after fees, minus an optional drawdown penalty.</summary>
     LogReturn,
+
+    /// <summary>
+    /// The differential Sharpe ratio of Moody &amp; Saffell ("Learning to trade via direct reinforcement", IEEE TNN 2001;
+    /// Moody, Wu, Liao &amp; Saffell 1998): with R_t the step's simple return of equity after costs, and exponential moving
+    /// estimates of its first and second moments A_t = A_{t−1} + η ΔA_t, B_t = B_{t−1} + η ΔB_t, where ΔA_t = R_t − A_{t−1}
+    /// and ΔB_t = R_t² − B_{t−1} (A_0 = B_0 = 0 at the episode's start), the reward is
+    /// D_t = (B_{t−1} ΔA_t − ½ A_{t−1} ΔB_t) / (B_{t−1} − A_{t−1}²)^{3/2}, the first-order sensitivity of the moving Sharpe
+    /// ratio to the step's return; 0 while B_{t−1} − A_{t−1}² ≤ 1e-12 (the first step). η is <see cref="RewardOptions.DsrRate"/>.
+    /// Minus the optional drawdown penalty, as for <see cref="LogReturn"/>.
+    /// </summary>
+    DifferentialSharpe,
+
+    /// <summary>
+    /// Log return of equity after costs minus the asset's log return over the same bar (close to close): the reward of
+    /// beating buy-and-hold, 0 for a fully invested, costless holder. Minus the optional drawdown penalty.
+    /// </summary>
+    ExcessLogReturn,
 }
 
 /// <summary>
@@ -53,8 +70,11 @@ public sealed record RewardOptions
 
     public double Scale { get; init; } = 1;
 
-    /// <summary>LogReturn only: penalty per unit of drawdown increase (0 = none).</summary>
+    /// <summary>LogReturn, DifferentialSharpe and ExcessLogReturn: penalty per unit of drawdown increase (0 = none).</summary>
     public double DrawdownPenalty { get; init; }
+
+    /// <summary>DifferentialSharpe only: η, the adaptation rate of the moving moments, in (0, 1) (default 0.01, ~100 bars).</summary>
+    public double DsrRate { get; init; } = 0.01;
 
     public IReadOnlyList<string> Validate()
     {
@@ -72,6 +92,11 @@ public sealed record RewardOptions
         if (!double.IsFinite(DrawdownPenalty) || DrawdownPenalty < 0)
         {
             errors.Add(Invariant($"RewardOptions.DrawdownPenalty must be ≥ 0 and finite (was {DrawdownPenalty})."));
+        }
+
+        if (!double.IsFinite(DsrRate) || DsrRate <= 0 || DsrRate >= 1)
+        {
+            errors.Add(Invariant($"RewardOptions.DsrRate must be in (0, 1) (was {DsrRate})."));
         }
 
         if (Weights is null)

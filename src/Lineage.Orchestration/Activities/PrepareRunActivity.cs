@@ -1,4 +1,5 @@
 using Lineage.Core.Features;
+using Lineage.Core.Trading;
 using Lineage.Learning;
 using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Datasets;
@@ -64,7 +65,9 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // Every refusal comes before the first write (the model's splits): bounds, then freshness.
         if (latest is { } toResume && run.Resume)
         {
-            CheckBounds(run, CheckpointContext.FromJson(toResume.Value.ContextJson).Iteration + 1, toResume.Ref.Update);
+            var trained = CheckpointContext.FromJson(toResume.Value.ContextJson);
+            CheckBounds(run, trained.Iteration + 1, toResume.Ref.Update);
+            CheckActions(run, trained.Arena, toResume.Value.ActionCount);
         }
         else
         {
@@ -100,7 +103,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
 
         CrashPoints.Reach(CrashPoints.PrepareAfterReplayReset, run.RunId);
 
-        using (var trainer = new DqnTrainer(run.Features.StateSize, TradingActions.Count, run.Dqn, run.Seed))
+        using (var trainer = new DqnTrainer(run.Features.StateSize, run.Arena.ActionCount, run.Dqn, run.Seed))
         {
             var first = trainer.CreateCheckpoint(0, 0, new Core.Randomness.Rng(run.Seed).GetState(), context.ToJson());
             await checkpoints.SaveAsync(0, CheckpointCodec.Encode(first), cancellationToken);
@@ -142,6 +145,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // Keep the features and normaliser the network was trained with: new data flows through the same lens, and the
         // replay buffer's stored states stay comparable with the ones the resumed run adds.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
+
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
@@ -178,6 +182,20 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             warnings,
             acted);
     }
+
+    /// <summary>The network's outputs mean the actions it was trained with: a resume may not give them another meaning.</summary>
+    private static void CheckActions(TrainingRun run, ArenaOptions trained, int outputs)
+    {
+        if (!run.Arena.SameActions(trained) || outputs != run.Arena.ActionCount)
+        {
+            throw new ArgumentException(
+                $"Run '{run.RunId}' was trained with arena.actions {Describe(trained)} ({outputs} outputs); a resume must keep them (got {Describe(run.Arena)}). Start a new run id to change the action set.");
+        }
+    }
+
+    private static string Describe(ArenaOptions arena) => arena.Actions == ActionSet.Classic
+        ? nameof(ActionSet.Classic)
+        : $"{nameof(ActionSet.TargetExposure)} [{string.Join(", ", arena.ActionNames())}]";
 
     /// <summary>
     /// Makes the replay buffer agree with the checkpoint the run resumes from (trained through iteration
@@ -311,9 +329,4 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
                 $"beyond the last update a checkpoint can be named ({MaxCheckpointUpdate}); start a new run id.");
         }
     }
-}
-
-internal static class TradingActions
-{
-    public const int Count = Core.Episodes.TradingEnvironment.ActionCount;
 }

@@ -252,7 +252,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     /// <summary>
     /// Plays the candidate, the champion and buy-and-hold over <paramref name="window"/> from the same first bar (the
     /// latest of <paramref name="firstBar"/> and the two feature warm-ups) to its last, the candidate and champion each through its own features and
-    /// normaliser, all with the candidate's arena and reward. The floor flattens the candidate or champion to cash as
+    /// normaliser, all with the candidate's arena and reward (the champion keeps its own action set: its outputs mean what they were trained to). The floor flattens the candidate or champion to cash as
     /// <see cref="Core.Trading.ArenaOptions.EvaluationFloor"/> says; buy-and-hold has none.
     /// </summary>
     public static GateEvaluation Score(
@@ -262,7 +262,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         var candidateEnv = new TradingEnvironment(window, candidateContext.Features, candidateContext.Normalizer, candidateContext.Arena, candidateContext.Reward);
         var championEnv = champion is null
             ? null
-            : new TradingEnvironment(window, champion.Context.Features, champion.Context.Normalizer, candidateContext.Arena, candidateContext.Reward);
+            : new TradingEnvironment(window, champion.Context.Features, champion.Context.Normalizer, candidateContext.Arena.WithActionsOf(champion.Context.Arena), candidateContext.Reward);
         var start = Math.Max(firstBar, Math.Max(candidateEnv.FirstStartIndex, championEnv?.FirstStartIndex ?? 0));
         var (candidateScore, candidateReturns) = Play(candidateEnv, candidate, start);
         var (championScore, championReturns) = championEnv is null ? (null, null) : Play(championEnv, champion!.Policy, start);

@@ -134,6 +134,9 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
         var q = new float[champion.Policy.ActionCount];
         champion.Policy.Evaluate(state, q);
         var action = EpisodeRunner.ArgMax(q);
+
+        // Hold/Buy/Sell/Close, or the target exposures ("target:-0.5", …) the champion was trained to choose among.
+        var names = champion.Context.Arena.ActionNames();
         var bar = series.Count - 1;
         return new ChampionDecision(
             modelName,
@@ -143,8 +146,8 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
             resolved.Version?.Version,
             series.Fingerprint(),
             new DecisionBar(bar, series.Times[bar], series.Close[bar]),
-            ((TradeAction)action).ToString(),
-            q.Select((v, i) => new ActionValue(((TradeAction)i).ToString(), v)).ToList(),
+            names[action],
+            q.Select((v, i) => new ActionValue(names[i], v)).ToList(),
             state,
             position ?? 0,
             UnrealizedPnl(position ?? 0, entryPrice, series.Close[bar]),

@@ -135,7 +135,7 @@ public static class TrainingRunValidator
             Check(Enum.IsDefined(eps.Kind), "epsilon.kind", $"must be Linear or PerActor, got {eps.Kind}");
         }
 
-        AddNested(errors, "dqn", run.Dqn?.Validate(run.Features?.StateSize ?? 1, Lineage.Core.Episodes.TradingEnvironment.ActionCount));
+        AddNested(errors, "dqn", run.Dqn?.Validate(run.Features?.StateSize ?? 1, run.Arena is { ActionCount: > 0 } a ? a.ActionCount : Lineage.Core.Episodes.TradingEnvironment.ClassicActionCount));
         AddNested(errors, "arena", run.Arena?.Validate());
         AddNested(errors, "reward", run.Reward?.Validate());
         AddNested(errors, "features", run.Features?.Validate());

@@ -59,8 +59,8 @@ public class SimpleRulesTests(ITestOutputHelper output)
 
         var a = EnvironmentFactory.Create(TestSeries.CloseOnly(closes), Fees);
         var b = new TradingEnvironment(TestSeries.CloseOnly(altered), a.Spec, a.Normalizer, Fees, new RewardOptions());
-        Span<float> qa = stackalloc float[TradingEnvironment.ActionCount];
-        Span<float> qb = stackalloc float[TradingEnvironment.ActionCount];
+        Span<float> qa = stackalloc float[TradingEnvironment.ClassicActionCount];
+        Span<float> qb = stackalloc float[TradingEnvironment.ClassicActionCount];
         foreach (var rule in SimpleRules.Family)
         {
             var pa = new SimpleRulePolicy(rule, a);

@@ -70,6 +70,21 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
+    public async Task Decision_of_a_target_exposure_champion_names_the_target_exposure_it_chose()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        var arena = new Core.Trading.ArenaOptions { Actions = Core.Trading.ActionSet.TargetExposure, TargetExposures = [0, 0.5, 1], LongOnly = true };
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.AlwaysOutput(1, 3), arena: arena);
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+
+        var decision = await api.Client.GetFromJsonAsync<ChampionDecision>("/api/models/champion/decision?dataset=dataset:live", LineageJson.Options);
+
+        Assert.Equal("target:0.5", decision!.Action);
+        Assert.Equal(["target:0", "target:0.5", "target:1"], decision.QValues.Select(q => q.Action));
+    }
+
+    [Fact]
     public async Task Decision_without_a_position_assumes_a_flat_account()
     {
         await using var api = await ModelsApi.StartAsync(azurite);

@@ -100,10 +100,10 @@ internal sealed class ModelsHarness : IAsyncDisposable
     /// checkpoint whose context has the run's features and the normaliser fitted on its training split.
     /// </summary>
     public async Task<CheckpointContext> SeedRunAsync(
-        string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null, bool promote = true, string? model = null)
+        string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null, bool promote = true, string? model = null, ArenaOptions? arena = null)
     {
         var resolved = await Datasets.ResolveAsync(DatasetReferences.Registry + datasetName, default);
-        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model };
+        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model, Arena = arena ?? new ArenaOptions() };
         var data = await DatasetLoader.LoadAsync(run, null, Container, default);
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);
@@ -115,6 +115,21 @@ internal sealed class ModelsHarness : IAsyncDisposable
 
     public static Checkpoint Checkpoint(MlpPolicy policy, CheckpointContext context) => new(
         policy.StateSize, policy.ActionCount, new DqnOptions(), policy.ToNamedTensors(), [], [], 0, 0, 0, new Rng(1).GetState(), policy, context.ToJson());
+
+    /// <summary>A network of <paramref name="actionCount"/> outputs whose Q-values ignore the state: output <paramref name="action"/> always wins.</summary>
+    public static MlpPolicy AlwaysOutput(int action, int actionCount, int stateSize = 5)
+    {
+        const int hidden = 4;
+        var bias = new float[actionCount];
+        bias[action] = 1;
+        return MlpPolicy.FromWeights(
+        [
+            NamedTensor.Create("0.weight", [hidden, stateSize], new float[hidden * stateSize]),
+            NamedTensor.Create("0.bias", [hidden], new float[hidden]),
+            NamedTensor.Create("1.weight", [actionCount, hidden], new float[actionCount * hidden]),
+            NamedTensor.Create("1.bias", [actionCount], bias),
+        ], dueling: false);
+    }
 
     /// <summary>A network whose Q-values ignore the state: <paramref name="action"/> always wins.</summary>
     public static MlpPolicy Always(TradeAction action, int stateSize = 5)

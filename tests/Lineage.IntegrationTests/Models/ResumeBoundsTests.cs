@@ -26,4 +26,24 @@ public sealed class ResumeBoundsTests(AzuriteFixture azurite) : IClassFixture<Az
         Assert.Contains("beyond the last update a checkpoint can be named", refused.Message, StringComparison.Ordinal);
         Assert.Equal(before, await h.ListingAsync());
     }
+
+    [Fact]
+    public async Task Resume_that_changes_the_action_set_is_refused_at_prepare_and_writes_nothing()
+    {
+        await using var h = await ModelsHarness.StartAsync(azurite);
+        await h.Datasets.PushAsync("rising", ModelsHarness.Csv(600, seed: 3), "test", default);
+        await h.SeedRunAsync("classic", "rising", ModelsHarness.Always(TradeAction.Buy));
+        var before = await h.ListingAsync();
+        var prepare = h.Services.GetRequiredService<PrepareRunActivity>();
+        var run = new TrainingRun
+        {
+            RunId = "classic", Dataset = DatasetReferences.Registry + "rising", StepsPerEpisode = 32, Seed = 5, Resume = true, Iterations = 1, UpdatesPerIteration = 16,
+            Arena = new ArenaOptions { Actions = ActionSet.TargetExposure },
+        };
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => prepare.ExecuteAsync(new PrepareInput(run, "a"), default));
+
+        Assert.Contains("was trained with arena.actions Classic (4 outputs); a resume must keep them (got TargetExposure [target:-1, target:-0.5, target:0, target:0.5, target:1])", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await h.ListingAsync());
+    }
 }

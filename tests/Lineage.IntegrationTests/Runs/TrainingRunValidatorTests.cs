@@ -21,6 +21,31 @@ public sealed class TrainingRunValidatorTests
     }
 
     [Fact]
+    public void A_target_exposure_run_is_valid_and_sizes_the_network_by_its_targets()
+    {
+        var run = Valid with { Arena = new Core.Trading.ArenaOptions { Actions = Core.Trading.ActionSet.TargetExposure, TargetExposures = [0, 0.25, 0.5, 0.75, 1], LongOnly = true } };
+
+        Assert.Empty(TrainingRunValidator.Validate(run));
+        Assert.Equal(5, run.Arena.ActionCount);
+    }
+
+    [Fact]
+    public void Target_exposures_without_a_flat_position_are_refused_naming_the_arena_field()
+    {
+        var error = Single(Valid with { Arena = new Core.Trading.ArenaOptions { Actions = Core.Trading.ActionSet.TargetExposure, TargetExposures = [-1, 1] } }, "arena");
+
+        Assert.Contains("ArenaOptions.TargetExposures must contain 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_negative_short_borrow_rate_is_refused_naming_the_arena_field()
+    {
+        var error = Single(Valid with { Arena = new Core.Trading.ArenaOptions { ShortBorrowRate = -0.01 } }, "arena");
+
+        Assert.Contains("ArenaOptions.ShortBorrowRate must be in [0, 1]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Runs_promote_to_the_model_named_after_their_dataset_by_default()
     {
         Assert.True(Valid.Promote);
