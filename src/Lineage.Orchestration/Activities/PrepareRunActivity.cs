@@ -145,7 +145,6 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         // Keep the features and normaliser the network was trained with: new data flows through the same lens, and the
         // replay buffer's stored states stay comparable with the ones the resumed run adds.
         var previous = CheckpointContext.FromJson(checkpoint.ContextJson);
-
         var startIteration = previous.Iteration + 1;
         CheckBounds(run, startIteration, found.Update);
         var warnings = loadWarnings.ToList();
