@@ -1,4 +1,5 @@
 using Lineage.Core.Features;
+using Lineage.Core.MarketData;
 using Lineage.Core.Trading;
 using Lineage.Learning;
 using Lineage.Orchestration.Champions;
@@ -74,14 +75,18 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             CheckBounds(run, 0, 0);
         }
 
-        var freshness = await CheckFreshnessAsync(run, cancellationToken);
-        var (splits, splitNote) = await EnsureModelSplitsAsync(run, resolved.Requested, cancellationToken);
+        // A file's series is read once: freshness, the model's splits and the run's data all cut the same bars.
+        var file = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+            ? null
+            : await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, DatasetLoader.MinTrainRows(run), cancellationToken);
+        IReadOnlyList<string> freshness = file is null ? [] : CheckFreshness(run, file.Times, _time.GetUtcNow());
+        var (splits, splitNote) = await EnsureModelSplitsAsync(run, resolved.Requested, file, cancellationToken);
         if (splitNote is not null)
         {
             freshness = [.. freshness, splitNote];
         }
 
-        var data = await DatasetLoader.LoadAsync(run, splits, workspace.Container, cancellationToken);
+        var data = await DatasetLoader.LoadAsync(run, splits, workspace.Container, cancellationToken, file);
         var experiment = new RunExperiment(
             resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
             RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
@@ -246,7 +251,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
     /// The model's split generation for <paramref name="run"/>, fixed by its first run (and rolled when due); none for a
     /// walk-forward fold, which cuts by its own bar ranges and never reaches the gate.
     /// </summary>
-    private async Task<(SplitGeneration? Splits, string? Note)> EnsureModelSplitsAsync(TrainingRun run, string requested, CancellationToken cancellationToken)
+    private async Task<(SplitGeneration? Splits, string? Note)> EnsureModelSplitsAsync(TrainingRun run, string requested, PriceSeries? series, CancellationToken cancellationToken)
     {
         if (run.Fold is not null)
         {
@@ -254,9 +259,6 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         }
 
         var model = ModelNames.ForRun(run, requested);
-        var series = run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
-            ? null
-            : await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, DatasetLoader.MinTrainRows(run), cancellationToken);
         var (splits, note) = await modelSplits.EnsureAsync(model, run, series, cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterModelSplits, run.RunId);
         if (note is not null)
@@ -265,18 +267,6 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         }
 
         return (splits, note);
-    }
-
-    /// <summary>Freshness of a file's whole series; a synthetic market is generated for the run and never stale.</summary>
-    private async Task<IReadOnlyList<string>> CheckFreshnessAsync(TrainingRun run, CancellationToken cancellationToken)
-    {
-        if (run.MaxDataAgeDays is null || run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
-        {
-            return [];
-        }
-
-        var series = await DatasetLoader.LoadSeriesAsync(run.Dataset, workspace.Container, DatasetLoader.MinTrainRows(run), cancellationToken);
-        return CheckFreshness(run, series.Times, _time.GetUtcNow());
     }
 
     /// <summary>

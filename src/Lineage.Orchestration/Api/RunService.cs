@@ -210,18 +210,16 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         {
             var resolved = await new DatasetRegistry(storage.Container).ResolveAsync(run.Dataset, cancellationToken);
             var concrete = run with { Dataset = resolved.Dataset };
-            Champions.SplitGeneration? splits = null;
-            if (modelSplits is not null && run.Fold is null)
-            {
-                // The splits PrepareRun will cut by (the model's, or the ones its first run would fix): a series too short for
-                // the promotion window, or a version that no longer fits the model's dates, is this 400, not a failed run.
-                var series = concrete.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
-                    ? null
-                    : await DatasetLoader.LoadSeriesAsync(concrete.Dataset, storage.Container, DatasetLoader.MinTrainRows(concrete), cancellationToken);
-                splits = await modelSplits.PreviewAsync(ModelNames.ForRun(concrete, resolved.Requested), concrete, series, cancellationToken);
-            }
+            var file = concrete.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+                ? null
+                : await DatasetLoader.LoadSeriesAsync(concrete.Dataset, storage.Container, DatasetLoader.MinTrainRows(concrete), cancellationToken);
 
-            await DatasetLoader.LoadAsync(concrete, splits, storage.Container, cancellationToken);
+            // The splits PrepareRun will cut by (the model's, or the ones its first run would fix): a series too short for the
+            // promotion window, or a version that no longer fits the model's dates, is this 400, not a failed run.
+            var splits = modelSplits is not null && run.Fold is null
+                ? await modelSplits.PreviewAsync(ModelNames.ForRun(concrete, resolved.Requested), concrete, file, cancellationToken)
+                : null;
+            await DatasetLoader.LoadAsync(concrete, splits, storage.Container, cancellationToken, file);
             return (resolved, null);
         }
         catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)

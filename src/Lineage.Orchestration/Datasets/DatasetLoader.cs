@@ -38,15 +38,17 @@ public static class DatasetLoader
     /// <summary>
     /// The run's splits. With <paramref name="splits"/> (its model's, <see cref="Champions.ModelSplitStore"/>) a file is cut
     /// at the model's dates and a synthetic market gets the model's promotion series; without, a file is split by the run's
-    /// fractions and there is no promotion window. A walk-forward fold cuts by its own bar ranges.
+    /// fractions and there is no promotion window. A walk-forward fold cuts by its own bar ranges. <paramref name="file"/> is
+    /// the file's series when the caller has loaded it already (<see cref="LoadSeriesAsync"/>), so it is read once.
     /// </summary>
-    public static async Task<RunData> LoadAsync(TrainingRun run, Champions.SplitGeneration? splits, BlobContainerClient? container, CancellationToken cancellationToken)
+    public static async Task<RunData> LoadAsync(
+        TrainingRun run, Champions.SplitGeneration? splits, BlobContainerClient? container, CancellationToken cancellationToken, PriceSeries? file = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var minRows = MinTrainRows(run);
         if (run.Fold is { } fold)
         {
-            var whole = await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
+            var whole = file ?? await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
             var foldSplits = WalkForward.Split(whole, fold);
             return Create(run, foldSplits.Train, foldSplits.Validation, foldSplits.Test, null, minRows);
         }
@@ -65,7 +67,7 @@ public static class DatasetLoader
             return Create(run, train, validation, test, promotion, minRows);
         }
 
-        var series = await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
+        var series = file ?? await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
         if (splits?.Dates is { } dates)
         {
             var cut = PromotionWindows.Apply(series, dates);
