@@ -27,4 +27,22 @@ var parse = root.Parse(args);
 // train, serve and worker stop gracefully on SIGINT and SIGTERM themselves (StopSignal); the other commands keep
 // System.CommandLine's handling (cancel the token, exit 130/143 if the command has not returned within 2 s).
 var stopsItself = parse.CommandResult.Command == train || parse.CommandResult.Command == serve || parse.CommandResult.Command == worker;
-return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = stopsItself ? null : TimeSpan.FromSeconds(2) });
+// An error no command handled ends with its message and exit code 1, never a stack trace (LINEAGE_TRACE=1 shows it).
+var configuration = new InvocationConfiguration { ProcessTerminationTimeout = stopsItself ? null : TimeSpan.FromSeconds(2), EnableDefaultExceptionHandler = false };
+try
+{
+    return await parse.InvokeAsync(configuration);
+}
+catch (OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync("lineage: cancelled.");
+    return 130;
+}
+#pragma warning disable CA1031 // The process's last line of defence: every error becomes a message and an exit code.
+catch (Exception error)
+#pragma warning restore CA1031
+{
+    await Console.Error.WriteLineAsync($"lineage: {error.Message}");
+    await Console.Error.WriteLineAsync(Environment.GetEnvironmentVariable("LINEAGE_TRACE") == "1" ? error.ToString() : "(set LINEAGE_TRACE=1 to see where it failed)");
+    return 1;
+}

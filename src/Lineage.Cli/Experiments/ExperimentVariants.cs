@@ -20,6 +20,10 @@ internal static class ExperimentVariants
     public const string VolatilityTarget = "vol-target";
     public const string DsrReward = "dsr-reward";
     public const string ExcessReward = "excess-reward";
+    public const string Polyak = "polyak";
+    public const string Prioritized = "per";
+    public const string LowLearningRate = "low-lr";
+    public const string LargeReplay = "large-replay";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -45,6 +49,10 @@ internal static class ExperimentVariants
         new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
         new(DsrReward, "the differential Sharpe ratio reward (Moody & Saffell, η = 0.01)", run => run with { Reward = new RewardOptions { Kind = RewardKind.DifferentialSharpe, DsrRate = 0.01 } }),
         new(ExcessReward, "the log return in excess of the asset's (over buy-and-hold) × 100", run => run with { Reward = new RewardOptions { Kind = RewardKind.ExcessLogReturn, Scale = 100 } }),
+        new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
+        new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
+        new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),
+        new(LargeReplay, "a replay buffer of 50,000 experiences (every experience of the default run) instead of 10,000", run => run with { ReplayCapacity = 50_000 }),
     ];
 
     public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);
@@ -63,11 +71,23 @@ internal static class ExperimentMarkets
     public static bool IsSynthetic(string market) =>
         Dataset(market).StartsWith(Orchestration.Runs.DatasetReferences.Synthetic, StringComparison.Ordinal);
 
-    /// <summary>A run-id fragment: lowercase letters and digits, everything else a hyphen, at most <paramref name="max"/> characters.</summary>
+    /// <summary>
+    /// A run-id fragment: lowercase letters and digits, everything else a hyphen, at most <paramref name="max"/> characters.
+    /// A longer text is cut and ends in 4 hex digits of its hash, so two names that share their first characters
+    /// (target-exposure, target-exposure-long-only) still get different fragments.
+    /// </summary>
     public static string Slug(string text, int max)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var slug = new string([.. text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
-        return slug.Length > max ? slug[..max].TrimEnd('-') : slug;
+        if (slug.Length <= max)
+        {
+            return slug;
+        }
+
+        const int HashChars = 4;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..HashChars];
+        return max <= HashChars + 1 ? hash[..Math.Min(max, HashChars)] : slug[..(max - HashChars - 1)].TrimEnd('-') + "-" + hash;
     }
 
     public static string ShortName(string dataset) =>

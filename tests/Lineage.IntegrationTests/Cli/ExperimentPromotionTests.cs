@@ -72,4 +72,34 @@ public sealed class ExperimentPromotionTests(AzuriteFixture azurite, ITestOutput
             reports.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Variants_whose_names_share_their_first_characters_get_their_own_runs()
+    {
+        var container = azurite.NewContainer();
+        var reports = Directory.CreateTempSubdirectory("lineage-experiment-");
+        try
+        {
+            // The run id keeps 14 characters of the variant's name: these two shared them, and the experiment refused to start.
+            using var experiment = CliProcess.Start(
+            [
+                "experiment", "--storage", azurite.ConnectionString, "--container", container, "--market", "trend", "--seeds", "1",
+                "--variant", "target-exposure", "--variant", "target-exposure-long-only", "--validation-only",
+                "--iterations", "1", "--episodes", "1", "--steps", "32", "--updates", "1", "--name", "prefixes", "--out", reports.FullName,
+            ]);
+            var exit = await experiment.WaitForExitAsync(Patience);
+            output.WriteLine(experiment.Output);
+
+            Assert.Equal(0, exit);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(reports.FullName, "prefixes", "results.json")));
+            var runs = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(["target-exposure", "target-exposure-long-only"], runs.Select(r => r.GetProperty("variant").GetString()!).Order(StringComparer.Ordinal));
+            Assert.Equal(2, runs.Select(r => r.GetProperty("runId").GetString()).Distinct(StringComparer.Ordinal).Count());
+            Assert.All(runs, r => Assert.Equal("Completed", r.GetProperty("status").GetString()));
+        }
+        finally
+        {
+            reports.Delete(recursive: true);
+        }
+    }
 }
