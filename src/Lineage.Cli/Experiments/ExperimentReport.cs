@@ -112,6 +112,29 @@ internal static class ExperimentReport
         return headlines;
     }
 
+    /// <summary>Tolerance of the real-data floor: the agent's Sharpe may trail buy &amp; hold's by at most this much.</summary>
+    public const double PooledTolerance = 0.1;
+
+    /// <summary>Per variant with two or more file markets: excess Sharpe over buy &amp; hold pooled over them (<see cref="PooledExcess"/>).</summary>
+    public static IReadOnlyList<(string Variant, PooledExcess Pooled)> Pooled(IReadOnlyList<SeedResult> results, bool validationOnly)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var pooled = new List<(string, PooledExcess)>();
+        foreach (var variant in results.Where(r => !ExperimentMarkets.IsSynthetic(r.Market)).GroupBy(r => r.Variant))
+        {
+            var names = variant.GroupBy(r => r.Market)
+                .Select(m => new NameExcess(m.Key, ScoredRuns(m, validationOnly).Select(s => s.Split.Sharpe - s.Split.BuyAndHoldSharpe).ToList()))
+                .ToList();
+            var excess = PooledExcess.Of(names, PooledTolerance);
+            if (excess.Names.Count >= 2)
+            {
+                pooled.Add((variant.Key, excess));
+            }
+        }
+
+        return pooled;
+    }
+
     /// <summary>E.g. "market paths: 10, agent seeds: 3", or for a file "market paths: 1 (the file), agent seeds: 5".</summary>
     public static string Counts(SeedUncertainty u, bool synthetic)
     {
@@ -256,6 +279,28 @@ internal static class ExperimentReport
                     "Caveat: it flatters. Its zero is a fee-burning random policy, so on synthetic trend buy-and-hold alone scores about 1.07 and flat about 0.41; it is no evidence of an edge over holding the asset. Read the excess figures above.");
                 md.AppendLine();
             }
+        }
+
+        var pooled = Pooled(results, plan.ValidationOnly);
+        if (pooled.Count > 0)
+        {
+            md.AppendLine("## Pooled over the file markets: excess Sharpe over buy & hold");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Agent Sharpe − buy & hold Sharpe on each name's {split} window (annualised, after {Fees(b)}), averaged over the name's agent seeds; pooled = mean over names with a 95 % CI by Student's t over the names (each name one path). " +
+                $"Floor (do no harm): within {PooledTolerance:F1} of buy & hold on ≥ 5 of 6 names and the pooled CI's lower bound above −{PooledTolerance:F1}. " +
+                $"Aim: pooled mean and lower bound above 0, and on every name ≥ {PooledExcess.SignAgreementFraction:P0} of the seeds agree on the sign.");
+            md.AppendLine();
+            md.AppendLine("| variant | names | pooled excess Sharpe [95 % CI] | names within 0.1 | names whose seeds agree on the sign | floor | aim | per name (mean over seeds) |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var (variant, p) in pooled)
+            {
+                var perName = string.Join(", ", p.Names.Select(n => string.Create(CultureInfo.InvariantCulture, $"{n.Name} {n.PerSeed.Average():+0.00;-0.00;0.00}")));
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {variant} | {p.Names.Count} | {Ci(p.Pooled, "F2")} | {p.WithinTolerance} / {p.Names.Count} | {p.SignAgreeing} / {p.Names.Count} | {(p.FloorMet ? "met" : "**not met**")} | {(p.AimMet ? "met" : "not met")} | {perName} |");
+            }
+
+            md.AppendLine();
         }
 
         var checks = Targets(results, plan.ValidationOnly);

@@ -86,8 +86,7 @@ public static class Evaluator
         var agent = EpisodeRunner.Run(environment, start, all, policy, 0, noRandomness, null, floor, trades);
         var agentCurve = environment.EquityCurve.ToArray();
 
-        var buyAndHold = RunBuyAndHold(environment, start);
-        var buyAndHoldCurve = environment.EquityCurve.ToArray();
+        var (buyAndHold, buyAndHoldCurve) = RunBuyAndHold(environment, start);
 
         var flat = EpisodeRunner.Run(environment, start, all, FixedPolicy.Flat(environment.StateSize), 0, noRandomness, null, floor);
 
@@ -160,14 +159,23 @@ public static class Evaluator
     public static ulong BootstrapSeed(ulong seed) => Seeds.Derive(seed, Seeds.Hash("stationary-bootstrap"));
 
     /// <summary>
-    /// Buy-and-hold from <paramref name="start"/> to the series' end with no floor: the asset's own return after the
-    /// entry fee, whatever it passes through. The environment's equity curve is then buy-and-hold's.
+    /// Buy-and-hold from <paramref name="start"/> to the series' end with no floor: the asset itself, fully invested after
+    /// the entry fee, whatever it passes through, with the run's fees and costs. In a target-exposure set it holds
+    /// exposure 1 without volatility targeting, so every variant is compared with the same asset (a volatility-targeted
+    /// or half-sized hold would be a different benchmark). Returns the run and buy-and-hold's equity curve.
     /// </summary>
-    public static EpisodeResult RunBuyAndHold(TradingEnvironment environment, int start)
+    public static (EpisodeResult Result, double[] EquityCurve) RunBuyAndHold(TradingEnvironment environment, int start)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        return EpisodeRunner.Run(environment, start, int.MaxValue, FixedPolicy.BuyAndHold(environment.StateSize), 0, new Rng(0), null, FloorRule.Ignore);
+        var options = environment.Arena.Options;
+        var holding = options.Actions == ActionSet.Classic
+            ? environment
+            : new TradingEnvironment(environment.Features, environment.Series, environment.Normalizer, options with { TargetExposures = HoldingExposures, TargetVolatility = 0 }, environment.Rewards.Options);
+        var result = EpisodeRunner.Run(holding, start, int.MaxValue, FixedPolicy.BuyAndHold(holding.StateSize), 0, new Rng(0), null, FloorRule.Ignore);
+        return (result, holding.EquityCurve.ToArray());
     }
+
+    private static readonly double[] HoldingExposures = [0, 1];
 
     /// <summary>Per-bar simple returns of an equity curve (one fewer than its points); 0 where the previous equity is not positive.</summary>
     public static double[] PerBarReturns(ReadOnlySpan<double> equityCurve)

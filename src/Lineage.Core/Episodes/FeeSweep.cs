@@ -32,7 +32,7 @@ public static class FeeSweep
             var environment = new TradingEnvironment(features, series, normalizer, arena with { FeeBps = bps, SlippageBps = 0 }, reward);
             var start = environment.FirstStartIndex;
             var agent = EpisodeRunner.Run(environment, start, int.MaxValue, policy, 0, new Rng(0), null, arena.EvaluationFloor).Metrics;
-            var hold = Evaluator.RunBuyAndHold(environment, start).Metrics;
+            var hold = Evaluator.RunBuyAndHold(environment, start).Result.Metrics;
             points.Add(new FeeSweepPoint(bps, agent.Roi, agent.Sharpe, agent.Trades, hold.Roi, hold.Sharpe));
         }
 

@@ -266,8 +266,8 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         var start = Math.Max(firstBar, Math.Max(candidateEnv.FirstStartIndex, championEnv?.FirstStartIndex ?? 0));
         var (candidateScore, candidateReturns) = Play(candidateEnv, candidate, start);
         var (championScore, championReturns) = championEnv is null ? (null, null) : Play(championEnv, champion!.Policy, start);
-        var buyAndHold = Evaluator.RunBuyAndHold(candidateEnv, start);
-        var buyAndHoldReturns = Evaluator.PerBarReturns(candidateEnv.EquityCurve);
+        var (buyAndHold, buyAndHoldCurve) = Evaluator.RunBuyAndHold(candidateEnv, start);
+        var buyAndHoldReturns = Evaluator.PerBarReturns(buyAndHoldCurve);
         return new GateEvaluation(candidateScore, championScore, ToScore(buyAndHold), candidateReturns, championReturns, buyAndHoldReturns, start);
     }
 

@@ -77,11 +77,20 @@ public class TargetExposureTests
         var classic = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 10, SlippageBps = 5 });
         var targets = EnvironmentFactory.Create(series, Targets with { SlippageBps = 5 });
 
-        var a = Evaluator.RunBuyAndHold(classic, classic.FirstStartIndex).Metrics;
-        var b = Evaluator.RunBuyAndHold(targets, targets.FirstStartIndex).Metrics;
+        // Buy-and-hold is the asset itself: a volatility target or a set whose largest target is half never shrinks it.
+        var volTargeted = EnvironmentFactory.Create(series, Targets with { SlippageBps = 5, TargetVolatility = 0.05, MaxLeverage = 1 });
+        var halfAtMost = EnvironmentFactory.Create(series, Targets with { SlippageBps = 5, LongOnly = true, TargetExposures = [0, 0.5] });
 
-        Assert.Equal(a.FinalCapital, b.FinalCapital, 9);
-        Assert.Equal(a.Trades, b.Trades);
+        var a = Evaluator.RunBuyAndHold(classic, classic.FirstStartIndex);
+        Assert.Equal(a.EquityCurve, classic.EquityCurve.ToArray());
+        foreach (var other in new[] { targets, volTargeted, halfAtMost })
+        {
+            var b = Evaluator.RunBuyAndHold(other, other.FirstStartIndex);
+            Assert.Equal(a.Result.Metrics.FinalCapital, b.Result.Metrics.FinalCapital, 9);
+            Assert.Equal(a.Result.Metrics.Trades, b.Result.Metrics.Trades);
+            Assert.Equal(a.EquityCurve.Length, b.EquityCurve.Length);
+            Assert.Equal(a.EquityCurve[^1], b.EquityCurve[^1], 9);
+        }
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public class WalkForwardTests
             Assert.Equal(series.Times[fold.TestStart - 1], split.Test.Times[environment.FirstStartIndex]);
             Assert.Equal(fold.TestBars, Evaluator.PerBarReturns(environment.EquityCurve).Length);
             Assert.Equal(series.Times[fold.TestEnd - 1], split.Test.Times[^1]);
-            Assert.True(buyAndHold.Steps > 0);
+            Assert.True(buyAndHold.Result.Steps > 0);
         }
     }
 
