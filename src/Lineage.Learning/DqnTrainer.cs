@@ -69,7 +69,7 @@ public sealed class DqnTrainer : IDisposable
     public long UpdateCount { get; private set; }
 
     /// <summary>
-    /// One gradient step on <paramref name="batch"/>. Targets bootstrap from NextState unless the
+    /// One gradient step on <paramref name="batch"/>. Targets bootstrap from NextState, discounted by γ^Steps, unless the
     /// transition terminated (a truncated one still bootstraps). <paramref name="importanceWeights"/>
     /// (empty = all 1) multiply the per-sample loss. Throws <see cref="NonFiniteUpdateException"/>
     /// before touching any weight when the loss or gradient norm is not finite.
@@ -321,7 +321,9 @@ public sealed class DqnTrainer : IDisposable
             e.NextState.CopyTo(nextStates, i * StateSize);
             actions[i] = e.Action;
             rewards[i] = e.Reward;
-            notDone[i] = e.Terminated ? 0f : 1f;
+            // γ^(Steps − 1) here and γ on the whole product below: an n-step transition bootstraps with γ^Steps, and a
+            // one-step one multiplies by exactly 1f, as before n-step returns.
+            notDone[i] = e.Terminated ? 0f : e.Steps == 1 ? 1f : (float)Math.Pow(Options.Gamma, e.Steps - 1);
         }
     }
 

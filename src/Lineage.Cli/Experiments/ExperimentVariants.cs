@@ -24,6 +24,7 @@ internal static class ExperimentVariants
     public const string Prioritized = "per";
     public const string LowLearningRate = "low-lr";
     public const string LargeReplay = "large-replay";
+    public const string NStep = "n-step";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -52,6 +53,7 @@ internal static class ExperimentVariants
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
         new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),
+        new(NStep, "3-step returns: each transition sums 3 discounted rewards and bootstraps with γ³", run => run with { NStep = 3 }),
         new(LargeReplay, "a replay buffer of 50,000 experiences (every experience of the default run) instead of 10,000", run => run with { ReplayCapacity = 50_000 }),
     ];
 

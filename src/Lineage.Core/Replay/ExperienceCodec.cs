@@ -6,7 +6,9 @@ namespace Lineage.Core.Replay;
 /// <summary>
 /// Compact binary format for a list of experiences (one episode's shard), little-endian:
 /// header <c>"LXP1" magic | u16 version | u16 flags(0) | i32 stateSize | i32 count</c>, then per record
-/// <c>f32[stateSize] state | i32 action | f32 reward | f32[stateSize] nextState | u8 done-flags</c>,
+/// <c>f32[stateSize] state | i32 action | f32 reward | f32[stateSize] nextState | u8 flags</c> (bit 0 terminated, bit 1
+/// truncated, bits 2–7 the transition's <see cref="Experience.Steps"/> − 1, so a one-step shard is byte-for-byte what it was
+/// before n-step returns),
 /// then a CRC-32C of everything before it. Decode rejects anything else with <see cref="ExperienceFormatException"/>.
 /// </summary>
 public static class ExperienceCodec
@@ -18,6 +20,10 @@ public static class ExperienceCodec
     private const uint Magic = 0x3150584C; // "LXP1" read as little-endian u32
     private const byte TerminatedFlag = 1;
     private const byte TruncatedFlag = 2;
+    private const int StepsShift = 2;
+
+    /// <summary>Most environment steps one transition can span (6 bits of the flags byte).</summary>
+    public const int MaxSteps = 64;
 
     /// <summary>Bytes one record takes for a given state size.</summary>
     public static int RecordSize(int stateSize) => (2 * stateSize * sizeof(float)) + sizeof(int) + sizeof(float) + 1;
@@ -57,7 +63,12 @@ public static class ExperienceCodec
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], e.Action);
             BinaryPrimitives.WriteSingleLittleEndian(span[(offset + 4)..], e.Reward);
             offset = WriteFloats(span, offset + 8, e.NextState);
-            span[offset++] = (byte)((e.Terminated ? TerminatedFlag : 0) | (e.Truncated ? TruncatedFlag : 0));
+            if (e.Steps is < 1 or > MaxSteps)
+            {
+                throw new ArgumentException($"Experience {i} spans {e.Steps} steps; a shard holds 1 to {MaxSteps}.", nameof(experiences));
+            }
+
+            span[offset++] = Flags(e);
         }
 
         BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], Crc32C.Compute(span[..offset]));
@@ -128,12 +139,7 @@ public static class ExperienceCodec
             offset += 8;
             var next = ReadFloats(data, ref offset, stateSize);
             var done = data[offset++];
-            if ((done & ~(TerminatedFlag | TruncatedFlag)) != 0)
-            {
-                throw new ExperienceFormatException($"Experience record {i} has unknown done-flags 0x{done:X2}.");
-            }
-
-            result[i] = new Experience(state, action, reward, next, (done & TerminatedFlag) != 0, (done & TruncatedFlag) != 0);
+            result[i] = new Experience(state, action, reward, next, (done & TerminatedFlag) != 0, (done & TruncatedFlag) != 0, (done >> StepsShift) + 1);
         }
 
         return result;
@@ -163,12 +169,14 @@ public static class ExperienceCodec
             BinaryPrimitives.WriteSingleLittleEndian(span[(offset + 4)..], e.Reward);
             BinaryPrimitives.WriteInt32LittleEndian(span[(offset + 8)..], e.NextState.Length);
             offset = WriteFloats(span, offset + 12, e.NextState);
-            span[offset++] = (byte)((e.Terminated ? TerminatedFlag : 0) | (e.Truncated ? TruncatedFlag : 0));
+            span[offset++] = Flags(e);
             hash.AppendData(span[..offset]);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
+
+    private static byte Flags(Experience e) => (byte)((e.Terminated ? TerminatedFlag : 0) | (e.Truncated ? TruncatedFlag : 0) | ((e.Steps - 1) << StepsShift));
 
     private static int WriteFloats(Span<byte> span, int offset, float[] values)
     {

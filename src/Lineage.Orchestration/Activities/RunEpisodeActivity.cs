@@ -32,8 +32,9 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
         var steps = record.Run.StepsPerEpisode;
         var lastStart = Math.Max(environment.FirstStartIndex, environment.LastStartIndex - steps + 1);
         var start = environment.FirstStartIndex + rng.NextInt(lastStart - environment.FirstStartIndex + 1);
-        var experiences = new List<Experience>(steps);
-        var result = EpisodeRunner.Run(environment, start, steps, policy.Policy, input.Epsilon, rng, experiences);
+        var transitions = new List<Experience>(steps);
+        var result = EpisodeRunner.Run(environment, start, steps, policy.Policy, input.Epsilon, rng, transitions);
+        var experiences = NStepReturns.Apply(transitions, record.Run.NStep, record.Run.Dqn.Gamma);
 
         var shard = await workspace.Replay(input.RunId).WriteShardAsync(
             input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);

@@ -67,6 +67,12 @@ public sealed record TrainingRun
     /// <summary>Updates are skipped until the buffer holds this many experiences.</summary>
     public int LearningStarts { get; init; } = 500;
 
+    /// <summary>
+    /// n of the n-step returns the episodes write to the replay buffer (<see cref="Core.Replay.NStepReturns"/>): each
+    /// transition sums n discounted rewards and bootstraps with γ^n. 1 (default) is one-step Q-learning. 1 to 16.
+    /// </summary>
+    public int NStep { get; init; } = 1;
+
     public EpsilonSchedule Epsilon { get; init; } = new();
 
     public DqnOptions Dqn { get; init; } = new();

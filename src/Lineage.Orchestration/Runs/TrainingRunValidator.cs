@@ -15,6 +15,9 @@ public static class TrainingRunValidator
     public const int MaxStepsPerEpisode = 100_000;
     public const int MaxUpdatesPerIteration = 100_000;
     public const int MaxReplayCapacity = 5_000_000;
+
+    /// <summary>Longest n-step return a run may ask for.</summary>
+    public const int MaxNStep = 16;
     public const int MaxIterationsPerGeneration = 1_000;
     public const int MaxBootstrapDraws = 1_000_000;
 
@@ -96,6 +99,7 @@ public static class TrainingRunValidator
         Check(run.MaxDataAgeDays is null or (> 0 and <= 36_500), "maxDataAgeDays", $"must be in (0, 36500] days when set, got {run.MaxDataAgeDays}");
         Check(run.BootstrapDraws is >= 0 and <= MaxBootstrapDraws, "bootstrapDraws", $"must be in [0, {MaxBootstrapDraws}] (0 = no bootstrap), got {run.BootstrapDraws}");
         Check(run.LearningStarts >= 0, "learningStarts", $"must be ≥ 0, got {run.LearningStarts}");
+        Check(run.NStep is >= 1 and <= MaxNStep, "nStep", $"must be 1..{MaxNStep} (1 = one-step returns), got {run.NStep}");
         Check(run.LearningStarts <= run.ReplayCapacity || run.ReplayCapacity is < 1 or > MaxReplayCapacity, "learningStarts",
             $"must be ≤ replayCapacity {run.ReplayCapacity} (the buffer could never hold enough to start learning), got {run.LearningStarts}");
         if (run.Dqn is { } dqn)

@@ -169,5 +169,40 @@ public class ExperienceCodecTests
         Assert.NotEqual(ExperienceCodec.ComputeContentHash(all), ExperienceCodec.ComputeContentHash(changed));
     }
 
+    [Fact]
+    public void RoundTrip_KeepsTheStepsOfNStepTransitions_AndOneStepShardsAreUnchanged()
+    {
+        var oneStep = ExperienceFactory.Random(40, StateSize, seed: 5);
+        var multi = oneStep.Select((e, i) => e with { Steps = 1 + (i % ExperienceCodec.MaxSteps) }).ToArray();
+
+        var decoded = ExperienceCodec.Decode(ExperienceCodec.Encode(multi, StateSize));
+        Assert.Equal(multi.Select(e => e.Steps), decoded.Select(e => e.Steps));
+        Assert.Equal(multi.Select(e => e.Terminated), decoded.Select(e => e.Terminated));
+        Assert.Equal(multi.Select(e => e.Truncated), decoded.Select(e => e.Truncated));
+
+        // Before n-step returns every record's flags byte held only the two done bits: one-step shards keep that layout.
+        var bytes = ExperienceCodec.Encode(oneStep, StateSize);
+        var record = ExperienceCodec.RecordSize(StateSize);
+        for (var i = 0; i < oneStep.Length; i++)
+        {
+            var flags = bytes[ExperienceCodec.HeaderSize + (i * record) + record - 1];
+            Assert.Equal((oneStep[i].Terminated ? 1 : 0) | (oneStep[i].Truncated ? 2 : 0), flags);
+        }
+
+        Assert.NotEqual(ExperienceCodec.ComputeContentHash(oneStep), ExperienceCodec.ComputeContentHash(multi));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ExperienceCodec.MaxSteps + 1)]
+    public void Encode_RejectsStepsOutsideTheFlagsByte(int steps)
+    {
+        var experiences = ExperienceFactory.Random(3, StateSize, seed: 1);
+        experiences[2] = experiences[2] with { Steps = steps };
+
+        var error = Assert.Throws<ArgumentException>(() => ExperienceCodec.Encode(experiences, StateSize));
+        Assert.Contains("Experience 2", error.Message, StringComparison.Ordinal);
+    }
+
     private static byte[] Valid() => ExperienceCodec.Encode(ExperienceFactory.Random(20, StateSize, seed: 11), StateSize);
 }

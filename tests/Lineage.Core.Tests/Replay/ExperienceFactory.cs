@@ -35,6 +35,7 @@ internal static class ExperienceFactory
         Assert.Equal(expected.NextState, actual.NextState);
         Assert.Equal(expected.Terminated, actual.Terminated);
         Assert.Equal(expected.Truncated, actual.Truncated);
+        Assert.Equal(expected.Steps, actual.Steps);
     }
 
     /// <summary>Pearson's chi-square statistic of observed counts against expected probabilities.</summary>

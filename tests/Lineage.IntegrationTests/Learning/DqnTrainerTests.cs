@@ -55,6 +55,20 @@ public sealed class DqnTrainerTests
     }
 
     [Fact]
+    public void An_n_step_transition_bootstraps_with_gamma_to_the_n()
+    {
+        using var trainer = new DqnTrainer(5, 4, Options with { Gamma = 0.9 }, seed: 3);
+        var rng = new Rng(4);
+        var e = new Experience(LearningTestData.RandomState(rng, 5), 1, 0.7f, LearningTestData.RandomState(rng, 5), Terminated: false, Truncated: false, Steps: 3);
+        var q = trainer.PredictQ(e.State);
+        var next = trainer.PredictQ(e.NextState).Max();
+
+        var td = trainer.Update([e]).TdErrors[0];
+
+        Assert.Equal(0.7f + (0.729f * next) - q[1], td, 5);
+    }
+
+    [Fact]
     public void Importance_weights_multiply_the_per_sample_loss()
     {
         using var trainer = new DqnTrainer(5, 4, Options with { Loss = DqnLoss.Mse }, seed: 5);

@@ -102,6 +102,24 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task An_n_step_run_stores_n_step_transitions_and_trains_on_them()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var run = TestRuns.Small("nstep", seed: 3) with { NStep = 3 };
+
+        var final = await TestRuns.RunToEndAsync(runtime, run);
+
+        Assert.Equal("Completed", RunService.ToView(final).Status);
+        var replay = runtime.Workspace.Replay(run.RunId);
+        var buffer = await replay.LoadAsync((await replay.GetManifestAsync())!);
+        Assert.Equal(2 * 4 * 32, buffer.Count);
+        // 32-step episodes: 30 transitions of 3 steps each, then the episode's end shortens the last two to 2 and 1.
+        Assert.Equal(2 * 4 * 30, buffer.Count(e => e.Steps == 3));
+        Assert.All(buffer, e => Assert.InRange(e.Steps, 1, 3));
+        Assert.NotNull(await runtime.Workspace.LoadCheckpointAsync(run.RunId, 32, default));
+    }
+
+    [Fact]
     public async Task Resuming_a_finished_run_continues_its_counters()
     {
         await using var runtime = await TestRuns.StartAsync(azurite);

@@ -37,6 +37,16 @@ public sealed class TrainingRunValidatorTests
         Assert.Contains("ArenaOptions.TargetExposures must contain 0", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    public void An_n_step_outside_1_to_16_is_refused_naming_the_field(int n)
+    {
+        var error = Single(Valid with { NStep = n }, "nStep");
+
+        Assert.Contains("must be 1..16", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_negative_short_borrow_rate_is_refused_naming_the_arena_field()
     {
