@@ -27,6 +27,15 @@ public class ScoredWindowTests
     }
 
     [Fact]
+    public void The_history_covers_every_built_in_features_look_back_and_every_rules_warm_up()
+    {
+        var everyFeature = new FeatureSpec { Features = [.. Enum.GetValues<FeatureKind>()] };
+
+        Assert.True(DataSplits.HistoryBars >= everyFeature.RequiredHistory, $"feature history {everyFeature.RequiredHistory}");
+        Assert.True(DataSplits.HistoryBars >= SimpleRules.MaxWarmUpBars, $"rule warm-up {SimpleRules.MaxWarmUpBars}");
+    }
+
+    [Fact]
     public void Default_and_rich_features_on_the_same_split_are_scored_on_the_same_bars_as_every_baseline()
     {
         var series = Series();
