@@ -83,7 +83,8 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
             throw new InvalidDataException(
                 $"Run '{record.Run.RunId}': its data as loaded now differs from when it was prepared (fingerprint {data.Fingerprint[..12]}, " +
                 $"expected {record.DataFingerprint[..12]}): dataset '{record.Run.Dataset}' changed, or this code " +
-                "version cuts it differently (validation and test carry read-only feature history in front since that change). Resume the run " +
+                "version cuts it differently (runs prepared before validation and test carried read-only feature history in front have another " +
+                "fingerprint). Resume the run " +
                 "(train --resume, or \"resume\": true) to prepare it again on the data as it is now.");
         }
 
