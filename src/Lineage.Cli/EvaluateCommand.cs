@@ -48,9 +48,12 @@ internal static class EvaluateCommand
             var record = await runtime.Workspace.GetRunAsync(id, ct);
             var data = await runtime.Workspace.GetDataAsync(record, ct);
             var policy = await runtime.Workspace.GetPolicyAsync(id, update.Value, ct);
-            var history = await EvaluateActivity.RuleHistoryAsync(record.Run, data, parse.GetValue(split)!, runtime.Workspace.Container, ct);
-            var report = EvaluateActivity.Evaluate(policy, data.Split(parse.GetValue(split)!), data.Validation, record.Run.Dataset, record.Run.Seed, record.Run.BootstrapDraws, history);
-            var table = new Table().Title($"{id} checkpoint {update} on {parse.GetValue(split)} ({Markup.Escape(report.SeriesName)}, {report.Steps} bars)")
+            var name = parse.GetValue(split)!;
+            var report = EvaluateActivity.Evaluate(policy, data, name, record.Run.Dataset, record.Run.Seed, record.Run.BootstrapDraws);
+            var scored = data.Scored(name);
+            var table = new Table().Title(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{id} checkpoint {update} on {name} ({Markup.Escape(report.SeriesName)}, {scored.Times[0]:yyyy-MM-dd} – {scored.Times[^1]:yyyy-MM-dd}, {report.Steps} per-bar returns)"))
                 .AddColumns("policy", "return", "Sharpe", "max drawdown", "trades");
             void Row(string name, Lineage.Core.Trading.AgentMetrics m) => table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));
             Row("agent (greedy)", report.Agent);

@@ -78,7 +78,7 @@ internal static class RunReport
         var policy = await workspace.GetPolicyAsync(runId, test.Update, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var context = policy.Context;
-        return FeeSweep.Run(policy.Policy, data.Test, context.Features, context.Normalizer, context.Arena, context.Reward);
+        return FeeSweep.Run(policy.Policy, data.Test, context.Features, context.Normalizer, context.Arena, context.Reward, historyBars: data.TestHistory);
     }
 
     private static string FeeSweepMarkdown(IReadOnlyList<FeeSweepPoint> sweep)

@@ -18,7 +18,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// flat, random (mean ± std over seeds), the best simple rule when one was chosen (<see cref="BestRule"/>) and, for
 /// synthetic markets, the reference policy. <see cref="Bootstrap"/>, when drawn, is the paired stationary block
 /// bootstrap of the agent's excess over buy-and-hold (first) and the best rule on this window's per-bar returns. Every policy is scored
-/// over the same bars, from <see cref="StartIndex"/> to the series' last bar: buy-and-hold without a floor (the
+/// over the same bars, from <see cref="StartIndex"/> (the environment's first start bar: after the series' read-only history and the
+/// features' warm-up) to the series' last bar, <see cref="Steps"/> per-bar returns: buy-and-hold without a floor (the
 /// asset's return after its one entry fee), the others under <see cref="EvaluationFloor"/>; each policy's
 /// <see cref="AgentMetrics.HitFloorAt"/> says whether and where it reached the bankruptcy floor.
 /// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
@@ -52,16 +53,15 @@ public static class Evaluator
 {
     /// <summary>
     /// Runs <paramref name="policy"/> greedily from the environment's first start bar to the series' end, then
-    /// the baselines, all to the series' end. Random run i uses seed <see cref="RandomBaselineSeed"/>(seed, i): its own
-    /// coordinate, so no random run shares a stream with the synthetic markets (<c>Seeds.Derive(seed, 1..3)</c>).
+    /// the baselines (flat, random, buy-and-hold, reference, best rule) from that same bar to the series' end: the first
+    /// bar is max(the series' read-only history, the features' warm-up), <see cref="TradingEnvironment.FirstStartIndex"/>, so
+    /// no history bar is scored and the best rule warms up on the history. Random run i uses seed
+    /// <see cref="RandomBaselineSeed"/>(seed, i): its own coordinate, so no random run shares a stream with the synthetic
+    /// markets (<c>Seeds.Derive(seed, 1..3)</c>).
     /// </summary>
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
     /// <param name="bestRule">The simple rule chosen on the validation split (<see cref="SimpleRules.SelectOnValidation"/>); null to skip.</param>
-    /// <param name="bootstrapDraws">Paired stationary bootstrap draws (seeded from <paramref name="seed"/>); 0 to skip.</param>
-    /// <param name="ruleHistory">
-    /// Closes before the environment's series for the best rule to warm up on (null: none): it reads them, and is scored
-    /// on the same bars as every other policy.
-    /// </param>
+    /// <param name="bootstrapDraws">Paired stationary bootstrap draws (seeded from <paramref name="seed"/>) on the scored bars' returns; 0 to skip.</param>
     public static EvaluationReport Evaluate(
         IQFunction policy,
         TradingEnvironment environment,
@@ -69,8 +69,7 @@ public static class Evaluator
         ulong seed = 0,
         IQFunction? referencePolicy = null,
         SimpleRuleChoice? bestRule = null,
-        int bootstrapDraws = 0,
-        double[]? ruleHistory = null)
+        int bootstrapDraws = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bootstrapDraws);
         ArgumentNullException.ThrowIfNull(policy);
@@ -112,7 +111,7 @@ public static class Evaluator
         double[]? ruleCurve = null;
         if (bestRule is not null)
         {
-            rule = new RuleBaseline(bestRule.Rule.Name, bestRule.Metrics.Sharpe, SimpleRules.Run(bestRule.Rule, environment, ruleHistory).Metrics);
+            rule = new RuleBaseline(bestRule.Rule.Name, bestRule.Metrics.Sharpe, SimpleRules.Run(bestRule.Rule, environment).Metrics);
             ruleCurve = environment.EquityCurve.ToArray();
         }
 
@@ -190,8 +189,9 @@ public static class Evaluator
     }
 
     /// <summary>
-    /// Evaluates on <paramref name="series"/> with a normaliser fitted elsewhere (the training split). When the
-    /// series is a synthetic market, pass its kind to include the reference policy.
+    /// Evaluates on <paramref name="series"/> with a normaliser fitted elsewhere (the training split), scored after its
+    /// <paramref name="historyBars"/> bars of read-only history. When the series is a synthetic market, pass its kind to
+    /// include the reference policy.
     /// </summary>
     public static EvaluationReport Evaluate(
         IQFunction policy,
@@ -202,9 +202,10 @@ public static class Evaluator
         RewardOptions reward,
         int randomSeeds = 20,
         ulong seed = 0,
-        string? syntheticKind = null)
+        string? syntheticKind = null,
+        int historyBars = 0)
     {
-        var environment = new TradingEnvironment(series, spec, normalizer, arena, reward);
+        var environment = new TradingEnvironment(series, spec, normalizer, arena, reward, historyBars);
         var reference = syntheticKind is null ? null : ReferencePolicies.For(syntheticKind, spec, normalizer);
         return Evaluate(policy, environment, randomSeeds, seed, reference);
     }

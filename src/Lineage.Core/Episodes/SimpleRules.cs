@@ -15,8 +15,9 @@ public enum SimpleRuleKind
 
 /// <summary>
 /// A simple trading rule a user would actually run, on closes only. The signal at bar t uses closes 0…t of the
-/// series it trades (and, when given, the closes before that series: its warm-up history) and nothing later; until it
-/// has <see cref="WarmUpBars"/> bars before t it is flat. <see cref="LongShort"/>: short on the opposite signal; otherwise flat.
+/// series it trades and nothing later (an evaluated window's read-only history is part of that series: the rule warms up
+/// there); until it has <see cref="WarmUpBars"/> bars before t it is flat. <see cref="LongShort"/>: short on the opposite
+/// signal; otherwise flat.
 /// </summary>
 public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, bool LongShort)
 {
@@ -30,24 +31,9 @@ public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, boo
     public int WarmUpBars => Kind == SimpleRuleKind.MovingAverageCrossover ? Lookback - 1 : Lookback;
 
     /// <summary>
-    /// The signals for every bar of <paramref name="closes"/> when <paramref name="history"/> (the closes immediately
-    /// before them, oldest first) came first: element t reads history and closes[0..t] only, never a later bar.
-    /// With <see cref="WarmUpBars"/> bars of history the rule acts from the first bar of <paramref name="closes"/>.
+    /// +1 long, −1 short, 0 flat for every bar of <paramref name="closes"/>; element t reads closes[0..t] only, and from
+    /// t = <see cref="WarmUpBars"/> on only closes[t − <see cref="WarmUpBars"/>..t]: the same signal as on any longer series ending there.
     /// </summary>
-    public sbyte[] Signals(ReadOnlySpan<double> history, ReadOnlySpan<double> closes)
-    {
-        if (history.IsEmpty)
-        {
-            return Signals(closes);
-        }
-
-        var joined = new double[history.Length + closes.Length];
-        history.CopyTo(joined);
-        closes.CopyTo(joined.AsSpan(history.Length));
-        return Signals(joined)[history.Length..];
-    }
-
-    /// <summary>+1 long, −1 short, 0 flat for every bar of <paramref name="closes"/>; element t reads closes[0..t] only.</summary>
     public sbyte[] Signals(ReadOnlySpan<double> closes)
     {
         var signals = new sbyte[closes.Length];
@@ -91,22 +77,22 @@ public sealed record SimpleRule(SimpleRuleKind Kind, int Fast, int Lookback, boo
 
 /// <summary>
 /// A <see cref="SimpleRule"/> acting in one environment: at the environment's current bar t it reads the rule's
-/// signal at t (computed once from the environment's closes, after the optional warm-up history of closes before the
-/// environment's first bar), so an action chosen at t fills at t+1 like any other policy's. It ignores the state's
-/// features. Bound to one environment; not thread-safe, like the environment.
+/// signal at t (computed once from the environment's closes, its read-only history included), so an action chosen at t
+/// fills at t+1 like any other policy's. It ignores the state's features. Bound to one environment; not thread-safe, like
+/// the environment.
 /// </summary>
 public sealed class SimpleRulePolicy : ITradeIntentPolicy
 {
     private readonly TradingEnvironment _environment;
     private readonly sbyte[] _signals;
 
-    public SimpleRulePolicy(SimpleRule rule, TradingEnvironment environment, ReadOnlySpan<double> history = default)
+    public SimpleRulePolicy(SimpleRule rule, TradingEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(environment);
         Rule = rule;
         _environment = environment;
-        _signals = rule.Signals(history, environment.Series.Close);
+        _signals = rule.Signals(environment.Series.Close);
     }
 
     public SimpleRule Rule { get; }
@@ -153,18 +139,17 @@ public static class SimpleRules
 
     /// <summary>
     /// Scores <paramref name="rule"/> greedily over the environment's whole window, from its first start bar, under
-    /// the arena's evaluation floor (as <see cref="Evaluator"/> scores every policy). The environment's equity curve is then the rule's.
-    /// <paramref name="history"/>: closes before the environment's series (its warm-up); the rule reads them, it is scored
-    /// on the environment's bars only, the same bars as every other policy.
+    /// the arena's evaluation floor (as <see cref="Evaluator"/> scores every policy): the same bars as every other policy.
+    /// The rule warms up on the bars before that (the series' read-only history). The environment's equity curve is then the rule's.
     /// </summary>
-    public static EpisodeResult Run(SimpleRule rule, TradingEnvironment environment, ReadOnlySpan<double> history = default)
+    public static EpisodeResult Run(SimpleRule rule, TradingEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         return EpisodeRunner.Run(
             environment,
             environment.FirstStartIndex,
             int.MaxValue,
-            new SimpleRulePolicy(rule, environment, history),
+            new SimpleRulePolicy(rule, environment),
             0,
             new Rng(0),
             null,
@@ -173,11 +158,10 @@ public static class SimpleRules
 
     /// <summary>
     /// The rule of <paramref name="family"/> (default <see cref="Family"/>) with the highest annualised Sharpe after fees
-    /// and slippage on <paramref name="validation"/>; ties go to the earlier rule. Pass the validation environment only:
-    /// the choice must not see the window it is then scored on. <paramref name="history"/>: the closes before the
-    /// validation split (its warm-up), as for <see cref="Run"/>.
+    /// and slippage on <paramref name="validation"/>'s scored bars (from its first start bar, after its read-only history);
+    /// ties go to the earlier rule. Pass the validation environment only: the choice must not see the window it is then scored on.
     /// </summary>
-    public static SimpleRuleChoice SelectOnValidation(TradingEnvironment validation, IReadOnlyList<SimpleRule>? family = null, double[]? history = null)
+    public static SimpleRuleChoice SelectOnValidation(TradingEnvironment validation, IReadOnlyList<SimpleRule>? family = null)
     {
         ArgumentNullException.ThrowIfNull(validation);
         family ??= Family;
@@ -187,7 +171,7 @@ public static class SimpleRules
         AgentMetrics? bestMetrics = null;
         for (var i = 0; i < family.Count; i++)
         {
-            var metrics = Run(family[i], validation, history).Metrics;
+            var metrics = Run(family[i], validation).Metrics;
             candidates[i] = (family[i].Name, metrics.Sharpe);
             if (bestMetrics is null || metrics.Sharpe > bestMetrics.Sharpe)
             {

@@ -45,13 +45,17 @@ public sealed class TradingEnvironment
     /// <summary>Volatility-targeting multiplier decided at each bar (null: none).</summary>
     private readonly double[]? _exposureScale;
 
-    public TradingEnvironment(PriceSeries series, FeatureSpec spec, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions)
-        : this(MarketFeatures.Compute(series, spec), series, normalizer, arenaOptions, rewardOptions)
+    /// <param name="historyBars">
+    /// Bars of read-only history at the front of <paramref name="series"/> (an evaluated window's prefix, <see cref="HistoryBars"/>):
+    /// features and rules read them, no episode starts on them.
+    /// </param>
+    public TradingEnvironment(PriceSeries series, FeatureSpec spec, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions, int historyBars = 0)
+        : this(MarketFeatures.Compute(series, spec), series, normalizer, arenaOptions, rewardOptions, historyBars)
     {
     }
 
     /// <summary>Reuses market features already computed for <paramref name="series"/>.</summary>
-    public TradingEnvironment(MarketFeatures features, PriceSeries series, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions)
+    public TradingEnvironment(MarketFeatures features, PriceSeries series, Normalizer normalizer, ArenaOptions arenaOptions, RewardOptions rewardOptions, int historyBars = 0)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(series);
@@ -68,6 +72,11 @@ public sealed class TradingEnvironment
             throw new ArgumentException($"Series '{series.Name}' has {series.Count} bar(s); with {features.Spec.RequiredHistory} bars of feature history (window {features.Spec.Window}) an episode needs at least {features.Spec.RequiredHistory + 2}.", nameof(series));
         }
 
+        if (historyBars < 0 || historyBars > series.Count - 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(historyBars), historyBars, string.Create(CultureInfo.InvariantCulture, $"Series '{series.Name}' has {series.Count} bars; its read-only history must be 0..{series.Count - 2} bars so one step remains after it."));
+        }
+
         var normalizerErrors = normalizer.Validate(features.ColumnCount);
         if (normalizerErrors.Count > 0)
         {
@@ -75,6 +84,7 @@ public sealed class TradingEnvironment
         }
 
         Series = series;
+        HistoryBars = historyBars;
         Features = features;
         Spec = features.Spec;
         Normalizer = normalizer;
@@ -133,8 +143,14 @@ public sealed class TradingEnvironment
     /// </summary>
     public (int From, double Fee)? EndClose { get; private set; }
 
-    /// <summary>Earliest start bar: the first whose features see all their history (<see cref="FeatureSpec.RequiredHistory"/>).</summary>
-    public int FirstStartIndex => Features.WarmupBars;
+    /// <summary>Bars of read-only history the series starts with: read by features and rules, never a start bar (0 for a training split).</summary>
+    public int HistoryBars { get; }
+
+    /// <summary>
+    /// Earliest start bar: the first after the read-only history whose features see all their history
+    /// (<see cref="FeatureSpec.RequiredHistory"/>), max(<see cref="HistoryBars"/>, warm-up). Every evaluation scores from here.
+    /// </summary>
+    public int FirstStartIndex => Math.Max(HistoryBars, Features.WarmupBars);
 
     /// <summary>Latest start bar (one step must remain).</summary>
     public int LastStartIndex => Series.Count - 2;
@@ -172,7 +188,7 @@ public sealed class TradingEnvironment
 
         if (startIndex < FirstStartIndex || startIndex > LastStartIndex)
         {
-            throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, string.Create(CultureInfo.InvariantCulture, $"Start index must be in [{FirstStartIndex}, {LastStartIndex}] for series '{Series.Name}' of {Series.Count} bars with window {Spec.Window}."));
+            throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, string.Create(CultureInfo.InvariantCulture, $"Start index must be in [{FirstStartIndex}, {LastStartIndex}] for series '{Series.Name}' of {Series.Count} bars with window {Spec.Window} and {HistoryBars} bars of read-only history."));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);

@@ -6,9 +6,15 @@ namespace Lineage.Core.MarketData;
 /// <summary>
 /// One expanding-window walk-forward fold over a series, in bar indices: train on bars [0, <see cref="ValidationStart"/>),
 /// validate on the next <see cref="ValidationBars"/>, leave the embargo, test on [<see cref="TestStart"/>, <see cref="TestEnd"/>).
-/// The run's test split also carries the <see cref="LookbackBars"/> bars before <see cref="TestStart"/> (all inside the
-/// embargo): the agent decides at the close of the bar before the block and reads its feature window there, so its
-/// first per-bar return is that of bar <see cref="TestStart"/> and its last that of bar <see cref="TestEnd"/> − 1.
+/// The agent decides at the close of the bar before the block, so its first per-bar return is that of bar
+/// <see cref="TestStart"/> and its last that of bar <see cref="TestEnd"/> − 1. Its feature window at that first decision
+/// covers the <see cref="LookbackBars"/> bars before <see cref="TestStart"/>, all inside the embargo: no feature the agent
+/// acts on reads a bar the fold trained or selected on. The run's test split starts at <see cref="TestSplitStart"/>: up to
+/// <see cref="DataSplits.HistoryBars"/> bars of read-only history before that first decision bar. History older than the
+/// embargo lies in the validation block or training; it is never scored or acted on, and read only as past closes (the
+/// simple rules' warm-up, and a volatility-targeting look-back longer than the feature history).
+/// The run's validation split likewise starts with up to <see cref="DataSplits.HistoryBars"/> bars of training as read-only
+/// history, so every bar of the validation block is scored.
 /// </summary>
 public sealed record WalkForwardFold(int Index, int ValidationStart, int ValidationBars, int TestStart, int TestBars, int LookbackBars)
 {
@@ -23,8 +29,17 @@ public sealed record WalkForwardFold(int Index, int ValidationStart, int Validat
     /// <summary>First bar after the test block (exclusive end).</summary>
     public int TestEnd => TestStart + TestBars;
 
-    /// <summary>First bar of the run's test split: the feature window of the decision taken before the first test bar.</summary>
-    public int TestSplitStart => TestStart - LookbackBars;
+    /// <summary>
+    /// First bar of the run's test split: <see cref="TestHistoryBars"/> bars of read-only history before the first decision bar
+    /// (<see cref="TestStart"/> − 1), at least the feature window of that decision.
+    /// </summary>
+    public int TestSplitStart => TestStart - 1 - TestHistoryBars;
+
+    /// <summary>
+    /// Bars of read-only history the run's test split starts with: max(<see cref="DataSplits.HistoryBars"/>, the feature history
+    /// <see cref="LookbackBars"/> − 1), at most the bars before the first decision bar.
+    /// </summary>
+    public int TestHistoryBars => Math.Min(Math.Max(DataSplits.HistoryBars, LookbackBars - 1), TestStart - 1);
 
     /// <summary>What is wrong with this fold on a series of <paramref name="seriesBars"/> bars (null: not known yet); empty when valid.</summary>
     public IReadOnlyList<string> Validate(int? seriesBars = null)
@@ -57,7 +72,7 @@ public sealed record WalkForwardFold(int Index, int ValidationStart, int Validat
 
         if (EmbargoBars < LookbackBars)
         {
-            errors.Add(Text($"Fold {Index}: the embargo between validation (ends at bar {ValidationEnd}) and test (starts at bar {TestStart}) is {EmbargoBars} bars; it must be at least the look-back of {LookbackBars} bars, or the test split's feature windows reach into bars the run trained or selected on."));
+            errors.Add(Text($"Fold {Index}: the embargo between validation (ends at bar {ValidationEnd}) and test (starts at bar {TestStart}) is {EmbargoBars} bars; it must be at least the look-back of {LookbackBars} bars, or the first test decision's feature window reaches into bars the run trained or selected on."));
         }
 
         if (seriesBars is { } n && TestEnd > n)
@@ -104,9 +119,10 @@ public sealed record WalkForwardOptions
 public static class WalkForward
 {
     /// <summary>
-    /// The shortest embargo that keeps every test feature window out of training and validation bars: features at
-    /// bar t read back to bar t − <see cref="FeatureSpec.RequiredHistory"/> (the window for the default features), and the first
-    /// test return is decided at the close of the bar before the block: required history + 1 bars.
+    /// The shortest embargo that keeps the feature window of every test decision out of training and validation bars:
+    /// features at bar t read back to bar t − <see cref="FeatureSpec.RequiredHistory"/> (the window for the default features),
+    /// and the first test return is decided at the close of the bar before the block: required history + 1 bars. (The test
+    /// split's read-only history may reach further back; no decision's features read it.)
     /// </summary>
     public static int MinimumEmbargo(FeatureSpec features)
     {
@@ -167,7 +183,11 @@ public static class WalkForward
         return folds;
     }
 
-    /// <summary>The run's three splits of one fold: train, validation, and the test block with its look-back in front.</summary>
+    /// <summary>
+    /// The run's three splits of one fold: train; the validation block with up to <see cref="DataSplits.HistoryBars"/> bars of
+    /// training in front as read-only history; the test block with its first decision bar and <see cref="WalkForwardFold.TestHistoryBars"/>
+    /// bars of read-only history in front.
+    /// </summary>
     public static DataSplit Split(PriceSeries series, WalkForwardFold fold)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -178,10 +198,13 @@ public static class WalkForward
             throw new ArgumentException($"Series '{series.Name}': {string.Join(" ", errors)}", nameof(fold));
         }
 
+        var (validation, validationHistory) = DataSplits.WithHistory(series, fold.ValidationStart, fold.ValidationBars, DataSplits.HistoryBars);
         return new DataSplit(
             series.Slice(0, fold.TrainBars),
-            series.Slice(fold.ValidationStart, fold.ValidationBars),
-            series.Slice(fold.TestSplitStart, fold.TestEnd - fold.TestSplitStart));
+            validation,
+            series.Slice(fold.TestSplitStart, fold.TestEnd - fold.TestSplitStart),
+            validationHistory,
+            fold.TestHistoryBars);
     }
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

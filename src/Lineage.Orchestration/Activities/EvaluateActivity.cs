@@ -11,13 +11,11 @@ using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;
 
-/// <summary>Closes just before a fold's validation block and just before the split being scored: the simple rules' warm-up.</summary>
-public sealed record RuleHistory(double[] BeforeValidation, double[] BeforeScored);
-
 /// <summary>
 /// Scores a checkpoint greedily on a split against buy-and-hold, flat, random (20 seeds), the best simple rule
-/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy, all over the whole split (the bankruptcy floor flattens the agent to cash instead
-/// of ending its evaluation; <see cref="EvaluateOutput.AgentHitFloorAt"/> says where). Validation scores are recorded with the checkpoint for selection and retention.
+/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy, all over the
+/// split's bars after its read-only history (the bankruptcy floor flattens the agent to cash instead of ending its evaluation;
+/// <see cref="EvaluateOutput.AgentHitFloorAt"/> says where). Validation scores are recorded with the checkpoint for selection and retention.
 /// </summary>
 public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<EvaluateInput, EvaluateOutput>
 {
@@ -33,8 +31,7 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         // The bootstrap costs ~0.1–0.3 s at 10,000 draws: it runs for the test split, scored once per run, not for
         // the validation evaluation of every iteration (selection uses the point return).
         var draws = input.Split == Splits.Test ? record.Run.BootstrapDraws : 0;
-        var history = await RuleHistoryAsync(record.Run, data, input.Split, workspace.Container, cancellationToken);
-        var report = Evaluate(policy, data.Split(input.Split), data.Validation, record.Run.Dataset, record.Run.Seed, draws, history);
+        var report = Evaluate(policy, data, input.Split, record.Run.Dataset, record.Run.Seed, draws);
         await workspace.WriteJsonAsync(RunBlobs.Evaluation(input.RunId, input.CheckpointUpdate, input.Split), report, cancellationToken);
         if (input.Split == Splits.Validation)
         {
@@ -50,58 +47,24 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         return Summarize(input, report);
     }
 
-    /// <param name="validation">The run's validation split: the best simple rule is chosen there, then scored on <paramref name="series"/>.</param>
+    /// <summary>
+    /// Scores <paramref name="policy"/> on split <paramref name="split"/> of <paramref name="data"/>: every policy from the same
+    /// first bar, max(the split's read-only history, the features' warm-up), to its last. The best simple rule is chosen on the
+    /// validation split's scored bars; both splits' rules warm up on their read-only history, so a long look-back acts from the first bar.
+    /// </summary>
     /// <param name="bootstrapDraws">Paired stationary bootstrap draws for the excess figures; 0 to skip.</param>
-    /// <param name="history">The simple rules' warm-up (<see cref="RuleHistoryAsync"/>); null: they read the split's own bars only.</param>
-    public static EvaluationReport Evaluate(
-        LoadedPolicy policy, PriceSeries series, PriceSeries validation, string dataset, ulong seed, int bootstrapDraws, RuleHistory? history = null)
+    public static EvaluationReport Evaluate(LoadedPolicy policy, RunData data, string split, string dataset, ulong seed, int bootstrapDraws)
     {
-        var environment = RunWorkspace.Environment(policy.Context, series);
-        var rule = SimpleRules.SelectOnValidation(RunWorkspace.Environment(policy.Context, validation), history: history?.BeforeValidation);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(dataset);
+        var environment = RunWorkspace.Environment(policy.Context, data, split);
+        var rule = SimpleRules.SelectOnValidation(RunWorkspace.Environment(policy.Context, data, Splits.Validation));
         var reference = dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
             ? ReferencePolicies.For(dataset[DatasetReferences.Synthetic.Length..], policy.Context.Features, policy.Context.Normalizer)
             : null;
         return Evaluator.Evaluate(
-            policy.Policy, environment, randomSeeds: 20, seed: seed, referencePolicy: reference, bestRule: rule, bootstrapDraws: bootstrapDraws, ruleHistory: history?.BeforeScored);
-    }
-
-    /// <summary>
-    /// The simple rules' warm-up for a walk-forward fold: the closes of the whole series just before the validation block
-    /// and just before the scored split (up to <see cref="SimpleRules.MaxWarmUpBars"/> each), so a rule with a long
-    /// look-back acts from the first bar, as the agent does with its feature window. Only bars before each split: the
-    /// rule never reads a bar after the one it acts on. Null for ordinary runs (their splits are scored on their own bars;
-    /// a synthetic market's evaluation series are generated apart and have no bars before them).
-    /// </summary>
-    public static async Task<RuleHistory?> RuleHistoryAsync(TrainingRun run, RunData data, string split, BlobContainerClient? container, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(data);
-        if (run.Fold is not { } fold)
-        {
-            return null;
-        }
-
-        var whole = await DatasetLoader.LoadWholeSeriesAsync(run, container, DatasetLoader.MinTrainRows(run), cancellationToken);
-        var start = split switch
-        {
-            Splits.Test => fold.TestSplitStart,
-            Splits.Validation => fold.ValidationStart,
-            _ => 0,
-        };
-        var scored = data.Split(split);
-        if (start + scored.Count > whole.Count || whole.Slice(start, scored.Count).Fingerprint() != scored.Fingerprint())
-        {
-            throw new InvalidDataException(
-                $"Run '{run.RunId}': the {split} split is not bars [{start}, {start + scored.Count}) of '{run.Dataset}' as loaded now; its rule warm-up cannot be read.");
-        }
-
-        return new RuleHistory(Before(whole, fold.ValidationStart), Before(whole, start));
-    }
-
-    private static double[] Before(PriceSeries whole, int start)
-    {
-        var count = Math.Min(start, SimpleRules.MaxWarmUpBars);
-        return whole.Close.AsSpan(start - count, count).ToArray();
+            policy.Policy, environment, randomSeeds: 20, seed: seed, referencePolicy: reference, bestRule: rule, bootstrapDraws: bootstrapDraws);
     }
 
     public static EvaluateOutput Summarize(EvaluateInput input, EvaluationReport report) => new(

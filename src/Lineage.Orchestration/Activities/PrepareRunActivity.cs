@@ -120,7 +120,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
-        return new RunContext(0, 0, 0, 0, data.Fingerprint, data.Train.Count, data.Validation.Count, data.Test.Count, Resumed: false, warnings);
+        return new RunContext(0, 0, 0, 0, data.Fingerprint, data.Train.Count, data.Scored(Splits.Validation).Count, data.Scored(Splits.Test).Count, Resumed: false, warnings);
     }
 
     private async Task<RunContext> ResumeAsync(
@@ -160,6 +160,18 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
                 "it now trains, selects and tests on the new generation's bars, from its latest checkpoint, with the normaliser it was first fitted with.");
         }
 
+        if (prior is { Experiment: { } previousExperiment } && prior.DataFingerprint != data.Fingerprint && previousExperiment.Dataset == experiment.Dataset
+            && previousExperiment.DatasetSha256 == experiment.DatasetSha256 && prior.Splits?.Generation == splits?.Generation)
+        {
+            // New bars (a new dataset version) or moved model splits change the fingerprint as expected; the same data cut
+            // differently is worth saying, since evaluations before and after score different windows.
+            warnings.Add(
+                $"The run's data is cut differently from when it last started (fingerprint {prior.DataFingerprint[..12]}, now {data.Fingerprint[..12]}) " +
+                $"with the same dataset '{experiment.Dataset}'{(experiment.DatasetVersion is { } v ? $" (version {v})" : "")}: its file changed, the run's split fractions changed, or this code version cuts it differently " +
+                "(validation and test carry read-only feature history in front since that change, so every run prepared before it gets a new " +
+                "fingerprint once). It goes on from its latest checkpoint; its evaluations from now on score the windows as cut now.");
+        }
+
         if (Policy.DqnOptions.ChangeOnResume(checkpoint.Options, run.Dqn) is { } kept)
         {
             // The request's learning rate, γ, batch, clipping and target updates apply; the network goes on as it was trained.
@@ -180,8 +192,8 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             bufferCount,
             data.Fingerprint,
             data.Train.Count,
-            data.Validation.Count,
-            data.Test.Count,
+            data.Scored(Splits.Validation).Count,
+            data.Scored(Splits.Test).Count,
             Resumed: true,
             warnings,
             acted);

@@ -58,9 +58,10 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
 
         var data = await workspace.GetDataAsync(record, cancellationToken);
         // The model's promotion window: bars no run of the model trains, selects or reports on. A run recorded before models
-        // had splits has none; its gate falls back to its test split, and the decision's window dates say which bars.
+        // had splits has none; its gate falls back to its test split, scored after its read-only history like its test
+        // evaluation, and the decision's window dates say which bars.
         var window = data.Promotion ?? data.Test;
-        var firstBar = data.Promotion is null ? 0 : data.PromotionHistory;
+        var firstBar = data.Promotion is null ? data.TestHistory : data.PromotionHistory;
         var candidate = await workspace.GetPolicyAsync(runId, update, cancellationToken);
         var decisionBlob = ChampionStore.DecisionBlob(model, runId, update);
         for (var attempt = 1; ; attempt++)

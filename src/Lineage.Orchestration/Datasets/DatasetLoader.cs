@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -10,15 +11,23 @@ namespace Lineage.Orchestration.Datasets;
 
 /// <summary>
 /// The three chronological splits a run trains, selects and tests on, the model's promotion window when the run has
-/// its model's splits (played only by the champion gate), and their fingerprint. On a file the promotion series starts
-/// with <see cref="PromotionHistory"/> bars from before the window — feature history the gate reads, never scores — so
-/// every bar of the window is scored; a synthetic market's promotion series is its own, its warm-up inside it.
+/// its model's splits (played only by the champion gate), and their fingerprint (of the series as held here, history included).
+/// The validation and test series start with <see cref="ValidationHistory"/> / <see cref="TestHistory"/> bars of read-only
+/// history (<see cref="DataSplits.HistoryBars"/> where there is that much): on a file the bars before the split, on a synthetic
+/// market the first bars of its generated series. Features and simple rules read them, nothing is scored on them, so every
+/// bar after them is scored whatever the features' look-back. On a file the promotion series likewise starts with
+/// <see cref="PromotionHistory"/> bars from before the window; a synthetic market's promotion series is its own, its warm-up inside it.
 /// </summary>
-public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSeries Test, string Fingerprint, PriceSeries? Promotion = null, int PromotionHistory = 0)
+public sealed record RunData(
+    PriceSeries Train,
+    PriceSeries Validation,
+    PriceSeries Test,
+    string Fingerprint,
+    PriceSeries? Promotion = null,
+    int PromotionHistory = 0,
+    int ValidationHistory = 0,
+    int TestHistory = 0)
 {
-    /// <summary>Bars of history before the promotion window a file's promotion series carries (at most what there is).</summary>
-    public const int PromotionHistoryBars = 256;
-
     public PriceSeries Split(string name) => name switch
     {
         "train" => Train,
@@ -26,6 +35,23 @@ public sealed record RunData(PriceSeries Train, PriceSeries Validation, PriceSer
         "test" => Test,
         _ => throw new ArgumentException($"Unknown split '{name}' (expected train, validation or test).", nameof(name)),
     };
+
+    /// <summary>Bars of read-only history at the front of split <paramref name="name"/>'s series (0 for train).</summary>
+    public int History(string name) => name switch
+    {
+        "train" => 0,
+        "validation" => ValidationHistory,
+        "test" => TestHistory,
+        _ => throw new ArgumentException($"Unknown split '{name}' (expected train, validation or test).", nameof(name)),
+    };
+
+    /// <summary>Split <paramref name="name"/>'s bars after its read-only history: the window reports count and date.</summary>
+    public PriceSeries Scored(string name)
+    {
+        var series = Split(name);
+        var history = History(name);
+        return series.Slice(history, series.Count - history);
+    }
 }
 
 /// <summary>
@@ -49,22 +75,24 @@ public static class DatasetLoader
         if (run.Fold is { } fold)
         {
             var whole = file ?? await LoadWholeSeriesAsync(run, container, minRows, cancellationToken);
-            var foldSplits = WalkForward.Split(whole, fold);
-            return Create(run, foldSplits.Train, foldSplits.Validation, foldSplits.Test, null, minRows);
+            return Create(run, WalkForward.Split(whole, fold), null, 0, minRows);
         }
 
         if (run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
         {
+            // Validation and test are generated with HistoryBars extra bars in front, their read-only history: the scored
+            // windows are evalBars bars for every feature spec.
             var kind = run.Dataset[DatasetReferences.Synthetic.Length..];
             var evalBars = SyntheticEvaluationBars(run);
             var market = MarketSeed(run);
+            var history = DataSplits.HistoryBars;
             var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(market, 1));
-            var validation = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(market, 2));
-            var test = SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(market, 3));
+            var validation = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 2));
+            var test = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 3));
             var promotion = splits is { MarketSeed: { } seed, PromotionBars: { } bars }
                 ? SyntheticMarkets.Generate(kind, bars, Seeds.Derive(seed, 4))
                 : null;
-            return Create(run, train, validation, test, promotion, minRows);
+            return Create(run, new DataSplit(train, validation, test, history, history), promotion, 0, minRows);
         }
 
         var series = file ?? await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
@@ -72,12 +100,12 @@ public static class DatasetLoader
         {
             var cut = PromotionWindows.Apply(series, dates);
             var from = series.Count - cut.Promotion.Count;
-            var history = Math.Min(RunData.PromotionHistoryBars, from);
-            return Create(run, cut.Train, cut.Validation, cut.Test, series.Slice(from - history, cut.Promotion.Count + history), minRows) with { PromotionHistory = history };
+            var (promotionWindow, promotionHistory) = DataSplits.WithHistory(series, from, cut.Promotion.Count, DataSplits.HistoryBars);
+            return Create(
+                run, DataSplits.Cut(series, cut.Train.Count, cut.Validation.Count, cut.Test.Count, DataSplits.HistoryBars), promotionWindow, promotionHistory, minRows);
         }
 
-        var chronological = DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction);
-        return Create(run, chronological.Train, chronological.Validation, chronological.Test, null, minRows);
+        return Create(run, DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction, DataSplits.HistoryBars), null, 0, minRows);
     }
 
     /// <summary>Fewest bars a run's training split (and any file it loads) needs: one episode after the features' warm-up.</summary>
@@ -94,7 +122,10 @@ public static class DatasetLoader
         return run.MarketSeed ?? run.Seed;
     }
 
-    /// <summary>Bars of a synthetic market's validation, test and promotion series: max(500, bars × validation / train).</summary>
+    /// <summary>
+    /// Scored bars of a synthetic market's validation and test windows (their series hold <see cref="DataSplits.HistoryBars"/>
+    /// more, the read-only history), and the bars of its promotion series: max(500, bars × validation / train).
+    /// </summary>
     public static int SyntheticEvaluationBars(TrainingRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -168,8 +199,9 @@ public static class DatasetLoader
         return CsvPriceLoader.Parse(reader, path, minRows);
     }
 
-    private static RunData Create(TrainingRun run, PriceSeries train, PriceSeries validation, PriceSeries test, PriceSeries? promotion, int minTrainRows)
+    private static RunData Create(TrainingRun run, DataSplit split, PriceSeries? promotion, int promotionHistory, int minTrainRows)
     {
+        var (train, validation, test) = (split.Train, split.Validation, split.Test);
         if (run.Features.SeriesError(train) is { } featureError)
         {
             throw new InvalidDataException(featureError);
@@ -184,8 +216,24 @@ public static class DatasetLoader
                 ". Use more data or shorter episodes.");
         }
 
-        var parts = $"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}" + (promotion is null ? "" : $"|{promotion.Fingerprint()}");
+        foreach (var (name, series, history) in new[] { ("validation", validation, split.ValidationHistory), ("test", test, split.TestHistory) })
+        {
+            // An evaluation needs one step after the history and the features' warm-up.
+            var first = Math.Max(history, run.Features.RequiredHistory);
+            if (series.Count - first < 2)
+            {
+                throw new InvalidDataException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The {name} split of '{series.Name}' has {series.Count - history} bars after its {history} bars of history; an evaluation needs at least 2 after the features' warm-up of {run.Features.RequiredHistory}. Use more data or other split fractions."));
+            }
+        }
+
+        // The series as held (read-only history included) and where each history ends: a change of either is other data.
+        var parts = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}|history {split.ValidationHistory}/{split.TestHistory}") +
+            (promotion is null ? "" : $"|{promotion.Fingerprint()}");
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts)));
-        return new RunData(train, validation, test, fingerprint, promotion);
+        return new RunData(train, validation, test, fingerprint, promotion, promotionHistory, split.ValidationHistory, split.TestHistory);
     }
 }

@@ -21,7 +21,8 @@ public sealed record ReleaseInput(string RunId, string Outcome);
 /// <summary>
 /// What <c>PrepareRun</c> found or created: where the run starts. <see cref="AlreadyActed"/> is set when the replay buffer
 /// already holds the experiences of <see cref="StartIteration"/> (appended before the previous orchestration's training step
-/// was lost): that iteration trains on them instead of acting again.
+/// was lost): that iteration trains on them instead of acting again. <see cref="ValidationBars"/> and <see cref="TestBars"/> are the
+/// splits' bars after their read-only history (the windows evaluations score), not the series' lengths.
 /// </summary>
 public sealed record RunContext(
     int StartIteration,

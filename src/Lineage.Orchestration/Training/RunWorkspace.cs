@@ -81,8 +81,11 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
         if (data.Fingerprint != record.DataFingerprint)
         {
             throw new InvalidDataException(
-                $"Dataset '{record.Run.Dataset}' changed since run '{record.Run.RunId}' was prepared " +
-                $"(fingerprint {data.Fingerprint[..12]}, expected {record.DataFingerprint[..12]}). Resume the run to pick up new data.");
+                $"Run '{record.Run.RunId}': its data as loaded now differs from when it was prepared (fingerprint {data.Fingerprint[..12]}, " +
+                $"expected {record.DataFingerprint[..12]}): dataset '{record.Run.Dataset}' changed, or this code " +
+                "version cuts it differently (runs prepared before validation and test carried read-only feature history in front have another " +
+                "fingerprint). Resume the run " +
+                "(train --resume, or \"resume\": true) to prepare it again on the data as it is now.");
         }
 
         _data[record.DataFingerprint] = data;
@@ -148,9 +151,13 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
         await Container.GetBlobClient(blobName).UploadAsync(
             BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(value, LineageJson.Options)), overwrite: true, cancellationToken);
 
-    /// <summary>Builds the trading environment a checkpoint was trained for, over any series.</summary>
-    public static TradingEnvironment Environment(CheckpointContext context, Core.MarketData.PriceSeries series) =>
-        new(series, context.Features, context.Normalizer, context.Arena, context.Reward);
+    /// <summary>Builds the trading environment a checkpoint was trained for, over any series (after its <paramref name="historyBars"/> of read-only history).</summary>
+    public static TradingEnvironment Environment(CheckpointContext context, Core.MarketData.PriceSeries series, int historyBars = 0) =>
+        new(series, context.Features, context.Normalizer, context.Arena, context.Reward, historyBars);
+
+    /// <summary>The environment of split <paramref name="split"/> of <paramref name="data"/>, scored after the split's read-only history.</summary>
+    public static TradingEnvironment Environment(CheckpointContext context, RunData data, string split) =>
+        Environment(context, data.Split(split), data.History(split));
 }
 
 public sealed record LoadedPolicy(MlpPolicy Policy, CheckpointContext Context, long Update);

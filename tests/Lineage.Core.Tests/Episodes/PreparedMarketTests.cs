@@ -17,7 +17,10 @@ public class PreparedMarketTests
         Assert.Equal(Normalizer.Fit(MarketFeatures.Compute(market.Split.Train, FeatureSpec.Default)), market.Normalizer);
         Assert.Same(market.Normalizer, market.Test.Normalizer);
         Assert.Same(market.Split.Validation, market.Validation.Series);
-        Assert.Equal(150, market.Test.Series.Count);
+        // 150 test bars, scored from the first, after 256 bars of read-only history.
+        Assert.Equal(150 + DataSplits.HistoryBars, market.Test.Series.Count);
+        Assert.Equal(DataSplits.HistoryBars, market.Test.FirstStartIndex);
+        Assert.Equal(DataSplits.HistoryBars, market.Validation.FirstStartIndex);
     }
 
     [Fact]
@@ -36,9 +39,11 @@ public class PreparedMarketTests
     {
         var market = PreparedMarket.Prepare(SyntheticMarkets.Generate("meanrev", 1000, 4), FeatureSpec.Default, new ArenaOptions(), new RewardOptions());
 
-        var report = Evaluator.Evaluate(FixedPolicy.Flat(5), market.Split.Test, FeatureSpec.Default, market.Normalizer, new ArenaOptions(), new RewardOptions(), syntheticKind: "meanrev");
+        var report = Evaluator.Evaluate(
+            FixedPolicy.Flat(5), market.Split.Test, FeatureSpec.Default, market.Normalizer, new ArenaOptions(), new RewardOptions(), syntheticKind: "meanrev", historyBars: market.Split.TestHistory);
         var direct = Evaluator.Evaluate(FixedPolicy.Flat(5), market.Test, referencePolicy: ReferencePolicies.For("meanrev", FeatureSpec.Default, market.Normalizer));
 
+        Assert.Equal(direct.StartIndex, report.StartIndex);
         Assert.Equal(direct.Reference, report.Reference);
         Assert.Equal(direct.BuyAndHold, report.BuyAndHold);
     }

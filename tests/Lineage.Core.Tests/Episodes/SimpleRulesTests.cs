@@ -141,56 +141,58 @@ public class SimpleRulesTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(RuleIndices))]
-    public void Warmed_up_on_the_bars_before_a_split_a_rules_signals_are_those_it_has_on_the_whole_series(int ruleIndex)
+    public void With_its_warm_up_in_front_as_history_a_rules_signals_are_those_it_has_on_the_whole_series(int ruleIndex)
     {
         var rule = SimpleRules.Family[ruleIndex];
         var closes = Walk(900, drift: 0.0003, seed: 9);
         const int start = 400;
 
-        var warmed = rule.Signals(closes.AsSpan(start - SimpleRules.MaxWarmUpBars, SimpleRules.MaxWarmUpBars), closes.AsSpan(start));
+        var warmed = rule.Signals(closes.AsSpan(start - SimpleRules.MaxWarmUpBars))[SimpleRules.MaxWarmUpBars..];
 
-        // The history is read, never a bar after the one a signal is for: as if the rule had traded the whole series.
+        // A signal reads its warm-up bars, never a bar after the one it is for: as if the rule had traded the whole series.
         Assert.Equal(rule.Signals(closes).AsSpan(start).ToArray(), warmed);
     }
 
     [Fact]
-    public void A_rule_with_look_back_l_acts_from_the_first_scored_bar_when_the_l_bars_before_the_split_exist()
+    public void A_rule_with_look_back_l_acts_from_the_first_scored_bar_when_the_l_bars_before_the_split_are_its_history()
     {
         var rule = new SimpleRule(SimpleRuleKind.Momentum, 0, 250, LongShort: false);
         var closes = Walk(900, drift: 0.002, seed: 8, volatility: 0.005);
         const int start = 400;
         var split = TestSeries.CloseOnly(closes[start..]);
-        var history = closes[(start - rule.WarmUpBars)..start];
 
         var cold = EnvironmentFactory.Create(split, Fees);
         SimpleRules.Run(rule, cold);
         var coldReturns = Evaluator.PerBarReturns(cold.EquityCurve);
-        var warm = EnvironmentFactory.Create(split, Fees);
-        SimpleRules.Run(rule, warm, history);
+        var warm = EnvironmentFactory.Create(TestSeries.CloseOnly(closes[(start - rule.WarmUpBars)..]), Fees, historyBars: rule.WarmUpBars);
+        SimpleRules.Run(rule, warm);
         var warmReturns = Evaluator.PerBarReturns(warm.EquityCurve);
 
-        // Without history the rule is flat until bar 250 of the split; with its 250 bars of history it is long from the first
-        // decision (at the environment's first start bar), so the first scored bar already earns the trend's return.
+        // Without history the rule is flat until bar 250 of the split and the split is scored after the features' warm-up;
+        // with its 250 bars of history in front the split is scored from its first bar and the rule is long from the first
+        // decision, so the first scored bar already earns the trend's return.
         Assert.All(coldReturns.Take(rule.WarmUpBars - cold.FirstStartIndex), r => Assert.Equal(0, r));
+        Assert.Equal(rule.WarmUpBars, warm.FirstStartIndex);
         Assert.NotEqual(0, warmReturns[0]);
-        Assert.Equal(coldReturns.Length, warmReturns.Length);
+        Assert.Equal(split.Count - 1, warmReturns.Length);
+        Assert.Equal(split.Count - 1 - cold.FirstStartIndex, coldReturns.Length);
     }
 
     [Fact]
     public void The_agent_buy_and_hold_and_the_warmed_up_rule_are_scored_over_identical_bars()
     {
         var rule = new SimpleRule(SimpleRuleKind.MovingAverageCrossover, 50, 200, LongShort: false);
-        var closes = Walk(1200, drift: 0.001, seed: 10, volatility: 0.006);
-        var (validationStart, testStart) = (400, 800);
-        var validation = EnvironmentFactory.Create(TestSeries.CloseOnly(closes[validationStart..testStart]), Fees);
-        var test = new TradingEnvironment(TestSeries.CloseOnly(closes[testStart..]), validation.Spec, validation.Normalizer, Fees, new RewardOptions());
-        var choice = SimpleRules.SelectOnValidation(validation, [rule], closes[(validationStart - SimpleRules.MaxWarmUpBars)..validationStart]);
+        var series = TestSeries.CloseOnly(Walk(1200, drift: 0.001, seed: 10, volatility: 0.006));
+        var split = DataSplits.Cut(series, 400, 400, 400, DataSplits.HistoryBars);
+        var validation = EnvironmentFactory.Create(split.Validation, Fees, historyBars: split.ValidationHistory);
+        var test = new TradingEnvironment(split.Test, validation.Spec, validation.Normalizer, Fees, new RewardOptions(), split.TestHistory);
+        var choice = SimpleRules.SelectOnValidation(validation, [rule]);
 
-        var report = Evaluator.Evaluate(
-            FixedPolicy.Flat(test.StateSize), test, bestRule: choice, ruleHistory: closes[(testStart - SimpleRules.MaxWarmUpBars)..testStart]);
+        var report = Evaluator.Evaluate(FixedPolicy.Flat(test.StateSize), test, bestRule: choice);
 
-        // One per-bar return for each bar after the first decision, to the last bar: the same bars for every policy.
-        var bars = test.Series.Count - 1 - test.FirstStartIndex;
+        // One per-bar return for each bar of the test part after its first, to the last: the same bars for every policy.
+        var bars = 400 - 1;
+        Assert.Equal(split.TestHistory, report.StartIndex);
         Assert.Equal(bars, Evaluator.PerBarReturns(report.EquityCurve).Length);
         Assert.Equal(bars, Evaluator.PerBarReturns(report.BuyAndHoldEquityCurve).Length);
         var ruleReturns = Evaluator.PerBarReturns(report.BestRuleEquityCurve);

@@ -22,6 +22,40 @@ public class DataSplitsTests
         Assert.True(split.Validation.Times[^1] < split.Test.Times[0]);
     }
 
+    [Fact]
+    public void With_history_the_validation_part_starts_with_the_last_bars_of_train_and_its_scored_bars_are_the_plain_split()
+    {
+        var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 2000, 5);
+        var plain = DataSplits.Chronological(s);
+
+        var split = DataSplits.Chronological(s, historyBars: DataSplits.HistoryBars);
+
+        Assert.Equal(plain.Train.Fingerprint(), split.Train.Fingerprint());
+        Assert.Equal(DataSplits.HistoryBars, split.ValidationHistory);
+        Assert.Equal(DataSplits.HistoryBars, split.TestHistory);
+        Assert.Equal(
+            split.Train.Slice(split.Train.Count - DataSplits.HistoryBars, DataSplits.HistoryBars).Fingerprint(),
+            split.Validation.Slice(0, DataSplits.HistoryBars).Fingerprint());
+        Assert.Equal(plain.Validation.Fingerprint(), split.Validation.Slice(DataSplits.HistoryBars, plain.Validation.Count).Fingerprint());
+        // The test part's history is the bars just before it: the end of validation (300 bars, so all of them here).
+        Assert.Equal(
+            plain.Validation.Slice(plain.Validation.Count - DataSplits.HistoryBars, DataSplits.HistoryBars).Fingerprint(),
+            split.Test.Slice(0, DataSplits.HistoryBars).Fingerprint());
+        Assert.Equal(plain.Test.Fingerprint(), split.Test.Slice(DataSplits.HistoryBars, plain.Test.Count).Fingerprint());
+    }
+
+    [Fact]
+    public void History_is_at_most_the_bars_before_a_part()
+    {
+        var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 1001, 5);
+
+        var split = DataSplits.Chronological(s, historyBars: 5000);
+
+        Assert.Equal(700, split.ValidationHistory);
+        Assert.Equal(850, split.TestHistory);
+        Assert.Equal(s.Fingerprint(), split.Test.Fingerprint());
+    }
+
     [Theory]
     [InlineData(0.0, 0.15)]
     [InlineData(1.0, 0.15)]

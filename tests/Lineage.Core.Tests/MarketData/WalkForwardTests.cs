@@ -11,6 +11,8 @@ public class WalkForwardTests
 
     private static PriceSeries Series(int bars) => SyntheticMarkets.Generate(SyntheticMarkets.Trend, bars, 7);
 
+    private static PriceSeries Scored(PriceSeries series, int history) => series.Slice(history, series.Count - history);
+
     [Fact]
     public void Fold_count_and_block_sizes_are_as_requested()
     {
@@ -64,31 +66,63 @@ public class WalkForwardTests
         foreach (var fold in WalkForward.Folds(series, Five))
         {
             var split = WalkForward.Split(series, fold);
+            var validation = Scored(split.Validation, split.ValidationHistory);
+            var decisions = Scored(split.Test, split.TestHistory);
             var testBlockStart = series.Times[fold.TestStart];
 
             Assert.True(fold.TrainBars <= fold.ValidationStart);
-            Assert.True(fold.ValidationEnd <= fold.TestSplitStart);
-            Assert.True(split.Train.Times[^1] < split.Validation.Times[0]);
-            Assert.True(split.Validation.Times[^1] < split.Test.Times[0]);
+            Assert.Equal(series.Times[fold.ValidationStart], validation.Times[0]);
+            Assert.Equal(series.Times[fold.TestStart - 1], decisions.Times[0]);
+            Assert.True(split.Train.Times[^1] < validation.Times[0]);
+            Assert.True(validation.Times[^1] < decisions.Times[0]);
             Assert.True(split.Train.Times[^1] < testBlockStart);
-            Assert.True(split.Validation.Times[^1] < testBlockStart);
-            Assert.Empty(split.Train.Times.Intersect(split.Test.Times));
-            Assert.Empty(split.Validation.Times.Intersect(split.Test.Times));
+            Assert.True(validation.Times[^1] < testBlockStart);
+            Assert.Empty(split.Train.Times.Intersect(decisions.Times));
+            Assert.Empty(validation.Times.Intersect(decisions.Times));
         }
     }
 
     [Fact]
-    public void Embargo_keeps_every_test_feature_window_out_of_training_and_validation()
+    public void The_validation_blocks_history_is_the_end_of_training_and_the_test_splits_the_bars_before_its_first_decision()
     {
         var series = Series(2000);
-        var spec = FeatureSpec.Default;
         foreach (var fold in WalkForward.Folds(series, Five))
         {
-            // The first decision of the test evaluation (the bar before the block) reads back Window bars.
-            var firstDecision = fold.TestStart - 1;
-            Assert.True(firstDecision - spec.Window >= fold.ValidationEnd);
-            Assert.Equal(fold.TestStart - fold.LookbackBars, fold.TestSplitStart);
-            Assert.True(fold.TestSplitStart >= fold.ValidationEnd);
+            var split = WalkForward.Split(series, fold);
+
+            Assert.Equal(Math.Min(DataSplits.HistoryBars, fold.TrainBars), split.ValidationHistory);
+            Assert.Equal(
+                split.Train.Slice(split.Train.Count - split.ValidationHistory, split.ValidationHistory).Fingerprint(),
+                split.Validation.Slice(0, split.ValidationHistory).Fingerprint());
+            Assert.Equal(series.Slice(fold.ValidationStart, fold.ValidationBars).Fingerprint(), Scored(split.Validation, split.ValidationHistory).Fingerprint());
+            Assert.Equal(DataSplits.HistoryBars, split.TestHistory);
+            Assert.Equal(series.Slice(fold.TestStart - 1 - split.TestHistory, split.TestHistory).Fingerprint(), split.Test.Slice(0, split.TestHistory).Fingerprint());
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Embargo_keeps_the_feature_window_of_every_test_decision_out_of_training_and_validation(bool rich)
+    {
+        // The read-only history in front of the test split reaches back into validation; the features of every bar the agent
+        // decides on must not: they are the same when the series is cut at the end of the validation block.
+        var spec = rich ? FeatureSpec.Rich : FeatureSpec.Default;
+        var series = Series(3000);
+        foreach (var fold in WalkForward.Folds(series, Five with { Features = spec }))
+        {
+            var split = WalkForward.Split(series, fold);
+            Assert.True(fold.TestStart - 1 - spec.RequiredHistory >= fold.ValidationEnd);
+            Assert.Equal(fold.TestStart - 1, fold.TestSplitStart + split.TestHistory);
+            Assert.True(fold.TestSplitStart < fold.ValidationEnd, "the test split's history reaches into validation (read-only)");
+
+            var withHistory = MarketFeatures.Compute(split.Test, spec);
+            var embargoOnly = MarketFeatures.Compute(series.Slice(fold.ValidationEnd, fold.TestEnd - fold.ValidationEnd), spec);
+            var offset = fold.ValidationEnd - fold.TestSplitStart;
+            for (var t = split.TestHistory; t < split.Test.Count; t++)
+            {
+                Assert.Equal(embargoOnly.Row(t - offset).ToArray(), withHistory.Row(t).ToArray());
+            }
         }
     }
 
@@ -100,7 +134,8 @@ public class WalkForwardTests
         foreach (var fold in WalkForward.Folds(series, options))
         {
             var split = WalkForward.Split(series, fold);
-            var environment = new TradingEnvironment(split.Test, FeatureSpec.Default, Normalizer.Fit(MarketFeatures.Compute(split.Train, FeatureSpec.Default)), new ArenaOptions(), new RewardOptions());
+            var environment = new TradingEnvironment(
+                split.Test, FeatureSpec.Default, Normalizer.Fit(MarketFeatures.Compute(split.Train, FeatureSpec.Default)), new ArenaOptions(), new RewardOptions(), split.TestHistory);
             var buyAndHold = Evaluator.RunBuyAndHold(environment, environment.FirstStartIndex);
 
             // The equity curve starts at the decision bar before the block and has one return per test bar.

@@ -63,7 +63,7 @@ public sealed class WalkForwardTests(AzuriteFixture azurite, ITestOutputHelper o
             var recorded = record.Run.Fold!;
             Assert.Equal(fold.GetProperty("testStart").GetInt32(), recorded.TestStart);
             Assert.Equal(fold.GetProperty("testEnd").GetInt32(), recorded.TestEnd);
-            Assert.True(recorded.ValidationEnd <= recorded.TestSplitStart, "the test split's look-back reaches into validation");
+            Assert.True(recorded.ValidationEnd <= recorded.TestStart - recorded.LookbackBars, "the first test decision's feature window reaches into validation");
 
             var tests = new List<string>();
             await foreach (var blob in blobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, RunBlobs.Prefix(runId) + "evaluations/", CancellationToken.None))

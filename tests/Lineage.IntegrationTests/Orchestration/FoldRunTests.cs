@@ -24,7 +24,14 @@ public sealed class FoldRunTests(AzuriteFixture azurite) : IClassFixture<Azurite
         var data = await DatasetLoader.LoadAsync(run with { Fold = fold }, null, null, CancellationToken.None);
 
         Assert.Equal(series.Slice(0, fold.TrainBars).Fingerprint(), data.Train.Fingerprint());
-        Assert.Equal(series.Slice(fold.ValidationStart, fold.ValidationBars).Fingerprint(), data.Validation.Fingerprint());
+        // Validation: the block, scored from its first bar, after up to 256 bars of training as read-only history.
+        var validationHistory = Math.Min(DataSplits.HistoryBars, fold.TrainBars);
+        Assert.Equal(validationHistory, data.ValidationHistory);
+        Assert.Equal(series.Slice(fold.ValidationStart, fold.ValidationBars).Fingerprint(), data.Scored(Splits.Validation).Fingerprint());
+        Assert.Equal(series.Slice(fold.ValidationStart - validationHistory, fold.ValidationBars + validationHistory).Fingerprint(), data.Validation.Fingerprint());
+        // Test: the first decision bar (the one before the block) and the block, after the read-only history.
+        Assert.Equal(fold.TestHistoryBars, data.TestHistory);
+        Assert.Equal(series.Slice(fold.TestStart - 1, fold.TestBars + 1).Fingerprint(), data.Scored(Splits.Test).Fingerprint());
         Assert.Equal(series.Slice(fold.TestSplitStart, fold.TestEnd - fold.TestSplitStart).Fingerprint(), data.Test.Fingerprint());
     }
 

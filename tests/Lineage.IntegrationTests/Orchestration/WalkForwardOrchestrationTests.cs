@@ -69,7 +69,8 @@ public sealed class WalkForwardOrchestrationTests(AzuriteFixture azurite, ITestO
             var record = (await runtime.Workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(fold.RunId), default))!;
             var recorded = record.Run.Fold!;
             Assert.Equal(fold.TestStart, recorded.TestStart);
-            Assert.True(recorded.TrainBars <= recorded.ValidationStart && recorded.ValidationEnd <= recorded.TestSplitStart);
+            // The first test decision's feature window lies inside the embargo, after validation.
+            Assert.True(recorded.TrainBars <= recorded.ValidationStart && recorded.ValidationEnd <= recorded.TestStart - recorded.LookbackBars);
             var data = await runtime.Workspace.GetDataAsync(record, default);
             Assert.Equal(series.Slice(0, recorded.TrainBars).Fingerprint(), data.Train.Fingerprint());
             Assert.False(record.Run.Promote);
