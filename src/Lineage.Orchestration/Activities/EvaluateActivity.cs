@@ -1,12 +1,10 @@
 using Lineage.Orchestration.Runs;
 using Lineage.Core.Episodes;
-using Lineage.Core.MarketData;
 using Lineage.Core.Statistics;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
 using Lineage.Storage;
-using Azure.Storage.Blobs;
 using Microsoft.DurableTask;
 
 namespace Lineage.Orchestration.Activities;

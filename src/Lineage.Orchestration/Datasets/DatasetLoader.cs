@@ -224,7 +224,7 @@ public static class DatasetLoader
             {
                 throw new InvalidDataException(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"The {name} split of '{series.Name}' has {series.Count - history} bars after its {history} bars of history; an evaluation needs at least 2 after the features' warm-up of {run.Features.RequiredHistory}. Use more data or other split fractions."));
+                    $"The {name} split of '{series.Name}' has {series.Count - history} bars after its {history} bars of read-only history; an evaluation scores from bar {first} of its series (after the history and the features' warm-up of {run.Features.RequiredHistory}) and needs at least 2 bars from there. Use more data or other split fractions."));
             }
         }
 
