@@ -30,6 +30,7 @@ public sealed class TradingEnvironment
     private readonly float[] _state;
     private readonly double[] _equity;
     private ReturnStatistics _returns;
+    private ExposureStatistics _exposure;
     private int _maxSteps;
     private FloorRule _floorRule;
 
@@ -162,6 +163,9 @@ public sealed class TradingEnvironment
 
     public ReturnStatistics Returns => _returns;
 
+    /// <summary>The position held over each bar of the current episode (<see cref="AgentMetrics.TimeLong"/> and the rest).</summary>
+    public ExposureStatistics Exposure => _exposure;
+
     /// <summary>Starts an episode at bar <paramref name="startIndex"/>, flat with the initial capital.</summary>
     public void Reset(int startIndex, int maxSteps = int.MaxValue, FloorRule floorRule = FloorRule.EndEpisode)
     {
@@ -185,6 +189,7 @@ public sealed class TradingEnvironment
         _maxSteps = maxSteps;
         _floorRule = floorRule;
         _returns = default;
+        _exposure = default;
         EndClose = null;
         Rewards.Reset();
         Arena.Reset(Series.Close[startIndex]);
@@ -279,6 +284,11 @@ public sealed class TradingEnvironment
             Arena.AccrueCash(_cashPerBar);
         }
 
+        // The bar's return comes from the position held from the fill to the close: counted before an end-of-window close sells it.
+        var heldValue = Arena.Units * Series.Close[next];
+        var heldEquity = Arena.Cash + heldValue;
+        _exposure.Add(Arena.Position, Arena.Units == 0 || heldEquity <= 0 ? 0 : heldValue / heldEquity);
+
         // An evaluated window ends at its last bar: what is still open is sold there, at the close, with its costs.
         EndClose = null;
         if (Arena.Options.CloseAtEnd && _floorRule != FloorRule.EndEpisode && Arena.Units != 0
@@ -312,7 +322,7 @@ public sealed class TradingEnvironment
         return new StepOutcome(breakdown.Total, breakdown, terminated, truncated, fees);
     }
 
-    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt);
+    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt, _exposure);
 
     /// <summary>
     /// For each bar t, target volatility over the realised volatility of the close-to-close log returns up to t (the last
