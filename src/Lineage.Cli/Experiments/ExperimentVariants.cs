@@ -20,6 +20,7 @@ internal static class ExperimentVariants
     public const string VolatilityTarget = "vol-target";
     public const string DsrReward = "dsr-reward";
     public const string ExcessReward = "excess-reward";
+    public const string AccountState = "account-state";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -45,6 +46,10 @@ internal static class ExperimentVariants
         new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
         new(DsrReward, "the differential Sharpe ratio reward (Moody & Saffell, η = 0.01)", run => run with { Reward = new RewardOptions { Kind = RewardKind.DifferentialSharpe, DsrRate = 0.01 } }),
         new(ExcessReward, "the log return in excess of the asset's (over buy-and-hold) × 100", run => run with { Reward = new RewardOptions { Kind = RewardKind.ExcessLogReturn, Scale = 100 } }),
+        new(
+            AccountState,
+            "the base run's features plus TimeInPosition, the bars the current position has been held, min(bars, 60) / 60 (0 when flat)",
+            run => run with { Features = run.Features with { Features = [.. run.Features.Features.Where(f => f != Lineage.Core.Features.FeatureKind.TimeInPosition), Lineage.Core.Features.FeatureKind.TimeInPosition] } }),
     ];
 
     public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);

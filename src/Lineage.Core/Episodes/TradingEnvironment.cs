@@ -13,7 +13,7 @@ public readonly record struct StepOutcome(double Reward, RewardBreakdown Breakdo
 
 /// <summary>
 /// One agent trading one series. The state at bar t is the spec's features of bar t (market features
-/// normalised, then position and unrealised PnL). An action chosen at bar t fills at bar t+1's open (its close
+/// normalised, and the account features: position, unrealised PnL, time in position). An action chosen at bar t fills at bar t+1's open (its close
 /// for close-only data) and the account is marked at bar t+1's close. Reaching the bankruptcy floor terminates
 /// under <see cref="FloorRule.EndEpisode"/> (training); in evaluation the episode goes on to the window's end,
 /// flattened or not (<see cref="FloorRule"/>). Reaching the series' last bar or the step cap truncates. Market features are computed and normalised once, here, so a
@@ -96,13 +96,14 @@ public sealed class TradingEnvironment
             normalizer.Apply(features.Row(t), _market.AsSpan(t * _marketColumns, _marketColumns));
         }
 
-        // Slot i of the state: a market column (≥ 0), or −1 position, −2 unrealised PnL.
+        // Slot i of the state: a market column (≥ 0), or −1 position, −2 unrealised PnL, −3 time in position.
         var marketKinds = features.Columns;
         _slots = Spec.Features
             .Select(f => f switch
             {
                 FeatureKind.Position => -1,
                 FeatureKind.UnrealizedPnl => -2,
+                FeatureKind.TimeInPosition => -3,
                 _ => Array.IndexOf(marketKinds, f),
             })
             .ToArray();
@@ -166,6 +167,13 @@ public sealed class TradingEnvironment
     /// <summary>The position held over each bar of the current episode (<see cref="AgentMetrics.TimeLong"/> and the rest).</summary>
     public ExposureStatistics Exposure => _exposure;
 
+    /// <summary>
+    /// Bars the current position has been held, counting the bar it was opened on (1 right after the fill that opened it);
+    /// 0 when flat. Opening means going from flat or from the other side; resizing on the same side (target exposures) and
+    /// Buy while long keep counting.
+    /// </summary>
+    public int BarsInPosition { get; private set; }
+
     /// <summary>Starts an episode at bar <paramref name="startIndex"/>, flat with the initial capital.</summary>
     public void Reset(int startIndex, int maxSteps = int.MaxValue, FloorRule floorRule = FloorRule.EndEpisode)
     {
@@ -190,6 +198,7 @@ public sealed class TradingEnvironment
         _floorRule = floorRule;
         _returns = default;
         _exposure = default;
+        BarsInPosition = 0;
         EndClose = null;
         Rewards.Reset();
         Arena.Reset(Series.Close[startIndex]);
@@ -269,6 +278,7 @@ public sealed class TradingEnvironment
         }
 
         var before = Arena.Snapshot();
+        var positionBefore = Arena.Position;
         var next = CurrentIndex + 1;
         var flatten = HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash;
         var fees = _targets is null
@@ -301,6 +311,8 @@ public sealed class TradingEnvironment
         }
 
         Arena.MarkToMarket(Series.Close[next]);
+        var position = Arena.Position;
+        BarsInPosition = position == 0 ? 0 : position == positionBefore ? BarsInPosition + 1 : 1;
         CurrentIndex = next;
         Steps++;
         var after = Arena.Snapshot();
@@ -367,6 +379,7 @@ public sealed class TradingEnvironment
             {
                 -1 => _targets is null ? Arena.Position : (float)Arena.Exposure,
                 -2 => (float)Arena.UnrealizedPnlFraction(),
+                -3 => FeatureKinds.TimeInPositionValue(BarsInPosition),
                 var c => _market[row + c],
             };
         }
