@@ -55,9 +55,17 @@ internal static class EvaluateCommand
                     CultureInfo.InvariantCulture,
                     $"{id} checkpoint {update} on {name} ({Markup.Escape(report.SeriesName)}, {scored.Times[0]:yyyy-MM-dd} – {scored.Times[^1]:yyyy-MM-dd}, {report.Steps} per-bar returns)"))
                 .AddColumns("policy", "return", "Sharpe", "max drawdown", "trades");
-            void Row(string name, Lineage.Core.Trading.AgentMetrics m) => table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));
-            Row("agent (greedy)", report.Agent);
-            Row("buy & hold*", report.BuyAndHold);
+            // Exposure in a table of its own, so neither table wraps at 80 columns.
+            var exposure = new Table().Title("time in market and correlation with buy & hold (same bars)")
+                .AddColumns("policy", "long %", "short %", "mean |exposure|", "corr w/ b&h");
+            void Row(string name, Lineage.Core.Trading.AgentMetrics m, string correlation = "—")
+            {
+                table.AddRow(name, P(m.Roi), F(m.Sharpe), P(m.MaxDrawdown), m.Trades.ToString(CultureInfo.InvariantCulture));
+                exposure.AddRow(name, Exposure.Percent(m.TimeLong), Exposure.Percent(m.TimeShort), m.MeanAbsExposure is { } x ? F(x) : "—", correlation);
+            }
+
+            Row("agent (greedy)", report.Agent, Exposure.Correlation(report.CorrelationWithBuyAndHold));
+            Row("buy & hold*", report.BuyAndHold, "1");
             Row("flat", report.Flat);
             table.AddRow("random (20 seeds)", $"{P(report.Random.MeanRoi)} ± {P(report.Random.StdRoi)}", F(report.Random.MeanSharpe), P(report.Random.MeanMaxDrawdown), "");
             if (report.BestRule is { } rule)
@@ -71,6 +79,12 @@ internal static class EvaluateCommand
             }
 
             AnsiConsole.Write(table);
+            AnsiConsole.Write(exposure);
+            if (Exposure.Describe(report.Agent.TimeLong, report.Agent.TimeShort, report.Agent.MeanAbsExposure, report.CorrelationWithBuyAndHold) is { } agent)
+            {
+                AnsiConsole.WriteLine("Agent: " + agent + ".");
+            }
+
             if (report.Bootstrap is { } bootstrap)
             {
                 foreach (var excess in bootstrap.Baselines)

@@ -182,12 +182,12 @@ internal static class RunReport
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Prices: {r.PriceBasis ?? "close"}; cash earns {r.CashRate:P2} a year. Every policy below is scored over the same {r.Steps} bars.");
             md.AppendLine();
-            md.AppendLine("| policy | return | Sharpe | max drawdown | trades |");
-            md.AppendLine("|---|---|---|---|---|");
-            md.AppendLine(Row("agent (greedy)", r.Agent));
-            md.AppendLine(Row("buy & hold", r.BuyAndHold));
+            md.AppendLine("| policy | return | Sharpe | max drawdown | trades | long % | short % | mean abs exposure | corr w/ b&h |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine(Row("agent (greedy)", r.Agent, Exposure.Correlation(r.CorrelationWithBuyAndHold)));
+            md.AppendLine(Row("buy & hold", r.BuyAndHold, "1"));
             md.AppendLine(Row("flat", r.Flat));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| random ({r.Random.Runs} seeds, mean ± sd) | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {r.Random.MeanSharpe:F2} ± {r.Random.StdSharpe:F2} | {r.Random.MeanMaxDrawdown:P1} | — |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| random ({r.Random.Runs} seeds, mean ± sd) | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {r.Random.MeanSharpe:F2} ± {r.Random.StdSharpe:F2} | {r.Random.MeanMaxDrawdown:P1} | — | — | — | — | — |");
             if (r.BestRule is { } rule)
             {
                 md.AppendLine(Row($"best simple rule: {rule.Name} (chosen on validation, Sharpe {rule.ChosenSharpe.ToString("F2", CultureInfo.InvariantCulture)} there)", rule.Metrics));
@@ -198,6 +198,11 @@ internal static class RunReport
                 md.AppendLine(Row("reference policy", reference));
             }
 
+            md.AppendLine();
+            md.AppendLine("Long % and short %: the fraction of the bars each policy held a long or short position (time in market = their sum); " +
+                "mean abs exposure: the mean of |position value / equity| at each bar's close; corr w/ b&h: the Pearson correlation of the agent's per-bar returns " +
+                "with buy-and-hold's on the same bars (— when undefined: constant returns, e.g. an agent that stayed flat). An agent long on nearly every bar " +
+                "with a correlation near 1 is copying buy-and-hold.");
             md.AppendLine();
             if (r.Bootstrap is { } bootstrap)
             {
@@ -218,13 +223,13 @@ internal static class RunReport
 
         md.AppendLine("## Every evaluation (greedy agent vs baselines, after fees)");
         md.AppendLine();
-        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | score |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | long % | short % | corr w/ b&h | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | score |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var e in artifacts.Evaluations)
         {
             var r = e.Report;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
+                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {Exposure.Percent(r.Agent.TimeLong)} | {Exposure.Percent(r.Agent.TimeShort)} | {Exposure.Correlation(r.CorrelationWithBuyAndHold)} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
         }
 
         md.AppendLine();
@@ -262,8 +267,9 @@ internal static class RunReport
         return md.ToString();
     }
 
-    private static string Row(string name, Core.Trading.AgentMetrics m) =>
-        string.Create(CultureInfo.InvariantCulture, $"| {name} | {m.Roi:P2} | {m.Sharpe:F2} | {m.MaxDrawdown:P1} | {m.Trades} |");
+    private static string Row(string name, Core.Trading.AgentMetrics m, string correlation = "—") =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {m.Roi:P2} | {m.Sharpe:F2} | {m.MaxDrawdown:P1} | {m.Trades} | {Exposure.Percent(m.TimeLong)} | {Exposure.Percent(m.TimeShort)} | {Fixed(m.MeanAbsExposure)} | {correlation} |");
 
     private static string Percent(double? value) => value is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "—";
 

@@ -50,6 +50,11 @@ internal static class Summary
         var floor = e.AgentHitFloorAt is { } bar ? string.Create(CultureInfo.InvariantCulture, $", hit the floor at bar {bar}, then cash") : "";
         table.AddRow(label, string.Create(CultureInfo.InvariantCulture,
             $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades{floor}) | buy&hold {e.BuyAndHoldReturn:P2}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{rule}{reference} (same bars, after fees)"));
+        if (Exposure.Describe(e.AgentTimeLong, e.AgentTimeShort, e.AgentMeanAbsExposure, e.CorrelationWithBuyAndHold) is { } exposure)
+        {
+            table.AddRow("", Markup.Escape("agent " + exposure));
+        }
+
         if (e.Bootstrap is { } b)
         {
             table.AddRow("", Markup.Escape($"{Uncertainty.Excess("b&h", b.ExcessReturnVsBuyAndHold, b.ExcessSharpeVsBuyAndHold, b.Confidence)} {Uncertainty.Method(b.Bars, b.Draws, b.BlockLength)}"));

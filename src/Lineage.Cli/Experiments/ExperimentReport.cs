@@ -332,8 +332,8 @@ internal static class ExperimentReport
                 ? "Each cell: mean [95 % CI]; clustered by market path when there are two or more paths (agents), over market paths (baselines, which depend on the path only)."
                 : "Each cell: mean [95 % CI over agent seeds, training noise only: the file is one path]; baselines are the file's one path.");
             md.AppendLine();
-            md.AppendLine("| policy | runs | return | Sharpe | max drawdown | trades | score (secondary) | agent − buy & hold |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| policy | runs | return | Sharpe | max drawdown | trades | long % | short % | corr w/ b&h | score (secondary) | agent − buy & hold |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var variant in plan.Variants)
             {
                 var s = ScoredRuns(forMarket.Where(r => r.Variant == variant.Name), plan.ValidationOnly);
@@ -344,7 +344,7 @@ internal static class ExperimentReport
 
                 var hasScore = s.All(x => x.Split.Score is not null);
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| agent: {variant.Name} | {s.Count} | {Ci(Spread(s, x => x.Return).Headline, "P1")} | {Ci(Spread(s, x => x.Sharpe).Headline, "F2")} | {Ci(Spread(s, x => x.MaxDrawdown).Headline, "P1")} | {Ci(Spread(s, x => x.Trades).Headline, "F1")} | {(hasScore ? Ci(Spread(s, x => x.Score!.Value).Headline, "F2") : "—")} | {Ci(Spread(s, x => x.Return - x.BuyAndHold).Headline, "P1")} |");
+                    $"| agent: {variant.Name} | {s.Count} | {Ci(Spread(s, x => x.Return).Headline, "P1")} | {Ci(Spread(s, x => x.Sharpe).Headline, "F2")} | {Ci(Spread(s, x => x.MaxDrawdown).Headline, "P1")} | {Ci(Spread(s, x => x.Trades).Headline, "F1")} | {MeanOverRuns(s, x => x.TimeLong, "P1")} | {MeanOverRuns(s, x => x.TimeShort, "P1")} | {MeanOverRuns(s, x => x.CorrelationWithBuyAndHold, "F2")} | {(hasScore ? Ci(Spread(s, x => x.Score!.Value).Headline, "F2") : "—")} | {Ci(Spread(s, x => x.Return - x.BuyAndHold).Headline, "P1")} |");
             }
 
             // Baselines depend on the market path only (random also on the run's seed): one mean per path, over all its runs.
@@ -353,35 +353,38 @@ internal static class ExperimentReport
             {
                 var paths = series.Select(x => x.Run.MarketSeed).Distinct().Count();
                 var withReference = series.All(x => x.Split.Reference is not null);
-                md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {paths} path(s) | {Ci(OverPaths(series, x => x.BuyAndHold), "P1")} | {Ci(OverPaths(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(OverPaths(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
-                md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {paths} path(s) | {Ci(OverPaths(series, x => x.Flat), "P1")} | 0 | 0 | 0 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Flat - x.BuyAndHold), "P1")} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| buy & hold | {paths} path(s) | {Ci(OverPaths(series, x => x.BuyAndHold), "P1")} | {Ci(OverPaths(series, x => x.BuyAndHoldSharpe), "F2")} | {Ci(OverPaths(series, x => x.BuyAndHoldMaxDrawdown), "P1")} | 1 | 100 % | 0 % | 1 | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.BuyAndHold, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | 0 |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| flat | {paths} path(s) | {Ci(OverPaths(series, x => x.Flat), "P1")} | 0 | 0 | 0 | 0 % | 0 % | — | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Flat, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Flat - x.BuyAndHold), "P1")} |");
                 if (series.All(x => x.Split.BestRule is not null))
                 {
                     // Chosen on each run's validation split, so it can differ between runs of one path: averaged per path like the others.
                     var names = string.Join(", ", series.Select(x => x.Split.BestRuleName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-                    md.AppendLine(CultureInfo.InvariantCulture, $"| best simple rule, chosen on validation ({names}) | {paths} path(s) | {Ci(OverPaths(series, x => x.BestRule!.Value), "P1")} | {Ci(OverPaths(series, x => x.BestRuleSharpe!.Value), "F2")} | {Ci(OverPaths(series, x => x.BestRuleMaxDrawdown!.Value), "P1")} | — | — | {Ci(OverPaths(series, x => x.BestRule!.Value - x.BuyAndHold), "P1")} |");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| best simple rule, chosen on validation ({names}) | {paths} path(s) | {Ci(OverPaths(series, x => x.BestRule!.Value), "P1")} | {Ci(OverPaths(series, x => x.BestRuleSharpe!.Value), "F2")} | {Ci(OverPaths(series, x => x.BestRuleMaxDrawdown!.Value), "P1")} | — | — | — | — | — | {Ci(OverPaths(series, x => x.BestRule!.Value - x.BuyAndHold), "P1")} |");
                 }
 
-                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per evaluation) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| random (20 runs per evaluation) | {paths} path(s) | {Ci(OverPaths(series, x => x.RandomMean), "P1")} | — | — | — | — | — | — | 0 | {Ci(OverPaths(series, x => x.RandomMean - x.BuyAndHold), "P1")} |");
                 if (withReference)
                 {
-                    md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {paths} path(s) | {Ci(OverPaths(series, x => x.Reference!.Value), "P1")} | — | — | — | 1 | {Ci(OverPaths(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {paths} path(s) | {Ci(OverPaths(series, x => x.Reference!.Value), "P1")} | — | — | — | — | — | — | 1 | {Ci(OverPaths(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
                 }
             }
 
             md.AppendLine();
+            md.AppendLine("Long % and short %: the fraction of the scored bars the agent held a long or short position (time in market = their sum); corr w/ b&h: the Pearson correlation of its per-bar returns with buy-and-hold's on the same bars. " +
+                "Agent rows show the mean over runs (over the runs where it is defined: a run that stayed flat has no correlation, and the count says how many had one). A time long near 100 % with a correlation near 1 is buy-and-hold by another name.");
+            md.AppendLine();
             md.AppendLine("Per run:");
             md.AppendLine();
-            md.AppendLine("| variant | market seed | agent seed | run | selected (iteration/update) | return | Sharpe | max DD | trades | buy & hold | excess return vs b&h [95 % block bootstrap] | random | reference | score | wall s |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| variant | market seed | agent seed | run | selected (iteration/update) | return | Sharpe | max DD | trades | long % | short % | corr w/ b&h | buy & hold | excess return vs b&h [95 % block bootstrap] | random | reference | score | wall s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in forMarket)
             {
                 var s = Scored(r, plan.ValidationOnly);
                 var marketSeed = r.MarketSeed is { } m ? m.ToString(CultureInfo.InvariantCulture) : "— (file)";
                 md.AppendLine(s is null
-                    ? string.Create(CultureInfo.InvariantCulture, $"| {r.Variant} | {marketSeed} | {r.Seed} | {r.RunId} | — | {r.Status} | | | | | | | | | {r.Seconds:F0} |")
+                    ? string.Create(CultureInfo.InvariantCulture, $"| {r.Variant} | {marketSeed} | {r.Seed} | {r.RunId} | — | {r.Status} | | | | | | | | | | | | {r.Seconds:F0} |")
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"| {r.Variant} | {marketSeed} | {r.Seed} | {(plan.ValidationOnly ? r.RunId : $"[{r.RunId}](runs/{r.RunId}/summary.md)")} | {r.SelectedIteration}/{r.SelectedUpdate} | {s.Return:P1} | {s.Sharpe:F2} | {s.MaxDrawdown:P1} | {s.Trades} | {s.BuyAndHold:P1} | {(s.ExcessReturnVsBuyAndHold is { } e ? $"{e.Point:P1} [{e.Lower:P1}, {e.Upper:P1}]" : "—")} | {s.RandomMean:P1} | {(s.Reference is { } rf ? rf.ToString("P1", CultureInfo.InvariantCulture) : "—")} | {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")} | {r.Seconds:F0} |"));
+                        $"| {r.Variant} | {marketSeed} | {r.Seed} | {(plan.ValidationOnly ? r.RunId : $"[{r.RunId}](runs/{r.RunId}/summary.md)")} | {r.SelectedIteration}/{r.SelectedUpdate} | {s.Return:P1} | {s.Sharpe:F2} | {s.MaxDrawdown:P1} | {s.Trades} | {Exposure.Percent(s.TimeLong)} | {Exposure.Percent(s.TimeShort)} | {Exposure.Correlation(s.CorrelationWithBuyAndHold)} | {s.BuyAndHold:P1} | {(s.ExcessReturnVsBuyAndHold is { } e ? $"{e.Point:P1} [{e.Lower:P1}, {e.Upper:P1}]" : "—")} | {s.RandomMean:P1} | {(s.Reference is { } rf ? rf.ToString("P1", CultureInfo.InvariantCulture) : "—")} | {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")} | {r.Seconds:F0} |"));
             }
 
             md.AppendLine();
@@ -408,6 +411,19 @@ internal static class ExperimentReport
 
     private static List<(SeedResult Run, SplitResult Split)> ScoredRuns(IEnumerable<SeedResult> runs, bool validationOnly) =>
         [.. runs.Select(r => (Run: r, Split: Scored(r, validationOnly))).Where(x => x.Split is not null).Select(x => (x.Run, x.Split!))];
+
+    /// <summary>The mean over the runs where <paramref name="value"/> is known, e.g. "62.3 %", or "0.54 (4 of 5 runs)" when some lack it; "—" when none has it.</summary>
+    private static string MeanOverRuns(List<(SeedResult Run, SplitResult Split)> scored, Func<SplitResult, double?> value, string format)
+    {
+        var known = scored.Select(x => value(x.Split)).OfType<double>().ToList();
+        if (known.Count == 0)
+        {
+            return "—";
+        }
+
+        var mean = known.Average().ToString(format, CultureInfo.InvariantCulture);
+        return known.Count == scored.Count ? mean : string.Create(CultureInfo.InvariantCulture, $"{mean} ({known.Count} of {scored.Count} runs)");
+    }
 
     private static SeedUncertainty Spread(IReadOnlyList<(SeedResult Run, SplitResult Split)> scored, Func<SplitResult, double> value) =>
         SeedUncertainty.Of([.. scored.Select(x => new SeedFigure(x.Run.MarketSeed, x.Run.Seed, value(x.Split)))]);

@@ -25,6 +25,7 @@ internal static class ExperimentVariants
     public const string LowLearningRate = "low-lr";
     public const string LargeReplay = "large-replay";
     public const string NStep = "n-step";
+    public const string AccountState = "account-state";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -55,6 +56,10 @@ internal static class ExperimentVariants
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),
         new(NStep, "3-step returns: each transition sums 3 discounted rewards and bootstraps with γ³", run => run with { NStep = 3 }),
         new(LargeReplay, "a replay buffer of 50,000 experiences (every experience of the default run) instead of 10,000", run => run with { ReplayCapacity = 50_000 }),
+        new(
+            AccountState,
+            "the base run's features plus TimeInPosition, the bars the current position has been held, min(bars, 60) / 60 (0 when flat)",
+            run => run with { Features = run.Features with { Features = [.. run.Features.Features.Where(f => f != Lineage.Core.Features.FeatureKind.TimeInPosition), Lineage.Core.Features.FeatureKind.TimeInPosition] } }),
     ];
 
     public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);

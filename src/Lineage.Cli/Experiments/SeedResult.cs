@@ -6,6 +6,9 @@ namespace Lineage.Cli.Experiments;
 /// <summary>
 /// The greedy agent and the baselines on one split, for the checkpoint the run selected on validation. The excess figures
 /// over buy-and-hold carry the split's paired stationary block bootstrap CI (test split only; null when it was not drawn).
+/// The agent's exposure (<see cref="TimeLong"/>, <see cref="TimeShort"/>, <see cref="MeanAbsExposure"/>) and
+/// <see cref="CorrelationWithBuyAndHold"/> are those of <see cref="EvaluationReport"/>; null in results written before they
+/// were measured, and the correlation also when undefined (an agent that stayed flat).
 /// </summary>
 internal sealed record SplitResult(
     string Series,
@@ -28,7 +31,11 @@ internal sealed record SplitResult(
     string? BestRuleName = null,
     double? BestRule = null,
     double? BestRuleSharpe = null,
-    double? BestRuleMaxDrawdown = null)
+    double? BestRuleMaxDrawdown = null,
+    double? TimeLong = null,
+    double? TimeShort = null,
+    double? MeanAbsExposure = null,
+    double? CorrelationWithBuyAndHold = null)
 {
     public static SplitResult From(EvaluationReport r)
     {
@@ -55,7 +62,11 @@ internal sealed record SplitResult(
             r.BestRule?.Name,
             r.BestRule?.Metrics.Roi,
             r.BestRule?.Metrics.Sharpe,
-            r.BestRule?.Metrics.MaxDrawdown);
+            r.BestRule?.Metrics.MaxDrawdown,
+            r.Agent.TimeLong,
+            r.Agent.TimeShort,
+            r.Agent.MeanAbsExposure,
+            r.CorrelationWithBuyAndHold);
     }
 }
 

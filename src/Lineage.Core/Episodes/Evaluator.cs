@@ -25,6 +25,11 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
 /// rule was chosen, or in reports written before it was kept). <see cref="ActionNames"/> names <see cref="ActionCounts"/>' entries
 /// when the arena's action set is not the classic Hold, Buy, Sell, Close (null, and left out of the JSON, for the classic set).
+/// The agent's exposure is in <see cref="Agent"/> (<see cref="AgentMetrics.TimeLong"/>, <see cref="AgentMetrics.TimeShort"/>,
+/// <see cref="AgentMetrics.MeanAbsExposure"/>); <see cref="CorrelationWithBuyAndHold"/> is the Pearson correlation of its
+/// per-bar returns with buy-and-hold's on the same bars (<see cref="Correlation.Pearson"/>): near 1 with a high time long, the
+/// agent copies buy-and-hold. It is null when undefined (either's returns constant, e.g. an agent that stays flat) and in
+/// reports written before it was measured.
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -47,7 +52,8 @@ public sealed record EvaluationReport(
     string? PriceBasis = null,
     double CashRate = 0,
     double[]? BestRuleEquityCurve = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null,
+    double? CorrelationWithBuyAndHold = null);
 
 public static class Evaluator
 {
@@ -148,7 +154,8 @@ public static class Evaluator
             environment.Series.PriceBasis,
             environment.Arena.Options.CashRate,
             ruleCurve,
-            environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames());
+            environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames(),
+            Correlation.Pearson(PerBarReturns(agentCurve), PerBarReturns(buyAndHoldCurve)));
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

@@ -13,7 +13,7 @@ public readonly record struct StepOutcome(double Reward, RewardBreakdown Breakdo
 
 /// <summary>
 /// One agent trading one series. The state at bar t is the spec's features of bar t (market features
-/// normalised, then position and unrealised PnL). An action chosen at bar t fills at bar t+1's open (its close
+/// normalised, and the account features: position, unrealised PnL, time in position). An action chosen at bar t fills at bar t+1's open (its close
 /// for close-only data) and the account is marked at bar t+1's close. Reaching the bankruptcy floor terminates
 /// under <see cref="FloorRule.EndEpisode"/> (training); in evaluation the episode goes on to the window's end,
 /// flattened or not (<see cref="FloorRule"/>). Reaching the series' last bar or the step cap truncates. Market features are computed and normalised once, here, so a
@@ -30,6 +30,7 @@ public sealed class TradingEnvironment
     private readonly float[] _state;
     private readonly double[] _equity;
     private ReturnStatistics _returns;
+    private ExposureStatistics _exposure;
     private int _maxSteps;
     private FloorRule _floorRule;
 
@@ -105,13 +106,14 @@ public sealed class TradingEnvironment
             normalizer.Apply(features.Row(t), _market.AsSpan(t * _marketColumns, _marketColumns));
         }
 
-        // Slot i of the state: a market column (≥ 0), or −1 position, −2 unrealised PnL.
+        // Slot i of the state: a market column (≥ 0), or −1 position, −2 unrealised PnL, −3 time in position.
         var marketKinds = features.Columns;
         _slots = Spec.Features
             .Select(f => f switch
             {
                 FeatureKind.Position => -1,
                 FeatureKind.UnrealizedPnl => -2,
+                FeatureKind.TimeInPosition => -3,
                 _ => Array.IndexOf(marketKinds, f),
             })
             .ToArray();
@@ -178,6 +180,16 @@ public sealed class TradingEnvironment
 
     public ReturnStatistics Returns => _returns;
 
+    /// <summary>The position held over each bar of the current episode (<see cref="AgentMetrics.TimeLong"/> and the rest).</summary>
+    public ExposureStatistics Exposure => _exposure;
+
+    /// <summary>
+    /// Bars the current position has been held, counting the bar it was opened on (1 right after the fill that opened it);
+    /// 0 when flat. Opening means going from flat or from the other side; resizing on the same side (target exposures) and
+    /// Buy while long keep counting.
+    /// </summary>
+    public int BarsInPosition { get; private set; }
+
     /// <summary>Starts an episode at bar <paramref name="startIndex"/>, flat with the initial capital.</summary>
     public void Reset(int startIndex, int maxSteps = int.MaxValue, FloorRule floorRule = FloorRule.EndEpisode)
     {
@@ -201,6 +213,8 @@ public sealed class TradingEnvironment
         _maxSteps = maxSteps;
         _floorRule = floorRule;
         _returns = default;
+        _exposure = default;
+        BarsInPosition = 0;
         EndClose = null;
         Rewards.Reset();
         Arena.Reset(Series.Close[startIndex]);
@@ -280,6 +294,7 @@ public sealed class TradingEnvironment
         }
 
         var before = Arena.Snapshot();
+        var positionBefore = Arena.Position;
         var next = CurrentIndex + 1;
         var flatten = HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash;
         var fees = _targets is null
@@ -295,6 +310,11 @@ public sealed class TradingEnvironment
             Arena.AccrueCash(_cashPerBar);
         }
 
+        // The bar's return comes from the position held from the fill to the close: counted before an end-of-window close sells it.
+        var heldValue = Arena.Units * Series.Close[next];
+        var heldEquity = Arena.Cash + heldValue;
+        _exposure.Add(Arena.Position, Arena.Units == 0 || heldEquity <= 0 ? 0 : heldValue / heldEquity);
+
         // An evaluated window ends at its last bar: what is still open is sold there, at the close, with its costs.
         EndClose = null;
         if (Arena.Options.CloseAtEnd && _floorRule != FloorRule.EndEpisode && Arena.Units != 0
@@ -307,6 +327,8 @@ public sealed class TradingEnvironment
         }
 
         Arena.MarkToMarket(Series.Close[next]);
+        var position = Arena.Position;
+        BarsInPosition = position == 0 ? 0 : position == positionBefore ? BarsInPosition + 1 : 1;
         CurrentIndex = next;
         Steps++;
         var after = Arena.Snapshot();
@@ -328,7 +350,7 @@ public sealed class TradingEnvironment
         return new StepOutcome(breakdown.Total, breakdown, terminated, truncated, fees);
     }
 
-    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt);
+    public AgentMetrics Metrics() => AgentMetrics.From(Arena, _returns, Series.BarsPerYear, HitFloorAt, _exposure);
 
     /// <summary>
     /// For each bar t, target volatility over the realised volatility of the close-to-close log returns up to t (the last
@@ -373,6 +395,7 @@ public sealed class TradingEnvironment
             {
                 -1 => _targets is null ? Arena.Position : (float)Arena.Exposure,
                 -2 => (float)Arena.UnrealizedPnlFraction(),
+                -3 => FeatureKinds.TimeInPositionValue(BarsInPosition),
                 var c => _market[row + c],
             };
         }

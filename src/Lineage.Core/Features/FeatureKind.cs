@@ -25,7 +25,12 @@ public enum FeatureKind
     /// <summary>(l[t] − mean of the last W log prices) / their standard deviation.</summary>
     ZScore,
 
-    /// <summary>Account feature: −1 short, 0 flat, +1 long.</summary>
+    /// <summary>
+    /// Account feature: with the classic actions −1 short, 0 flat, +1 long (the sign only: positions are all-in). With
+    /// target-exposure actions (<see cref="Trading.ActionSet.TargetExposure"/>) the signed exposure, position value / equity
+    /// at the bar's close (0.5 half long, −1 all-in short). It is not clipped: a price move drifts it away from the target
+    /// chosen (−1 short after a 10 % rise is about −1.22) until the next rebalance.
+    /// </summary>
     Position,
 
     /// <summary>Account feature: unrealised PnL of the open position as a fraction of its entry price, clipped to [−1, 1].</summary>
@@ -60,12 +65,26 @@ public enum FeatureKind
     /// finite). Needs a series with volume (<see cref="MarketData.PriceSeries.Volume"/>).
     /// </summary>
     VolumeRatio20,
+
+    /// <summary>
+    /// Account feature: how long the current position has been held, min(bars, <see cref="FeatureKinds.TimeInPositionCap"/>) /
+    /// <see cref="FeatureKinds.TimeInPositionCap"/> (1/60 right after the fill that opened it, 1 from 60 bars on); 0 when flat.
+    /// A position opens when it leaves flat or flips side; resizing on the same side keeps counting
+    /// (<see cref="Episodes.TradingEnvironment.BarsInPosition"/>).
+    /// </summary>
+    TimeInPosition,
 }
 
 public static class FeatureKinds
 {
-    /// <summary>Position and PnL come from the account, are bounded, and are not normalised.</summary>
-    public static bool IsAccountFeature(this FeatureKind kind) => kind is FeatureKind.Position or FeatureKind.UnrealizedPnl;
+    /// <summary>Bars of holding after which <see cref="FeatureKind.TimeInPosition"/> stays at 1.</summary>
+    public const int TimeInPositionCap = 60;
+
+    /// <summary>Position, PnL and time in position come from the account, are bounded, and are not normalised.</summary>
+    public static bool IsAccountFeature(this FeatureKind kind) => kind is FeatureKind.Position or FeatureKind.UnrealizedPnl or FeatureKind.TimeInPosition;
+
+    /// <summary><see cref="FeatureKind.TimeInPosition"/> for a position held <paramref name="bars"/> bars (0 = flat).</summary>
+    public static float TimeInPositionValue(int bars) => Math.Min(Math.Max(bars, 0), TimeInPositionCap) / (float)TimeInPositionCap;
 
     /// <summary>Features read from the series' volume, which a series may not have.</summary>
     public static bool NeedsVolume(this FeatureKind kind) => kind is FeatureKind.VolumeRatio20;
@@ -79,7 +98,7 @@ public static class FeatureKinds
         FeatureKind.LogReturn => 1,
         FeatureKind.Momentum or FeatureKind.VolatilityNormalizedReturn or FeatureKind.Volatility => window,
         FeatureKind.ZScore => window - 1,
-        FeatureKind.Position or FeatureKind.UnrealizedPnl => 0,
+        FeatureKind.Position or FeatureKind.UnrealizedPnl or FeatureKind.TimeInPosition => 0,
         FeatureKind.Momentum5 => 5,
         FeatureKind.Momentum60 => 60,
         FeatureKind.Momentum120 => 120,

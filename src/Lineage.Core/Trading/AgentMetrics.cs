@@ -1,9 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace Lineage.Core.Trading;
 
 /// <summary>
 /// How one agent did on one episode. Sharpe and Sortino use per-bar simple returns of equity, annualised with
 /// √(bars per year) of the series, risk-free rate 0; they are 0 when undefined (no variance, no downside).
 /// <see cref="HitFloorAt"/> is the series bar at whose close equity first reached the bankruptcy floor, or null.
+/// <see cref="TimeLong"/> and <see cref="TimeShort"/> are the fractions of the episode's bars the position was held long and
+/// short (after the bar's fill: the position the bar's return comes from), <see cref="MeanAbsExposure"/> the mean over bars of
+/// |position value / equity| at the bar's close (<see cref="ExposureStatistics"/>); null in results written before they
+/// were measured, or for an episode of no steps.
 /// </summary>
 public sealed record AgentMetrics(
     double FinalCapital,
@@ -15,11 +21,19 @@ public sealed record AgentMetrics(
     double Sharpe,
     double Sortino,
     bool Bankrupt,
-    int? HitFloorAt = null)
+    int? HitFloorAt = null,
+    double? TimeLong = null,
+    double? TimeShort = null,
+    double? MeanAbsExposure = null)
 {
-    public static AgentMetrics From(Arena arena, in ReturnStatistics returns, double barsPerYear, int? hitFloorAt = null)
+    /// <summary>Time in market: the fraction of bars long or short (null when not measured).</summary>
+    [JsonIgnore]
+    public double? TimeInMarket => TimeLong + TimeShort;
+
+    public static AgentMetrics From(Arena arena, in ReturnStatistics returns, double barsPerYear, int? hitFloorAt = null, ExposureStatistics? exposure = null)
     {
         ArgumentNullException.ThrowIfNull(arena);
+        var held = exposure is { Bars: > 0 } e ? e : (ExposureStatistics?)null;
         return new AgentMetrics(
             arena.Equity,
             arena.Roi,
@@ -30,7 +44,10 @@ public sealed record AgentMetrics(
             returns.Sharpe(barsPerYear),
             returns.Sortino(barsPerYear),
             arena.Bankrupt,
-            hitFloorAt);
+            hitFloorAt,
+            held?.TimeLong,
+            held?.TimeShort,
+            held?.MeanAbsExposure);
     }
 }
 

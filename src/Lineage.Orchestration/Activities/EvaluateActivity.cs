@@ -84,7 +84,11 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         report.BestRule?.Name,
         report.BestRule?.Metrics.Roi,
         report.BestRule?.Metrics.Sharpe,
-        report.Bootstrap is { } b ? Uncertainty(b) : null);
+        report.Bootstrap is { } b ? Uncertainty(b) : null,
+        report.Agent.TimeLong,
+        report.Agent.TimeShort,
+        report.Agent.MeanAbsExposure,
+        report.CorrelationWithBuyAndHold);
 
     private static BootstrapSummary Uncertainty(PairedBootstrapReport b)
     {

@@ -269,6 +269,8 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
         var (championScore, championReturns) = championEnv is null ? (null, null) : Play(championEnv, champion!.Policy, start);
         var (buyAndHold, buyAndHoldCurve) = Evaluator.RunBuyAndHold(candidateEnv, start);
         var buyAndHoldReturns = Evaluator.PerBarReturns(buyAndHoldCurve);
+        candidateScore = candidateScore with { CorrelationWithBuyAndHold = Correlation.Pearson(candidateReturns, buyAndHoldReturns) };
+        championScore = championScore is null ? null : championScore with { CorrelationWithBuyAndHold = Correlation.Pearson(championReturns, buyAndHoldReturns) };
         return new GateEvaluation(candidateScore, championScore, ToScore(buyAndHold), candidateReturns, championReturns, buyAndHoldReturns, start);
     }
 
@@ -281,7 +283,7 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     private static PolicyScore ToScore(EpisodeResult result)
     {
         var m = result.Metrics;
-        return new PolicyScore(m.Sharpe, m.Roi, m.MaxDrawdown, m.Trades, m.Bankrupt, result.Steps, m.HitFloorAt);
+        return new PolicyScore(m.Sharpe, m.Roi, m.MaxDrawdown, m.Trades, m.Bankrupt, result.Steps, m.HitFloorAt, m.TimeLong, m.TimeShort, m.MeanAbsExposure);
     }
 
     private async Task<byte[]> LoadBytesAsync(string runId, long update, CancellationToken cancellationToken)

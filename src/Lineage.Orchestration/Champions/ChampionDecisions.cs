@@ -67,7 +67,9 @@ public sealed class NoChampionException(NoChampionAnswer answer) : DecisionReque
 /// stored feature spec and normaliser (fitted on its own training split) and its plain-C# policy — no torch.
 /// The state is built exactly as the trading environment builds it for that bar. The account features are
 /// those of a flat account (position 0, unrealised PnL 0) unless the caller passes its position (−1, 0, 1)
-/// and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0.
+/// and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0. The request
+/// cannot say how long a position has been held: time in position (<see cref="FeatureKind.TimeInPosition"/>) is 0 when
+/// flat and that of a position opened at the last bar (1 bar) otherwise.
 /// </summary>
 public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials, DatasetRegistry datasets, ModelOptions options)
 {
@@ -203,6 +205,7 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
             {
                 FeatureKind.Position => position,
                 FeatureKind.UnrealizedPnl => (float)upnl,
+                FeatureKind.TimeInPosition => FeatureKinds.TimeInPositionValue(position == 0 ? 0 : 1),
                 var kind => market[Array.IndexOf(features.Columns, kind)],
             };
         }

@@ -53,8 +53,23 @@ public static class ChampionActions
 /// <summary>
 /// How one policy did, greedily, on the evaluation window (after fees). <see cref="HitFloorAt"/> is the window bar
 /// where it reached the bankruptcy floor (then it was flattened to cash; buy-and-hold is scored without a floor).
+/// <see cref="TimeLong"/>, <see cref="TimeShort"/> and <see cref="MeanAbsExposure"/> are its exposure over the window
+/// (<see cref="Core.Trading.AgentMetrics"/>), <see cref="CorrelationWithBuyAndHold"/> the Pearson correlation of its per-bar
+/// returns with buy-and-hold's (null for buy-and-hold itself, when undefined — a policy that stayed flat — and in decisions
+/// recorded before they were measured).
 /// </summary>
-public sealed record PolicyScore(double Sharpe, double Return, double MaxDrawdown, int Trades, bool Bankrupt, int Steps, int? HitFloorAt = null);
+public sealed record PolicyScore(
+    double Sharpe,
+    double Return,
+    double MaxDrawdown,
+    int Trades,
+    bool Bankrupt,
+    int Steps,
+    int? HitFloorAt = null,
+    double? TimeLong = null,
+    double? TimeShort = null,
+    double? MeanAbsExposure = null,
+    double? CorrelationWithBuyAndHold = null);
 
 /// <summary>The gate's tests, in the order they are applied; <see cref="PromotionDecision.FailedTest"/> names the first that failed.</summary>
 public static class GateTests

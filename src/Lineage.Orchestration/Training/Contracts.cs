@@ -102,6 +102,12 @@ public sealed record TrainStepOutput(
 /// <summary><see cref="Protect"/>: checkpoints that retention, run after a validation score is recorded, must keep.</summary>
 public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointUpdate, string Split, IReadOnlyList<long>? Protect = null);
 
+/// <summary>
+/// An evaluation's figures as the run's status shows them. The agent's exposure (<see cref="AgentTimeLong"/>,
+/// <see cref="AgentTimeShort"/>, <see cref="AgentMeanAbsExposure"/>) and <see cref="CorrelationWithBuyAndHold"/> are those of
+/// <see cref="Lineage.Core.Episodes.EvaluationReport"/>: null when undefined (a flat agent has no correlation) or recorded before
+/// they were measured.
+/// </summary>
 public sealed record EvaluateOutput(
     string Split,
     int Iteration,
@@ -121,7 +127,11 @@ public sealed record EvaluateOutput(
     string? BestRuleName = null,
     double? BestRuleReturn = null,
     double? BestRuleSharpe = null,
-    BootstrapSummary? Bootstrap = null);
+    BootstrapSummary? Bootstrap = null,
+    double? AgentTimeLong = null,
+    double? AgentTimeShort = null,
+    double? AgentMeanAbsExposure = null,
+    double? CorrelationWithBuyAndHold = null);
 
 /// <summary>
 /// The paired stationary block bootstrap of an evaluation (<see cref="Lineage.Core.Statistics.StationaryBootstrap"/>):

@@ -127,23 +127,37 @@ public class TradingEnvironmentTests
         Assert.Equal(env.Arena.Equity, env.EquityCurve[^1]);
     }
 
-    [Fact]
-    public void Changing_future_prices_leaves_states_and_fills_up_to_t_unchanged()
+    /// <summary>The default features, and the account-state variant's (default + time in position), classic and target-exposure actions.</summary>
+    public static TheoryData<bool, bool> LookAheadCases() => new() { { false, false }, { true, false }, { true, true } };
+
+    [Theory]
+    [MemberData(nameof(LookAheadCases))]
+    public void Changing_future_prices_leaves_states_and_fills_up_to_t_unchanged(bool timeInPosition, bool targetExposure)
     {
+        var spec = timeInPosition ? FeatureSpec.Default with { Features = [.. FeatureSpec.Default.Features, FeatureKind.TimeInPosition] } : FeatureSpec.Default;
+        var arena = targetExposure ? new ArenaOptions { Actions = ActionSet.TargetExposure } : new ArenaOptions();
         var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 300, 21);
         const int cut = 150;
         var changed = MarketFeaturesTests.FutureChanged(s, cut);
-        var train = Normalizer.Fit(MarketFeatures.Compute(s.Slice(0, 120), FeatureSpec.Default));
-        var a = new TradingEnvironment(s, FeatureSpec.Default, train, new ArenaOptions(), new RewardOptions());
-        var b = new TradingEnvironment(changed, FeatureSpec.Default, train, new ArenaOptions(), new RewardOptions());
+        var train = Normalizer.Fit(MarketFeatures.Compute(s.Slice(0, 120), spec));
+        var a = new TradingEnvironment(s, spec, train, arena, new RewardOptions());
+        var b = new TradingEnvironment(changed, spec, train, arena, new RewardOptions());
         a.Reset(20);
         b.Reset(20);
+        var held = new HashSet<float>();
 
         // The decision at bar t fills at bar t+1's open and is marked at its close: fills up to bar `cut` match.
         for (var t = 20; t < cut; t++)
         {
             Assert.Equal(a.State.ToArray(), b.State.ToArray());
-            var action = (TradeAction)(t % 4);
+            Assert.Equal(a.Exposure, b.Exposure);
+            if (timeInPosition)
+            {
+                held.Add(a.State[spec.IndexOf(FeatureKind.TimeInPosition)]);
+            }
+
+            // Runs of Hold between trades, so positions are held for several bars.
+            var action = (t % 7) switch { 0 => TradeAction.Buy, 3 => TradeAction.Sell, 5 => TradeAction.Close, _ => TradeAction.Hold };
             var ra = a.Step(action);
             var rb = b.Step(action);
             Assert.Equal(a.Arena.EntryPrice, b.Arena.EntryPrice);
@@ -151,8 +165,58 @@ public class TradingEnvironmentTests
             Assert.Equal(ra.Reward, rb.Reward);
         }
 
+        Assert.True(!timeInPosition || held.Count >= 3, "time in position took too few values to test anything");
         a.Step(TradeAction.Buy);
         b.Step(TradeAction.Buy);
         Assert.NotEqual(a.Arena.Equity, b.Arena.Equity);
+    }
+
+    [Fact]
+    public void Time_in_position_counts_the_bars_held_since_the_position_opened()
+    {
+        var spec = FeatureSpec.Default with { Window = 2, Features = [.. FeatureSpec.Default.Features, FeatureKind.TimeInPosition] };
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly([.. Enumerable.Range(0, 100).Select(i => 100 + (i % 3))]), new ArenaOptions { FeeBps = 0 }, spec: spec);
+        var slot = spec.IndexOf(FeatureKind.TimeInPosition);
+        env.Reset(2);
+        Assert.Equal(0f, env.State[slot]);
+
+        // Buy while long keeps counting; Sell while long flips to short, a new position; Close flattens.
+        (TradeAction Action, int Bars)[] script =
+        [
+            (TradeAction.Hold, 0), (TradeAction.Buy, 1), (TradeAction.Hold, 2), (TradeAction.Buy, 3), (TradeAction.Sell, 1),
+            (TradeAction.Hold, 2), (TradeAction.Close, 0), (TradeAction.Hold, 0), (TradeAction.Sell, 1), (TradeAction.Buy, 1),
+        ];
+        foreach (var (action, bars) in script)
+        {
+            env.Step(action);
+            Assert.Equal(bars, env.BarsInPosition);
+            Assert.Equal(bars / 60f, env.State[slot]);
+        }
+
+        for (var i = 0; i < 70; i++)
+        {
+            env.Step(TradeAction.Hold);
+        }
+
+        Assert.Equal(71, env.BarsInPosition);
+        Assert.Equal(1f, env.State[slot]);
+    }
+
+    [Fact]
+    public void Time_in_position_under_target_exposures_keeps_counting_through_a_resize_on_the_same_side()
+    {
+        var spec = FeatureSpec.Default with { Window = 2, Features = [FeatureKind.LogReturn, FeatureKind.Position, FeatureKind.TimeInPosition] };
+        var env = EnvironmentFactory.Create(TestSeries.Constant(30, 100), new ArenaOptions { FeeBps = 0, Actions = ActionSet.TargetExposure }, spec: spec);
+        var slot = spec.IndexOf(FeatureKind.TimeInPosition);
+        env.Reset(2);
+
+        // Targets −1, −0.5, 0, 0.5, 1: half long, all long (resize), half short (flip), flat.
+        (int Action, int Bars, float Position)[] script = [(3, 1, 0.5f), (4, 2, 1f), (4, 3, 1f), (1, 1, -0.5f), (2, 0, 0f)];
+        foreach (var (action, bars, position) in script)
+        {
+            env.Step(action);
+            Assert.Equal(bars / 60f, env.State[slot]);
+            Assert.Equal(position, env.State[spec.IndexOf(FeatureKind.Position)], 5);
+        }
     }
 }

@@ -63,4 +63,15 @@ public class AgentMetricsTests
 
         Assert.Equal(m, JsonSerializer.Deserialize<AgentMetrics>(JsonSerializer.Serialize(m)));
     }
+
+    [Fact]
+    public void Exposure_round_trips_through_json_and_time_in_market_is_derived_not_stored()
+    {
+        var m = new AgentMetrics(10_500, 0.05, 0.12, 0.6, 10, 4, 1.2, 1.8, false, TimeLong: 0.625, TimeShort: 0.125, MeanAbsExposure: 0.7);
+        var json = JsonSerializer.Serialize(m);
+
+        Assert.Equal(m, JsonSerializer.Deserialize<AgentMetrics>(json));
+        Assert.Equal(0.75, m.TimeInMarket);
+        Assert.DoesNotContain(nameof(AgentMetrics.TimeInMarket), json, StringComparison.Ordinal);
+    }
 }

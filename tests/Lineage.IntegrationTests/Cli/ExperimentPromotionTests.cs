@@ -66,6 +66,8 @@ public sealed class ExperimentPromotionTests(AzuriteFixture azurite, ITestOutput
             var summary = await File.ReadAllTextAsync(Path.Combine(reports.FullName, "no-promote", "summary.md"));
             Assert.Contains("market paths: 2, agent seeds: 1", summary, StringComparison.Ordinal);
             Assert.Contains("95% CI clustered by market path (t over 2 path means)", summary, StringComparison.Ordinal);
+            Assert.Contains("| policy | runs | return | Sharpe | max drawdown | trades | long % | short % | corr w/ b&h |", summary, StringComparison.Ordinal);
+            Assert.All(runs, r => Assert.InRange(r.GetProperty("test").GetProperty("timeLong").GetDouble() + r.GetProperty("test").GetProperty("timeShort").GetDouble(), 0, 1));
         }
         finally
         {

@@ -24,6 +24,10 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         var summary = await File.ReadAllTextAsync(Path.Combine(folder, "summary.md"));
         // Synthetic prices have no dividends; the report still says which basis and cash rate apply.
         Assert.Contains("Prices: close (price return, dividends excluded); cash earns 0.00", summary, StringComparison.Ordinal);
+        // Every evaluation reports the agent's exposure and its correlation with buy-and-hold.
+        Assert.Contains("| policy | return | Sharpe | max drawdown | trades | long % | short % | mean abs exposure | corr w/ b&h |", summary, StringComparison.Ordinal);
+        Assert.Contains("| buy & hold | ", summary, StringComparison.Ordinal);
+        Assert.Contains(" | 100.0 % | 0.0 % | 1.00 | 1 |", summary, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "trades.csv"));
         Assert.Equal("time,bar,action,from_position,to_position,fill_price,fee,equity", lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
