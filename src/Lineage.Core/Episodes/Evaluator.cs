@@ -121,16 +121,18 @@ public static class Evaluator
             ruleCurve = environment.EquityCurve.ToArray();
         }
 
+        var agentReturns = PerBarReturns(agentCurve);
+        var buyAndHoldReturns = PerBarReturns(buyAndHoldCurve);
         PairedBootstrapReport? bootstrap = null;
         if (bootstrapDraws > 0 && agentCurve.Length > 2)
         {
-            var baselines = new List<(string, double[])> { ("buy-and-hold", PerBarReturns(buyAndHoldCurve)) };
+            var baselines = new List<(string, double[])> { ("buy-and-hold", buyAndHoldReturns) };
             if (rule is not null)
             {
                 baselines.Add((rule.Name, PerBarReturns(ruleCurve)));
             }
 
-            bootstrap = StationaryBootstrap.Paired(PerBarReturns(agentCurve), baselines, environment.Series.BarsPerYear, bootstrapDraws, BootstrapSeed(seed));
+            bootstrap = StationaryBootstrap.Paired(agentReturns, baselines, environment.Series.BarsPerYear, bootstrapDraws, BootstrapSeed(seed));
         }
 
         return new EvaluationReport(
@@ -155,7 +157,7 @@ public static class Evaluator
             environment.Arena.Options.CashRate,
             ruleCurve,
             environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames(),
-            Correlation.Pearson(PerBarReturns(agentCurve), PerBarReturns(buyAndHoldCurve)));
+            Correlation.Pearson(agentReturns, buyAndHoldReturns));
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>
