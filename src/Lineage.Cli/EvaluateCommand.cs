@@ -67,6 +67,11 @@ internal static class EvaluateCommand
                 Row("reference policy", reference);
             }
 
+            if (report.Oracle is { } oracle)
+            {
+                Row("oracle (knows the generator's state)", oracle);
+            }
+
             AnsiConsole.Write(table);
             if (report.Bootstrap is { } bootstrap)
             {

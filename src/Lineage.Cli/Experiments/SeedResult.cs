@@ -6,6 +6,7 @@ namespace Lineage.Cli.Experiments;
 /// <summary>
 /// The greedy agent and the baselines on one split, for the checkpoint the run selected on validation. The excess figures
 /// over buy-and-hold carry the split's paired stationary block bootstrap CI (test split only; null when it was not drawn).
+/// <see cref="Oracle"/>: the policy that knows the synthetic generator's state (trend, meanrev), null elsewhere.
 /// </summary>
 internal sealed record SplitResult(
     string Series,
@@ -28,7 +29,10 @@ internal sealed record SplitResult(
     string? BestRuleName = null,
     double? BestRule = null,
     double? BestRuleSharpe = null,
-    double? BestRuleMaxDrawdown = null)
+    double? BestRuleMaxDrawdown = null,
+    double? Oracle = null,
+    double? OracleSharpe = null,
+    double? OracleMaxDrawdown = null)
 {
     public static SplitResult From(EvaluationReport r)
     {
@@ -55,7 +59,10 @@ internal sealed record SplitResult(
             r.BestRule?.Name,
             r.BestRule?.Metrics.Roi,
             r.BestRule?.Metrics.Sharpe,
-            r.BestRule?.Metrics.MaxDrawdown);
+            r.BestRule?.Metrics.MaxDrawdown,
+            r.Oracle?.Roi,
+            r.Oracle?.Sharpe,
+            r.Oracle?.MaxDrawdown);
     }
 }
 

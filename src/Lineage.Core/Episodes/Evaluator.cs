@@ -24,6 +24,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// <see cref="BestRuleEquityCurve"/> is the best rule's equity over the same bars as <see cref="EquityCurve"/> (null when no
 /// rule was chosen, or in reports written before it was kept). <see cref="ActionNames"/> names <see cref="ActionCounts"/>' entries
 /// when the arena's action set is not the classic Hold, Buy, Sell, Close (null, and left out of the JSON, for the classic set).
+/// <see cref="Oracle"/>: on a synthetic trend or mean-reverting market, the policy that knows the generator's state
+/// (<see cref="OraclePolicy"/>), scored like the others over the same bars; null elsewhere and in reports written before it.
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -46,13 +48,14 @@ public sealed record EvaluationReport(
     string? PriceBasis = null,
     double CashRate = 0,
     double[]? BestRuleEquityCurve = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null,
+    AgentMetrics? Oracle = null);
 
 public static class Evaluator
 {
     /// <summary>
     /// Runs <paramref name="policy"/> greedily from the environment's first start bar to the series' end, then
-    /// the baselines, all to the series' end. Random run i uses seed <see cref="RandomBaselineSeed"/>(seed, i): its own
+    /// the baselines, all to the series' end (the oracle when the series carries its generator's state). Random run i uses seed <see cref="RandomBaselineSeed"/>(seed, i): its own
     /// coordinate, so no random run shares a stream with the synthetic markets (<c>Seeds.Derive(seed, 1..3)</c>).
     /// </summary>
     /// <param name="referencePolicy">E.g. <see cref="ReferencePolicies.For"/> for a synthetic market; null to skip.</param>
@@ -116,6 +119,10 @@ public static class Evaluator
             ruleCurve = environment.EquityCurve.ToArray();
         }
 
+        var oracle = environment.Series.Truth is null
+            ? null
+            : EpisodeRunner.Run(environment, start, all, new OraclePolicy(environment), 0, noRandomness, null, floor).Metrics;
+
         PairedBootstrapReport? bootstrap = null;
         if (bootstrapDraws > 0 && agentCurve.Length > 2)
         {
@@ -149,7 +156,8 @@ public static class Evaluator
             environment.Series.PriceBasis,
             environment.Arena.Options.CashRate,
             ruleCurve,
-            environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames());
+            environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames(),
+            oracle);
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

@@ -16,7 +16,8 @@ public sealed record RuleHistory(double[] BeforeValidation, double[] BeforeScore
 
 /// <summary>
 /// Scores a checkpoint greedily on a split against buy-and-hold, flat, random (20 seeds), the best simple rule
-/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy, all over the whole split (the bankruptcy floor flattens the agent to cash instead
+/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy (and on the trend and
+/// mean-reverting ones the oracle that knows the generator's state), all over the whole split (the bankruptcy floor flattens the agent to cash instead
 /// of ending its evaluation; <see cref="EvaluateOutput.AgentHitFloorAt"/> says where). Validation scores are recorded with the checkpoint for selection and retention.
 /// </summary>
 public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<EvaluateInput, EvaluateOutput>
@@ -123,7 +124,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         report.BestRule?.Name,
         report.BestRule?.Metrics.Roi,
         report.BestRule?.Metrics.Sharpe,
-        report.Bootstrap is { } b ? Uncertainty(b) : null);
+        report.Bootstrap is { } b ? Uncertainty(b) : null,
+        report.Oracle?.Roi);
 
     private static BootstrapSummary Uncertainty(PairedBootstrapReport b)
     {

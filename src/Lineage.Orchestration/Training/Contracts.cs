@@ -101,6 +101,7 @@ public sealed record TrainStepOutput(
 /// <summary><see cref="Protect"/>: checkpoints that retention, run after a validation score is recorded, must keep.</summary>
 public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointUpdate, string Split, IReadOnlyList<long>? Protect = null);
 
+/// <summary><see cref="OracleReturn"/>: on a synthetic trend or mean-reverting market, the return of the oracle that knows the generator's state; null elsewhere.</summary>
 public sealed record EvaluateOutput(
     string Split,
     int Iteration,
@@ -120,7 +121,8 @@ public sealed record EvaluateOutput(
     string? BestRuleName = null,
     double? BestRuleReturn = null,
     double? BestRuleSharpe = null,
-    BootstrapSummary? Bootstrap = null);
+    BootstrapSummary? Bootstrap = null,
+    double? OracleReturn = null);
 
 /// <summary>
 /// The paired stationary block bootstrap of an evaluation (<see cref="Lineage.Core.Statistics.StationaryBootstrap"/>):
