@@ -62,6 +62,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 30,
     };
 
+    /// <summary>`--snr` of train and experiment: <see cref="TrainingRun.SyntheticSignalToNoise"/>, one definition for both.</summary>
+    public static Option<double?> SignalToNoise(string appliesTo) => new("--snr")
+    {
+        Description = "Synthetic trend / meanrev signal-to-noise, in (0, 2]: trend per-bar drift / volatility (default 0.25), " +
+            "meanrev one-bar reversion at one stationary SD / volatility, √(θ/(2−θ)) (default θ 0.1 ≈ 0.229); default: the generator's. " + appliesTo,
+    };
+
     public static void AddTo(Command command)
     {
         command.Options.Add(Backend);

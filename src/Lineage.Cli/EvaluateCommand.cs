@@ -78,6 +78,11 @@ internal static class EvaluateCommand
                 Row("reference policy", reference);
             }
 
+            if (report.Oracle is { } oracle)
+            {
+                Row("oracle (knows the generator's state)", oracle);
+            }
+
             AnsiConsole.Write(table);
             AnsiConsole.Write(exposure);
             if (Exposure.Describe(report.Agent.TimeLong, report.Agent.TimeShort, report.Agent.MeanAbsExposure, report.CorrelationWithBuyAndHold) is { } agent)

@@ -165,7 +165,7 @@ internal static class RunReport
         if (artifacts.Record?.Run is { } run)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"Dataset `{run.Dataset}`, seed {run.Seed}: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration; " +
+                $"Dataset `{run.Dataset}`{(run.SyntheticSignalToNoise is { } snr ? $" at signal-to-noise {snr}" : "")}, seed {run.Seed}: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration; " +
                 $"reward {run.Reward.Kind} × {run.Reward.Scale}; γ {run.Dqn.Gamma}, lr {run.Dqn.LearningRate}, {run.Dqn.Optimizer}/{run.Dqn.Loss}, target network {(run.Dqn.UseTargetNetwork ? $"every {run.Dqn.TargetUpdateInterval} updates" : "off")}; fees {run.Arena.FeeBps} bps per fill.");
             md.AppendLine();
         }
@@ -198,6 +198,11 @@ internal static class RunReport
                 md.AppendLine(Row("reference policy", reference));
             }
 
+            if (r.Oracle is { } oracle)
+            {
+                md.AppendLine(Row("oracle (knows the generator's state: the true regime or deviation)", oracle));
+            }
+
             md.AppendLine();
             md.AppendLine("Long % and short %: the fraction of the bars each policy held a long or short position (time in market = their sum); " +
                 "mean abs exposure: the mean of |position value / equity| at each bar's close; corr w/ b&h: the Pearson correlation of the agent's per-bar returns " +
@@ -223,13 +228,13 @@ internal static class RunReport
 
         md.AppendLine("## Every evaluation (greedy agent vs baselines, after fees)");
         md.AppendLine();
-        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | long % | short % | corr w/ b&h | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | score |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| iteration | checkpoint | split | agent return | Sharpe | max drawdown | trades | long % | short % | corr w/ b&h | buy & hold | flat | best rule (chosen on validation) | random (mean ± sd) | reference | oracle | score |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var e in artifacts.Evaluations)
         {
             var r = e.Report;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {Exposure.Percent(r.Agent.TimeLong)} | {Exposure.Percent(r.Agent.TimeShort)} | {Exposure.Correlation(r.CorrelationWithBuyAndHold)} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Fixed(Scores.Normalized(r))} |");
+                $"| {(e.Iteration is { } i ? i.ToString(CultureInfo.InvariantCulture) : "—")} | {e.Update} | {e.Split} | {r.Agent.Roi:P2} | {r.Agent.Sharpe:F2} | {r.Agent.MaxDrawdown:P1} | {r.Agent.Trades} | {Exposure.Percent(r.Agent.TimeLong)} | {Exposure.Percent(r.Agent.TimeShort)} | {Exposure.Correlation(r.CorrelationWithBuyAndHold)} | {r.BuyAndHold.Roi:P2} | {r.Flat.Roi:P2} | {(r.BestRule is { } rule ? $"{rule.Name}: {rule.Metrics.Roi.ToString("P2", CultureInfo.InvariantCulture)}" : "—")} | {r.Random.MeanRoi:P2} ± {r.Random.StdRoi:P2} | {Percent(r.Reference?.Roi)} | {Percent(r.Oracle?.Roi)} | {Fixed(Scores.Normalized(r))} |");
         }
 
         md.AppendLine();
@@ -237,7 +242,10 @@ internal static class RunReport
         {
             md.AppendLine("Synthetic markets are scored on freshly generated series (validation and test use new generator seeds). " +
                 "The reference policy is the best rule computable from the agent's own observations: trend follows the sign of the window momentum, " +
-                "meanrev trades against momentum beyond half the stationary deviation, randomwalk stays flat.");
+                "meanrev trades against momentum beyond half the stationary deviation, randomwalk stays flat. " +
+                "The oracle knows what no agent observes, the generator's state: on the trend the regime in force at each bar (long up, short down; " +
+                "not whether it switches before the next bar), on meanrev the true deviation from the level (contrarian beyond half a stationary SD). It is the bound an agent is read against " +
+                "in expectation over market paths; on one path a rule can beat it by luck.");
         }
         else
         {

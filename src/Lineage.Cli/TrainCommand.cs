@@ -27,9 +27,10 @@ internal static class TrainCommand
         var noPromote = new Option<bool>("--no-promote") { Description = "Record the run's candidate as a trial of its model, but never change the champion" };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body); command-line options override it" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the run report", DefaultValueFactory = _ => new DirectoryInfo("runs") };
+        var snr = CommonOptions.SignalToNoise("A random walk or a file refuses it.");
         var command = new Command("train", "Train a DQN trading agent: the Durable orchestration on the local host, state in Azurite.")
         {
-            dataset, iterations, episodes, steps, updates, seed, runId, resume, model, noPromote, config, output,
+            dataset, iterations, episodes, steps, updates, seed, snr, runId, resume, model, noPromote, config, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -49,6 +50,7 @@ internal static class TrainCommand
                 StepsPerEpisode = parse.GetValue(steps) ?? run.StepsPerEpisode,
                 UpdatesPerIteration = parse.GetValue(updates) ?? run.UpdatesPerIteration,
                 Seed = chosenSeed,
+                SyntheticSignalToNoise = parse.GetValue(snr) ?? run.SyntheticSignalToNoise,
                 Resume = parse.GetValue(resume) || run.Resume,
                 Model = parse.GetValue(model) ?? run.Model,
                 Promote = run.Promote && !parse.GetValue(noPromote),
@@ -86,7 +88,7 @@ internal static class TrainCommand
         }
 
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
-        AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}{(run.SyntheticSignalToNoise is { } s ? $", signal-to-noise {s}" : "")}");
         AnsiConsole.MarkupLineInterpolated($"Durable backend [cyan]{settings.Backend}[/], storage {(settings.Storage is null ? "the project's Azurite (" + settings.AzuriteFolder + ")" : "given connection string")}");
 
         // Ctrl+C or SIGTERM while the runtime starts cancels the start-up; once the run is started it asks the run

@@ -43,9 +43,10 @@ internal static class ExperimentCommand
         var folds = new Option<int>("--folds") { Description = "With --walk-forward: folds per walk-forward", DefaultValueFactory = _ => 5 };
         var parallelFolds = new Option<int>("--parallel-folds") { Description = "With --walk-forward: folds trained at once", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for experiment reports", DefaultValueFactory = _ => new DirectoryInfo("experiments") };
+        var snr = CommonOptions.SignalToNoise("It applies to the trend and meanrev markets; randomwalk and files run without it.");
         var command = new Command("experiment", "Train N seeds per variant and market through the real pipeline; report test scores against baselines with 95% confidence intervals (or, with --walk-forward, each walk-forward).")
         {
-            markets, variants, seeds, firstSeed, marketSeeds, firstMarketSeed, config, iterations, episodes, steps, updates, model, promote, name, validationOnly, walkForward, folds, parallelFolds, output,
+            markets, variants, seeds, firstSeed, marketSeeds, firstMarketSeed, config, iterations, episodes, steps, updates, snr, model, promote, name, validationOnly, walkForward, folds, parallelFolds, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -61,6 +62,7 @@ internal static class ExperimentCommand
                 EpisodesPerIteration = parse.GetValue(episodes) ?? baseRun.EpisodesPerIteration,
                 StepsPerEpisode = parse.GetValue(steps) ?? baseRun.StepsPerEpisode,
                 UpdatesPerIteration = parse.GetValue(updates) ?? baseRun.UpdatesPerIteration,
+                SyntheticSignalToNoise = parse.GetValue(snr) ?? baseRun.SyntheticSignalToNoise,
                 Model = parse.GetValue(model) ?? baseRun.Model,
                 // An experiment never replaces a champion unless asked: today's nightly champion stays.
                 Promote = parse.GetValue(promote),
@@ -138,7 +140,7 @@ internal static class ExperimentCommand
 
         var folder = Directory.CreateDirectory(Path.Combine(output.FullName, plan.Name));
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
-        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}{(plan.Markets.Any(ExperimentMarkets.IsSynthetic) ? $"; synthetic markets × market seeds {string.Join(", ", plan.MarketSeeds)}" : "")}){(plan.ValidationOnly ? ", validation only" : "")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]Experiment[/] [cyan]{plan.Name}[/]: {plan.RunCount} runs ({string.Join(", ", plan.Markets)} × {string.Join(", ", plan.Variants.Select(v => v.Name))} × seeds {string.Join(", ", plan.Seeds)}{(plan.Markets.Any(ExperimentMarkets.IsSynthetic) ? $"; synthetic markets × market seeds {string.Join(", ", plan.MarketSeeds)}" : "")}){(plan.ValidationOnly ? ", validation only" : "")}{(plan.BaseRun.SyntheticSignalToNoise is { } s ? $"; signal-to-noise {s} on {string.Join(", ", plan.Markets.Where(ExperimentPlan.TakesSignalToNoise).DefaultIfEmpty("no market (trend and meanrev only)"))}" : "")}");
         if (plan.Markets.Where(m => !ExperimentMarkets.IsSynthetic(m)).ToList() is { Count: > 0 } files)
         {
             AnsiConsole.MarkupLineInterpolated($"{string.Join(", ", files)}: a file is one market path, so market seeds do not apply: one run per agent seed{(plan.MarketSeeds.Count > 1 ? $" (not × {plan.MarketSeeds.Count} market seeds)" : "")}; its path uncertainty is each run's block bootstrap.");
@@ -213,7 +215,7 @@ internal static class ExperimentCommand
         var figures = s is null
             ? "no evaluation"
             : string.Create(CultureInfo.InvariantCulture,
-                $"{(validationOnly ? "validation" : "test")} return {s.Return:P1} (b&h {s.BuyAndHold:P1}, random {s.RandomMean:P1}{(s.Reference is { } rf ? $", reference {rf:P1}" : "")}) score {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")}, Sharpe {s.Sharpe:F2}, max DD {s.MaxDrawdown:P1}, {s.Trades} trades");
+                $"{(validationOnly ? "validation" : "test")} return {s.Return:P1} (b&h {s.BuyAndHold:P1}, random {s.RandomMean:P1}{(s.Reference is { } rf ? $", reference {rf:P1}" : "")}{(s.Oracle is { } o ? $", oracle {o:P1}" : "")}) score {(s.Score is { } sc ? sc.ToString("F2", CultureInfo.InvariantCulture) : "—")}, Sharpe {s.Sharpe:F2}, max DD {s.MaxDrawdown:P1}, {s.Trades} trades");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Variant,-15} {r.Market,-10} {(r.MarketSeed is { } ms ? $"market seed {ms,-3} " : "")}seed {r.Seed,-3} {r.Status,-9} {r.Seconds,5:F0}s it {r.SelectedIteration}: {figures}"));
     }
 }

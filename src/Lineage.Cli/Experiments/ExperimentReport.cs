@@ -226,7 +226,7 @@ internal static class ExperimentReport
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Agent seeds {string.Join(", ", plan.Seeds)}; market seeds {string.Join(", ", plan.MarketSeeds)}; per run {b.Iterations} iterations × {b.EpisodesPerIteration} episodes × {b.StepsPerEpisode} steps, {b.UpdatesPerIteration} updates/iteration, evaluation every {b.EvaluateEvery}; " +
             $"base reward {b.Reward.Kind} × {b.Reward.Scale}; γ {b.Dqn.Gamma}, lr {b.Dqn.LearningRate}, batch {b.Dqn.BatchSize}, {b.Dqn.Optimizer}/{b.Dqn.Loss}, target update {b.Dqn.TargetUpdateInterval}; " +
-            $"ε {b.Epsilon.Start}→{b.Epsilon.End} over {b.Epsilon.DecayFraction:P0} of the run; fees {Fees(b)}.");
+            $"ε {b.Epsilon.Start}→{b.Epsilon.End} over {b.Epsilon.DecayFraction:P0} of the run; fees {Fees(b)}{(synthetic.Count > 0 ? "; synthetic signal-to-noise " + SignalToNoise(b.SyntheticSignalToNoise) : "")}.");
         md.AppendLine();
         foreach (var variant in plan.Variants)
         {
@@ -367,6 +367,11 @@ internal static class ExperimentReport
                 {
                     md.AppendLine(CultureInfo.InvariantCulture, $"| reference policy | {paths} path(s) | {Ci(OverPaths(series, x => x.Reference!.Value), "P1")} | — | — | — | — | — | — | 1 | {Ci(OverPaths(series, x => x.Reference!.Value - x.BuyAndHold), "P1")} |");
                 }
+
+                if (series.All(x => x.Split.Oracle is not null))
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| oracle (knows the true {(ExperimentMarkets.Dataset(market) == "synthetic:meanrev" ? "deviation from the level" : "regime")}) | {paths} path(s) | {Ci(OverPaths(series, x => x.Oracle!.Value), "P1")} | {Ci(OverPaths(series, x => x.OracleSharpe!.Value), "F2")} | {Ci(OverPaths(series, x => x.OracleMaxDrawdown!.Value), "P1")} | — | {(withReference ? Ci(OverPaths(series, x => Scores.Normalized(x.Oracle!.Value, x.RandomMean, x.Reference)!.Value), "F2") : "—")} | {Ci(OverPaths(series, x => x.Oracle!.Value - x.BuyAndHold), "P1")} |");
+                }
             }
 
             md.AppendLine();
@@ -402,6 +407,19 @@ internal static class ExperimentReport
         }
 
         return md.ToString();
+    }
+
+    /// <summary>
+    /// The header's signal-to-noise: the value and what it sets on each market (it scales trend and meanrev only), or the
+    /// generator's defaults when unset.
+    /// </summary>
+    public static string SignalToNoise(double? signalToNoise)
+    {
+        var trend = Core.MarketData.RegimeTrendParameters.For(signalToNoise);
+        var meanrev = Core.MarketData.MeanRevertingParameters.For(signalToNoise);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{(signalToNoise is { } s ? s.ToString("R", CultureInfo.InvariantCulture) : "default (the generators' own)")}: trend drift {trend.Drift:G4} = {trend.SignalToNoise:G4} × volatility {trend.Volatility}, " +
+            $"meanrev θ {meanrev.Reversion:G4} (√(θ/(2−θ)) = {meanrev.SignalToNoise:G4}, stationary SD {meanrev.StationaryStd:G3}); randomwalk has none");
     }
 
     // Baselines own C1 (buy & hold), C2 (reference) and gray (random); variants take the other colours.

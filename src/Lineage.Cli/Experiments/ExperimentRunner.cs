@@ -36,15 +36,23 @@ internal sealed record ExperimentPlan(
         ArgumentNullException.ThrowIfNull(variant);
         var path = marketSeed is { } m ? string.Create(CultureInfo.InvariantCulture, $"-m{m}") : "";
         var runId = string.Create(CultureInfo.InvariantCulture, $"x-{ExperimentMarkets.Slug(variant.Name, 14)}-{ExperimentMarkets.Slug(ExperimentMarkets.ShortName(ExperimentMarkets.Dataset(market)), 14)}{path}-s{seed}-{stamp}");
-        return variant.Apply(BaseRun) with
+        var run = variant.Apply(BaseRun);
+        return run with
         {
             Dataset = ExperimentMarkets.Dataset(market),
+            // The experiment's signal-to-noise scales the markets that have a signal; the random walk and files run without it.
+            SyntheticSignalToNoise = TakesSignalToNoise(market) ? run.SyntheticSignalToNoise : null,
             Seed = seed,
             MarketSeed = marketSeed,
             RunId = runId,
             Resume = false,
         };
     }
+
+    /// <summary>Whether a market is generated with a signal a signal-to-noise ratio scales (trend, meanrev).</summary>
+    public static bool TakesSignalToNoise(string market) =>
+        ExperimentMarkets.Dataset(market) is var dataset && dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+        && Core.MarketData.SyntheticMarkets.KindsWithSignal.Contains(dataset[DatasetReferences.Synthetic.Length..], StringComparer.Ordinal);
 
     /// <summary>Every run of the plan in the order they are run: market, variant, market seed, agent seed.</summary>
     public IReadOnlyList<(ExperimentVariant Variant, string Market, TrainingRun Run)> Runs(string stamp) =>

@@ -9,6 +9,7 @@ namespace Lineage.Cli.Experiments;
 /// The agent's exposure (<see cref="TimeLong"/>, <see cref="TimeShort"/>, <see cref="MeanAbsExposure"/>) and
 /// <see cref="CorrelationWithBuyAndHold"/> are those of <see cref="EvaluationReport"/>; null in results written before they
 /// were measured, and the correlation also when undefined (an agent that stayed flat).
+/// <see cref="Oracle"/>: the policy that knows the synthetic generator's state (trend, meanrev), null elsewhere.
 /// </summary>
 internal sealed record SplitResult(
     string Series,
@@ -35,7 +36,10 @@ internal sealed record SplitResult(
     double? TimeLong = null,
     double? TimeShort = null,
     double? MeanAbsExposure = null,
-    double? CorrelationWithBuyAndHold = null)
+    double? CorrelationWithBuyAndHold = null,
+    double? Oracle = null,
+    double? OracleSharpe = null,
+    double? OracleMaxDrawdown = null)
 {
     public static SplitResult From(EvaluationReport r)
     {
@@ -66,7 +70,10 @@ internal sealed record SplitResult(
             r.Agent.TimeLong,
             r.Agent.TimeShort,
             r.Agent.MeanAbsExposure,
-            r.CorrelationWithBuyAndHold);
+            r.CorrelationWithBuyAndHold,
+            r.Oracle?.Roi,
+            r.Oracle?.Sharpe,
+            r.Oracle?.MaxDrawdown);
     }
 }
 

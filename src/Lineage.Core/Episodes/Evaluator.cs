@@ -30,6 +30,8 @@ public sealed record RuleBaseline(string Name, double ChosenSharpe, AgentMetrics
 /// per-bar returns with buy-and-hold's on the same bars (<see cref="Correlation.Pearson"/>): near 1 with a high time long, the
 /// agent copies buy-and-hold. It is null when undefined (either's returns constant, e.g. an agent that stays flat) and in
 /// reports written before it was measured.
+/// <see cref="Oracle"/>: on a synthetic trend or mean-reverting market, the policy that knows the generator's state
+/// (<see cref="OraclePolicy"/>), scored like the others over the same bars; null elsewhere and in reports written before it.
 /// </summary>
 public sealed record EvaluationReport(
     string SeriesName,
@@ -53,13 +55,14 @@ public sealed record EvaluationReport(
     double CashRate = 0,
     double[]? BestRuleEquityCurve = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ActionNames = null,
-    double? CorrelationWithBuyAndHold = null);
+    double? CorrelationWithBuyAndHold = null,
+    AgentMetrics? Oracle = null);
 
 public static class Evaluator
 {
     /// <summary>
     /// Runs <paramref name="policy"/> greedily from the environment's first start bar to the series' end, then
-    /// the baselines (flat, random, buy-and-hold, reference, best rule) from that same bar to the series' end: the first
+    /// the baselines (flat, random, buy-and-hold, reference, best rule, and the oracle when the series carries its generator's state) from that same bar to the series' end: the first
     /// bar is max(the series' read-only history, the features' warm-up), <see cref="TradingEnvironment.FirstStartIndex"/>, so
     /// no history bar is scored and the best rule warms up on the history. Random run i uses seed
     /// <see cref="RandomBaselineSeed"/>(seed, i): its own coordinate, so no random run shares a stream with the synthetic
@@ -123,6 +126,10 @@ public static class Evaluator
 
         var agentReturns = PerBarReturns(agentCurve);
         var buyAndHoldReturns = PerBarReturns(buyAndHoldCurve);
+        var oracle = environment.Series.Truth is null
+            ? null
+            : EpisodeRunner.Run(environment, start, all, new OraclePolicy(environment), 0, noRandomness, null, floor).Metrics;
+
         PairedBootstrapReport? bootstrap = null;
         if (bootstrapDraws > 0 && agentCurve.Length > 2)
         {
@@ -157,7 +164,8 @@ public static class Evaluator
             environment.Arena.Options.CashRate,
             ruleCurve,
             environment.Arena.Options.Actions == ActionSet.Classic ? null : environment.Arena.Options.ActionNames(),
-            Correlation.Pearson(agentReturns, buyAndHoldReturns));
+            Correlation.Pearson(agentReturns, buyAndHoldReturns),
+            oracle);
     }
 
     /// <summary>The seed of random baseline run <paramref name="run"/>; before, <c>Seeds.Derive(seed, run)</c> collided with the market generators' seeds.</summary>

@@ -60,9 +60,11 @@ public static class ReferencePolicies
 {
     /// <summary>
     /// Contrarian dead band for the mean-reverting market: half of the OU's stationary standard deviation of
-    /// log price (σ/√(2θ−θ²) ≈ 0.023 with the defaults).
+    /// log price (σ/√(2θ−θ²) ≈ 0.023 with the defaults). It stays at the defaults' value whatever signal-to-noise ratio a
+    /// market is generated with: the reference reads the agent's observations, not the generator's parameters (the oracle,
+    /// <see cref="OraclePolicy"/>, is the baseline that knows them).
     /// </summary>
-    public static double MeanReversionThreshold { get; } = 0.5 * StationaryStd(new MeanRevertingParameters());
+    public static double MeanReversionThreshold { get; } = 0.5 * new MeanRevertingParameters().StationaryStd;
 
     /// <summary>"trend": follow the momentum sign; "meanrev": contrarian on momentum beyond a band; "randomwalk": stay flat.</summary>
     public static IQFunction For(string kind, FeatureSpec spec, Normalizer normalizer)
@@ -76,7 +78,4 @@ public static class ReferencePolicies
             _ => throw new ArgumentException($"No reference policy for '{kind}'; expected one of: {string.Join(", ", SyntheticMarkets.Kinds)}.", nameof(kind)),
         };
     }
-
-    private static double StationaryStd(MeanRevertingParameters p) =>
-        p.Volatility / Math.Sqrt((2 * p.Reversion) - (p.Reversion * p.Reversion));
 }

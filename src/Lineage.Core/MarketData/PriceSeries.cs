@@ -7,7 +7,8 @@ namespace Lineage.Core.MarketData;
 /// <summary>
 /// A validated, chronologically ordered price series. <see cref="Open"/> is null for close-only data;
 /// then an order decided at bar t fills at the next bar's close instead of its open. <see cref="Volume"/> is null when
-/// the source has no volume column.
+/// the source has no volume column. <see cref="Truth"/> is set on synthetic markets only: the generator's state per bar, for
+/// the oracle baseline; no feature reads it.
 /// </summary>
 public sealed class PriceSeries
 {
@@ -16,7 +17,8 @@ public sealed class PriceSeries
     /// <param name="barsPerYear">Known annualisation factor (e.g. inherited by a slice); estimated from the timestamps when null.</param>
     /// <param name="totalReturn">The prices are adjusted for dividends and splits (an adjusted close): holding them earns the total return.</param>
     /// <param name="volume">Traded volume per bar (non-negative, finite), or null when the source has none.</param>
-    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null, bool totalReturn = false, double[]? volume = null)
+    /// <param name="truth">A synthetic generator's state per bar (<see cref="SyntheticTruth"/>), or null.</param>
+    public PriceSeries(string name, DateTimeOffset[] times, double[]? open, double[] close, double? barsPerYear = null, bool totalReturn = false, double[]? volume = null, SyntheticTruth? truth = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(times);
@@ -38,6 +40,13 @@ public sealed class PriceSeries
             throw new ArgumentException(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Price series '{name}': Volume ({volume.Length}) must have as many bars as Times ({times.Length})."),
                 nameof(volume));
+        }
+
+        if (truth is not null && (truth.Drift.Length != times.Length || !truth.Drift.All(double.IsFinite) || !(truth.Band >= 0 && double.IsFinite(truth.Band))))
+        {
+            throw new ArgumentException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Price series '{name}': Truth needs one finite drift per bar ({truth.Drift.Length} for {times.Length} bars) and a finite band ≥ 0 ({truth.Band})."),
+                nameof(truth));
         }
 
         for (var i = 0; i < times.Length; i++)
@@ -71,6 +80,7 @@ public sealed class PriceSeries
         BarsPerYear = barsPerYear ?? EstimateBarsPerYear(times);
         TotalReturn = totalReturn;
         Volume = volume;
+        Truth = truth;
     }
 
     /// <summary>
@@ -93,6 +103,9 @@ public sealed class PriceSeries
     /// <summary>Volume per bar, or null when the source had no volume column (synthetic markets, close-only files).</summary>
     public double[]? Volume { get; }
 
+    /// <summary>The synthetic generator's state per bar (what the oracle baseline knows); null for files.</summary>
+    public SyntheticTruth? Truth { get; }
+
     public int Count => Close.Length;
 
     /// <summary>Bars per calendar year, used to annualise Sharpe and Sortino (≈252 for daily stocks, ≈6200 for hourly FX).</summary>
@@ -101,7 +114,7 @@ public sealed class PriceSeries
     /// <summary>The price an order decided at the close of <paramref name="bar"/> − 1 fills at.</summary>
     public double FillPrice(int bar) => Open is null ? Close[bar] : Open[bar];
 
-    /// <summary>A copy of bars [start, start + count); it keeps this series' <see cref="BarsPerYear"/>.</summary>
+    /// <summary>A copy of bars [start, start + count) (and of their <see cref="Truth"/>); it keeps this series' <see cref="BarsPerYear"/>.</summary>
     public PriceSeries Slice(int start, int count)
     {
         if (start < 0 || count < 1 || start > Count - count)
@@ -116,12 +129,14 @@ public sealed class PriceSeries
             Close.AsSpan(start, count).ToArray(),
             BarsPerYear,
             TotalReturn,
-            Volume?.AsSpan(start, count).ToArray());
+            Volume?.AsSpan(start, count).ToArray(),
+            Truth is null ? null : Truth with { Drift = Truth.Drift.AsSpan(start, count).ToArray() });
     }
 
     /// <summary>
     /// SHA-256 (lowercase hex) of the bars: timestamps, opens (if any) and closes. The name is not part of it, nor is the
-    /// volume, so fingerprints recorded before volume was kept still match.
+    /// volume, so fingerprints recorded before volume was kept still match, nor the synthetic <see cref="Truth"/> (the
+    /// generator's, determined by it and its seed).
     /// </summary>
     public string Fingerprint()
     {

@@ -11,7 +11,7 @@ namespace Lineage.Orchestration.Activities;
 
 /// <summary>
 /// Scores a checkpoint greedily on a split against buy-and-hold, flat, random (20 seeds), the best simple rule
-/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy, all over the
+/// (chosen on the validation split, whatever split is scored) and, on synthetic markets, the reference policy (and on the trend and mean-reverting ones the oracle that knows the generator's state), all over the
 /// split's bars after its read-only history (the bankruptcy floor flattens the agent to cash instead of ending its evaluation;
 /// <see cref="EvaluateOutput.AgentHitFloorAt"/> says where). Validation scores are recorded with the checkpoint for selection and retention.
 /// </summary>
@@ -88,7 +88,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         report.Agent.TimeLong,
         report.Agent.TimeShort,
         report.Agent.MeanAbsExposure,
-        report.CorrelationWithBuyAndHold);
+        report.CorrelationWithBuyAndHold,
+        report.Oracle?.Roi);
 
     private static BootstrapSummary Uncertainty(PairedBootstrapReport b)
     {

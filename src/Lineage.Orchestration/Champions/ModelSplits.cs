@@ -13,7 +13,8 @@ namespace Lineage.Orchestration.Champions;
 /// One generation of a model's splits. On a file: the <see cref="Dates"/> every run of the model cuts its data by
 /// (train, validation, test, and the promotion window only the gate plays). On a synthetic market: the promotion
 /// window is its own generated series of <see cref="PromotionBars"/> bars from <see cref="MarketSeed"/>, a series no
-/// run trains, selects or reports on.
+/// run trains, selects or reports on, generated at each run's own <see cref="TrainingRun.SyntheticSignalToNoise"/> (the gate
+/// plays the candidate and the champion on the same bars, the candidate's market).
 /// </summary>
 public sealed record SplitGeneration(
     int Generation,

@@ -56,8 +56,9 @@ public sealed record RunData(
 
 /// <summary>
 /// Resolves a run's dataset reference. Files are split chronologically; synthetic markets are scored on
-/// freshly generated series (new generator seeds, same parameters), so a short test tail with one or two
-/// regimes can neither flatter nor sink a result.
+/// freshly generated series (new generator seeds, same parameters: the run's <see cref="TrainingRun.SyntheticSignalToNoise"/>
+/// for every series, the model's promotion series included), so a short test tail with one or two regimes can neither
+/// flatter nor sink a result.
 /// </summary>
 public static class DatasetLoader
 {
@@ -86,11 +87,11 @@ public static class DatasetLoader
             var evalBars = SyntheticEvaluationBars(run);
             var market = MarketSeed(run);
             var history = DataSplits.HistoryBars;
-            var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(market, 1));
-            var validation = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 2));
-            var test = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 3));
+            var train = SyntheticMarkets.Generate(kind, run.SyntheticBars, Seeds.Derive(market, 1), run.SyntheticSignalToNoise);
+            var validation = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 2), run.SyntheticSignalToNoise);
+            var test = SyntheticMarkets.Generate(kind, evalBars + history, Seeds.Derive(market, 3), run.SyntheticSignalToNoise);
             var promotion = splits is { MarketSeed: { } seed, PromotionBars: { } bars }
-                ? SyntheticMarkets.Generate(kind, bars, Seeds.Derive(seed, 4))
+                ? SyntheticMarkets.Generate(kind, bars, Seeds.Derive(seed, 4), run.SyntheticSignalToNoise)
                 : null;
             return Create(run, new DataSplit(train, validation, test, history, history), promotion, 0, minRows);
         }
@@ -140,7 +141,7 @@ public static class DatasetLoader
     {
         ArgumentNullException.ThrowIfNull(run);
         return run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
-            ? SyntheticMarkets.Generate(run.Dataset[DatasetReferences.Synthetic.Length..], run.SyntheticBars, Seeds.Derive(MarketSeed(run), 1))
+            ? SyntheticMarkets.Generate(run.Dataset[DatasetReferences.Synthetic.Length..], run.SyntheticBars, Seeds.Derive(MarketSeed(run), 1), run.SyntheticSignalToNoise)
             : await LoadSeriesAsync(run.Dataset, container, minRows, cancellationToken);
     }
 

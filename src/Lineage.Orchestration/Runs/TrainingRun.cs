@@ -32,6 +32,15 @@ public sealed record TrainingRun
     /// <summary>Bars generated for a synthetic dataset (ignored for files).</summary>
     public int SyntheticBars { get; init; } = 4000;
 
+    /// <summary>
+    /// How hard a synthetic trend or mean-reverting market is, for every series the run generates (train, validation, test,
+    /// promotion, a walk-forward's whole series); null (default): the generator's defaults, today's markets bit for bit.
+    /// Trend: per-bar |drift| / volatility, drift = value × volatility (default 0.25). Mean-reverting: the one-bar
+    /// predictable move at one stationary SD over the bar's volatility, θ·σ_stationary / σ = √(θ / (2 − θ)), so
+    /// θ = 2s² / (1 + s²) (default θ 0.1, s ≈ 0.229). In (0, 2]; set on the random walk (no signal) or a file it is a 400.
+    /// </summary>
+    public double? SyntheticSignalToNoise { get; init; }
+
     public int Iterations { get; init; } = 20;
 
     public int EpisodesPerIteration { get; init; } = 8;

@@ -21,6 +21,9 @@ public static class TrainingRunValidator
     public const int MaxIterationsPerGeneration = 1_000;
     public const int MaxBootstrapDraws = 1_000_000;
 
+    /// <summary>Largest <see cref="TrainingRun.SyntheticSignalToNoise"/>: a drift of twice the volatility per bar, far easier than any real market.</summary>
+    public const double MaxSignalToNoise = 2;
+
     /// <summary>
     /// Budget on iterations × episodes × steps: environment steps a run may take. Acting alone is ~4 min a core at the
     /// plain-C# policy's 4.4 M steps/s (bench/results.md), but every step also becomes an experience in a shard blob.
@@ -63,6 +66,16 @@ public static class TrainingRunValidator
         }
 
         Check(run.SyntheticBars is >= 500 and <= 1_000_000, "syntheticBars", $"must be 500..1000000, got {run.SyntheticBars}");
+        if (run.SyntheticSignalToNoise is { } snr)
+        {
+            Check(snr is > 0 and <= MaxSignalToNoise, "syntheticSignalToNoise", $"must be in (0, {V(MaxSignalToNoise)}] when set, got {V(snr)}");
+            // A malformed dataset is reported at "dataset" alone; a well-formed one without a signal to scale is reported here.
+            var kind = run.Dataset?.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal) == true ? run.Dataset[DatasetReferences.Synthetic.Length..] : null;
+            var withoutSignal = kind is null ? DatasetError(run.Dataset) is null : SyntheticKinds.Contains(kind) && !SyntheticMarkets.KindsWithSignal.Contains(kind);
+            Check(!withoutSignal, "syntheticSignalToNoise",
+                $"applies to synthetic:trend and synthetic:meanrev only (the random walk has no signal, a file its own); leave it out for '{run.Dataset}', got {V(snr)}");
+        }
+
         Check(run.Iterations is >= 1 and <= MaxIterations, "iterations", $"must be 1..{MaxIterations}, got {run.Iterations}");
         Check(run.EpisodesPerIteration is >= 1 and <= MaxEpisodesPerIteration, "episodesPerIteration",
             $"must be 1..{MaxEpisodesPerIteration}, got {run.EpisodesPerIteration}");

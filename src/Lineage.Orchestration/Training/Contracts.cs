@@ -107,6 +107,7 @@ public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointU
 /// <see cref="AgentTimeShort"/>, <see cref="AgentMeanAbsExposure"/>) and <see cref="CorrelationWithBuyAndHold"/> are those of
 /// <see cref="Lineage.Core.Episodes.EvaluationReport"/>: null when undefined (a flat agent has no correlation) or recorded before
 /// they were measured.
+/// <see cref="OracleReturn"/>: on a synthetic trend or mean-reverting market, the return of the oracle that knows the generator's state; null elsewhere.
 /// </summary>
 public sealed record EvaluateOutput(
     string Split,
@@ -131,7 +132,8 @@ public sealed record EvaluateOutput(
     double? AgentTimeLong = null,
     double? AgentTimeShort = null,
     double? AgentMeanAbsExposure = null,
-    double? CorrelationWithBuyAndHold = null);
+    double? CorrelationWithBuyAndHold = null,
+    double? OracleReturn = null);
 
 /// <summary>
 /// The paired stationary block bootstrap of an evaluation (<see cref="Lineage.Core.Statistics.StationaryBootstrap"/>):

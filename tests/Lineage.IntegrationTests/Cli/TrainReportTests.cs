@@ -42,6 +42,9 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.StartsWith("50,", sweep[^1], StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(folder, "fee-sweep.png")));
         Assert.Contains("## Cost sweep", summary, StringComparison.Ordinal);
+        // The trend market's generator state: the oracle sits beside the agent in the report and the console summary.
+        Assert.Contains("| oracle (knows the generator's state: the true regime or deviation) |", summary, StringComparison.Ordinal);
+        Assert.Contains("oracle", cli.Output, StringComparison.Ordinal);
         reports.Delete(recursive: true);
     }
 }
