@@ -77,8 +77,16 @@ internal sealed record SplitResult(
     }
 }
 
-/// <summary>One validation evaluation during training.</summary>
-internal sealed record EvaluationPoint(int Iteration, double Return, double BuyAndHold, double RandomMean, double? Reference, double? Score);
+/// <summary>One validation evaluation during training; the Sharpe ratios are null in results written before they were kept.</summary>
+internal sealed record EvaluationPoint(
+    int Iteration,
+    double Return,
+    double BuyAndHold,
+    double RandomMean,
+    double? Reference,
+    double? Score,
+    double? Sharpe = null,
+    double? BuyAndHoldSharpe = null);
 
 /// <summary>
 /// One training seed of one variant on one market path: the selected checkpoint's scores and the run's curves.
@@ -115,7 +123,7 @@ internal sealed record SeedResult(
             : validations.MaxBy(v => v.Report.Agent.Roi);
         var curve = validations
             .Where(v => v.Iteration is not null)
-            .Select(v => new EvaluationPoint(v.Iteration!.Value, v.Report.Agent.Roi, v.Report.BuyAndHold.Roi, v.Report.Random.MeanRoi, v.Report.Reference?.Roi, Scores.Normalized(v.Report)))
+            .Select(v => new EvaluationPoint(v.Iteration!.Value, v.Report.Agent.Roi, v.Report.BuyAndHold.Roi, v.Report.Random.MeanRoi, v.Report.Reference?.Roi, Scores.Normalized(v.Report), v.Report.Agent.Sharpe, v.Report.BuyAndHold.Sharpe))
             .ToList();
         return new SeedResult(
             variant,

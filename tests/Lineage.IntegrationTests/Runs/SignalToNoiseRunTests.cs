@@ -80,8 +80,8 @@ public sealed class SignalToNoiseRunTests
         var defaults = await DatasetLoader.LoadAsync(run with { SyntheticSignalToNoise = null }, splits, null, CancellationToken.None);
 
         Assert.Equal(SyntheticMarkets.Generate(kind, 1000, Seeds.Derive(3, 1), 0.05).Fingerprint(), data.Train.Fingerprint());
-        Assert.Equal(SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(3, 2), 0.05).Fingerprint(), data.Validation.Fingerprint());
-        Assert.Equal(SyntheticMarkets.Generate(kind, evalBars, Seeds.Derive(3, 3), 0.05).Fingerprint(), data.Test.Fingerprint());
+        Assert.Equal(SyntheticMarkets.Generate(kind, evalBars + DataSplits.HistoryBars, Seeds.Derive(3, 2), 0.05).Fingerprint(), data.Validation.Fingerprint());
+        Assert.Equal(SyntheticMarkets.Generate(kind, evalBars + DataSplits.HistoryBars, Seeds.Derive(3, 3), 0.05).Fingerprint(), data.Test.Fingerprint());
         Assert.Equal(SyntheticMarkets.Generate(kind, 600, Seeds.Derive(9, 4), 0.05).Fingerprint(), data.Promotion!.Fingerprint());
         Assert.Equal(data.Train.Fingerprint(), whole.Fingerprint());
         Assert.NotEqual(defaults.Fingerprint, data.Fingerprint);
