@@ -47,10 +47,11 @@ internal static class Summary
 
         var rule = e.BestRuleName is { } name ? string.Create(CultureInfo.InvariantCulture, $", best rule {Markup.Escape(name)} (chosen on validation) {e.BestRuleReturn:P2} (Sharpe {e.BestRuleSharpe:F2})") : "";
         var reference = e.ReferenceReturn is { } r ? string.Create(CultureInfo.InvariantCulture, $", reference {r:P2}") : "";
+        var holdSharpe = e.BuyAndHoldSharpe is { } hs ? string.Create(CultureInfo.InvariantCulture, $" (Sharpe {hs:F2})") : "";
         var oracle = e.OracleReturn is { } o ? string.Create(CultureInfo.InvariantCulture, $", oracle (knows the generator's state) {o:P2}") : "";
         var floor = e.AgentHitFloorAt is { } bar ? string.Create(CultureInfo.InvariantCulture, $", hit the floor at bar {bar}, then cash") : "";
         table.AddRow(label, string.Create(CultureInfo.InvariantCulture,
-            $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades{floor}) | buy&hold {e.BuyAndHoldReturn:P2}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{rule}{reference}{oracle} (same bars, after fees)"));
+            $"agent {e.AgentReturn:P2} (Sharpe {e.AgentSharpe:F2}, max DD {e.AgentMaxDrawdown:P1}, {e.AgentTrades} trades{floor}) | buy&hold {e.BuyAndHoldReturn:P2}{holdSharpe}, flat {e.FlatReturn:P2}, random {e.RandomMeanReturn:P2} ± {e.RandomStdReturn:P2}{rule}{reference}{oracle} (same bars, after fees)"));
         if (Exposure.Describe(e.AgentTimeLong, e.AgentTimeShort, e.AgentMeanAbsExposure, e.CorrelationWithBuyAndHold) is { } exposure)
         {
             table.AddRow("", Markup.Escape("agent " + exposure));

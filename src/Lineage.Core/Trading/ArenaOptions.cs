@@ -40,18 +40,21 @@ public sealed record ArenaOptions
     /// Closes a position still open at the end of an evaluated window at the last bar's close, paying its fee and
     /// slippage, for the agent and every baseline alike (buy-and-hold too), so the reported return is one a user could
     /// bank. Evaluation episodes are those run under <see cref="FloorRule.FlattenToCash"/> or <see cref="FloorRule.Ignore"/>;
-    /// training episodes (<see cref="FloorRule.EndEpisode"/>) never close at the end. Default false (today's figures: the
-    /// open position is marked, not sold); the default will be chosen by the ablation.
+    /// training episodes (<see cref="FloorRule.EndEpisode"/>) never close at the end. Default true: a figure that marks an
+    /// open position without its exit fee flatters whichever policy holds one at the end (buy-and-hold always does).
     /// </summary>
-    public bool CloseAtEnd { get; init; }
+    public bool CloseAtEnd { get; init; } = true;
 
     /// <summary>
     /// Annual cost of borrowing the asset while short, charged every bar held short on the short's notional at the bar's
-    /// close: rate / bars per year of the series (simple, not compounded). Long and flat positions pay nothing. Default 0
-    /// (today's figures); a realistic value for liquid large caps is about 0.0025–0.01 (0.25–1 % a year), hard-to-borrow
-    /// names far more. The default will be set by the ablation.
+    /// close: rate / bars per year of the series (simple, not compounded). Long and flat positions pay nothing. Default
+    /// <see cref="DefaultShortBorrowRate"/> (0.5 % a year), the middle of what liquid large caps cost (about 0.25–1 %);
+    /// hard-to-borrow names cost far more, and 0 turns it off.
     /// </summary>
-    public double ShortBorrowRate { get; init; }
+    public double ShortBorrowRate { get; init; } = DefaultShortBorrowRate;
+
+    /// <summary>0.5 % a year: a realistic borrow cost for a liquid large cap.</summary>
+    public const double DefaultShortBorrowRate = 0.005;
 
     /// <summary>
     /// What the network's outputs mean: <see cref="ActionSet.Classic"/> (Hold, Buy, Sell, Close: 4 outputs; default) or

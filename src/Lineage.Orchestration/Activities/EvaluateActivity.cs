@@ -89,7 +89,8 @@ public sealed class EvaluateActivity(RunWorkspace workspace) : TaskActivity<Eval
         report.Agent.TimeShort,
         report.Agent.MeanAbsExposure,
         report.CorrelationWithBuyAndHold,
-        report.Oracle?.Roi);
+        report.Oracle?.Roi,
+        report.BuyAndHold.Sharpe);
 
     private static BootstrapSummary Uncertainty(PairedBootstrapReport b)
     {

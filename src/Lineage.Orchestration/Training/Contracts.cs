@@ -107,6 +107,7 @@ public sealed record EvaluateInput(string RunId, int Iteration, long CheckpointU
 /// <see cref="AgentTimeShort"/>, <see cref="AgentMeanAbsExposure"/>) and <see cref="CorrelationWithBuyAndHold"/> are those of
 /// <see cref="Lineage.Core.Episodes.EvaluationReport"/>: null when undefined (a flat agent has no correlation) or recorded before
 /// they were measured.
+/// <see cref="BuyAndHoldSharpe"/>: buy-and-hold's annualised Sharpe on the same bars (null in outputs recorded before it was kept).
 /// <see cref="OracleReturn"/>: on a synthetic trend or mean-reverting market, the return of the oracle that knows the generator's state; null elsewhere.
 /// </summary>
 public sealed record EvaluateOutput(
@@ -133,7 +134,8 @@ public sealed record EvaluateOutput(
     double? AgentTimeShort = null,
     double? AgentMeanAbsExposure = null,
     double? CorrelationWithBuyAndHold = null,
-    double? OracleReturn = null);
+    double? OracleReturn = null,
+    double? BuyAndHoldSharpe = null);
 
 /// <summary>
 /// The paired stationary block bootstrap of an evaluation (<see cref="Lineage.Core.Statistics.StationaryBootstrap"/>):

@@ -13,6 +13,16 @@ public class ArenaCostOptionsTests
     private static PriceSeries Rising(int bars) => TestSeries.CloseOnly([.. Enumerable.Range(0, bars).Select(i => 100.0 + i)]);
 
     [Fact]
+    public void By_default_an_evaluation_sells_at_the_end_and_a_short_pays_half_a_percent_a_year()
+    {
+        var defaults = new ArenaOptions();
+
+        Assert.True(defaults.CloseAtEnd);
+        Assert.Equal(0.005, defaults.ShortBorrowRate);
+        Assert.Equal(ArenaOptions.DefaultShortBorrowRate, defaults.ShortBorrowRate);
+    }
+
+    [Fact]
     public void Close_at_end_sells_buy_and_hold_at_the_last_close_with_fee_and_slippage()
     {
         var series = Rising(60);
@@ -37,7 +47,7 @@ public class ArenaCostOptionsTests
     public void Without_close_at_end_the_open_position_is_marked_not_sold()
     {
         var series = Rising(60);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 10, SlippageBps = 5 });
+        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 10, SlippageBps = 5, CloseAtEnd = false });
 
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(env.StateSize), env, randomSeeds: 2);
 

@@ -37,10 +37,10 @@ public class EvaluatorTests
     }
 
     [Fact]
-    public void Buy_and_hold_earns_the_price_change_less_one_fee()
+    public void Marked_buy_and_hold_earns_the_price_change_less_one_fee()
     {
         var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 400, 12);
-        var env = EnvironmentFactory.Create(s, new ArenaOptions { FeeBps = 10, BankruptcyFraction = 0 });
+        var env = EnvironmentFactory.Create(s, new ArenaOptions { FeeBps = 10, BankruptcyFraction = 0, CloseAtEnd = false });
 
         var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env);
 

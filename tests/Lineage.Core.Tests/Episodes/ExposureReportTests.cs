@@ -48,7 +48,7 @@ public class ExposureReportTests
     {
         // Window 2: the evaluation starts at bar 2 and takes 16 steps on 19 bars. Each action fills at the next bar and is
         // held over it: Buy, Hold (long), Sell, Hold, Hold (short), Close, Hold (flat), Buy (long), twice over.
-        var env = EnvironmentFactory.Create(TestSeries.Constant(19, 100), new ArenaOptions { FeeBps = 0 }, spec: FeatureSpec.Default with { Window = 2 });
+        var env = EnvironmentFactory.Create(TestSeries.Constant(19, 100), new ArenaOptions { FeeBps = 0, ShortBorrowRate = 0 }, spec: FeatureSpec.Default with { Window = 2 });
         var script = new ScriptedPolicy(env.StateSize, [TradeAction.Buy, TradeAction.Hold, TradeAction.Sell, TradeAction.Hold, TradeAction.Hold, TradeAction.Close, TradeAction.Hold, TradeAction.Buy]);
 
         var report = Evaluator.Evaluate(script, env);

@@ -15,10 +15,11 @@ public class FullWindowEvaluationTests
     public void Buy_and_hold_earns_the_assets_whole_window_return_through_a_60_percent_crash()
     {
         var series = CrashThenRecovery();
-        var env = EnvironmentFactory.Create(series, Fees);
+        var env = EnvironmentFactory.Create(series, Fees with { CloseAtEnd = false });
 
         var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env);
 
+        // Marked at the last close (the exit fee of the default close-at-end is covered in ArenaCostOptionsTests).
         var entry = series.FillPrice(env.FirstStartIndex + 1);
         var firstToLastAfterFees = (series.Close[^1] / entry / 1.001) - 1;
         Assert.Equal(firstToLastAfterFees, report.BuyAndHold.Roi, 9);

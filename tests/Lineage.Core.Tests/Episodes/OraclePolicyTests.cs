@@ -55,7 +55,7 @@ public class OraclePolicyTests
     [InlineData(true)]
     public void On_the_trend_the_oracles_position_is_the_regime_in_force_when_it_decides(bool longOnly)
     {
-        var env = TestEnvironment("trend", 7, null, new ArenaOptions { LongOnly = longOnly });
+        var env = TestEnvironment("trend", 7, null, new ArenaOptions { LongOnly = longOnly, CloseAtEnd = false });
         var drift = env.Series.Truth!.Drift;
         var oracle = new OraclePolicy(env);
         Span<float> q = stackalloc float[env.ActionCount];
@@ -92,7 +92,7 @@ public class OraclePolicyTests
     [Fact]
     public void On_the_mean_reverting_market_the_oracle_is_contrarian_on_the_true_deviation_beyond_its_band()
     {
-        var env = TestEnvironment("meanrev", 5, null, new ArenaOptions());
+        var env = TestEnvironment("meanrev", 5, null, new ArenaOptions { CloseAtEnd = false });
         var truth = env.Series.Truth!;
         var parameters = new MeanRevertingParameters();
         Assert.Equal(parameters.Reversion * 0.5 * parameters.StationaryStd, truth.Band, 15);
