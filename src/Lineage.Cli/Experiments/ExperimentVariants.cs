@@ -13,8 +13,8 @@ internal static class ExperimentVariants
     public const string FiveComponent = "five-component";
     public const string LogReturn = "log-return";
     public const string RichState = "rich-state";
-    public const string CloseAtEnd = "close-at-end";
-    public const string ShortBorrow = "short-borrow";
+    public const string MarkAtEnd = "mark-at-end";
+    public const string NoBorrow = "no-borrow";
     public const string TargetExposure = "target-exposure";
     public const string TargetExposureLongOnly = "target-exposure-long-only";
     public const string VolatilityTarget = "vol-target";
@@ -44,8 +44,8 @@ internal static class ExperimentVariants
             RichState,
             "the base run with FeatureSpec.Rich: the default features plus 5/60/120-bar momentum, 20/60-bar volatility, distance from the 50/200-bar moving averages and the 250-bar drawdown (warm-up 250 bars); the base run's window",
             run => run with { Features = Lineage.Core.Features.FeatureSpec.Rich with { Window = run.Features.Window } }),
-        new(CloseAtEnd, "the base run with an open position sold at the end of every evaluated window, with its fee and slippage (agent and baselines alike)", run => run with { Arena = run.Arena with { CloseAtEnd = true } }),
-        new(ShortBorrow, "the base run with a short borrow cost of 0.5 % a year, charged per bar held short", run => run with { Arena = run.Arena with { ShortBorrowRate = 0.005 } }),
+        new(MarkAtEnd, "the base run with a position still open at the end of an evaluated window marked at the last close, not sold (no exit fee; the default before issue 17)", run => run with { Arena = run.Arena with { CloseAtEnd = false } }),
+        new(NoBorrow, "the base run with shorts free to hold (borrow cost 0; the default is 0.5 % a year)", run => run with { Arena = run.Arena with { ShortBorrowRate = 0 } }),
         new(TargetExposure, "target-exposure actions −1, −0.5, 0, 0.5, 1 of equity instead of the 4 classic actions", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false } }),
         new(TargetExposureLongOnly, "long-only target-exposure actions 0, 0.5, 1 of equity", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = [0, 0.5, 1], LongOnly = true } }),
         new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
