@@ -193,13 +193,18 @@ public static class Evaluator
 
     private static readonly double[] HoldingExposures = [0, 1];
 
-    /// <summary>Per-bar simple returns of an equity curve (one fewer than its points); 0 where the previous equity is not positive.</summary>
+    /// <summary>
+    /// Per-bar simple returns of an equity curve (one fewer than its points); 0 where the previous equity is not positive,
+    /// and at least −1: a gap that takes a short below zero equity (natural gas spot ×5 in a day) is a loss of everything,
+    /// −100 %, so the bootstrap's compounded resamples stay in [−100 %, ∞) instead of flipping sign. The account's own ROI
+    /// still reports the whole loss.
+    /// </summary>
     public static double[] PerBarReturns(ReadOnlySpan<double> equityCurve)
     {
         var returns = new double[Math.Max(0, equityCurve.Length - 1)];
         for (var i = 0; i < returns.Length; i++)
         {
-            returns[i] = equityCurve[i] > 0 ? (equityCurve[i + 1] / equityCurve[i]) - 1 : 0;
+            returns[i] = equityCurve[i] > 0 ? Math.Max(-1, (equityCurve[i + 1] / equityCurve[i]) - 1) : 0;
         }
 
         return returns;

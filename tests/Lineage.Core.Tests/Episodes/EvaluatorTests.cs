@@ -25,6 +25,18 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void A_loss_beyond_the_whole_equity_is_minus_one_per_bar_and_nothing_after_it()
+    {
+        // A short gapped through zero: 10,000 → −22,000, then flattened at that (negative) equity.
+        var returns = Evaluator.PerBarReturns([10_000, 10_500, -22_000, -22_000, -22_000]);
+
+        Assert.Equal(4, returns.Length);
+        Assert.Equal(0.05, returns[0], 12);
+        Assert.Equal([-1.0, 0, 0], returns[1..]);
+        Assert.Equal(-1, returns.Aggregate(1.0, (wealth, r) => wealth * (1 + r)) - 1, 12);
+    }
+
+    [Fact]
     public void Flat_baseline_neither_gains_nor_loses()
     {
         var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 300, 8));
