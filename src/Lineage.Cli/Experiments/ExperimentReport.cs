@@ -119,20 +119,9 @@ internal static class ExperimentReport
     public static IReadOnlyList<(string Variant, PooledExcess Pooled)> Pooled(IReadOnlyList<SeedResult> results, bool validationOnly)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var pooled = new List<(string, PooledExcess)>();
-        foreach (var variant in results.Where(r => !ExperimentMarkets.IsSynthetic(r.Market)).GroupBy(r => r.Variant))
-        {
-            var names = variant.GroupBy(r => r.Market)
-                .Select(m => new NameExcess(m.Key, ScoredRuns(m, validationOnly).Select(s => s.Split.Sharpe - s.Split.BuyAndHoldSharpe).ToList()))
-                .ToList();
-            var excess = PooledExcess.Of(names, PooledTolerance);
-            if (excess.Names.Count >= 2)
-            {
-                pooled.Add((variant.Key, excess));
-            }
-        }
-
-        return pooled;
+        return [.. FileVariants(results)
+            .Select(v => (v.Key, ByName(v, runs => [.. ScoredRuns(runs, validationOnly).Select(s => s.Split.Sharpe - s.Split.BuyAndHoldSharpe)], PooledTolerance)))
+            .Where(p => p.Item2.Names.Count >= 2)];
     }
 
     /// <summary>
@@ -144,23 +133,21 @@ internal static class ExperimentReport
     public static IReadOnlyList<(string Variant, PooledExcess Sharpe, PooledExcess Return)> LateTrainingExcess(IReadOnlyList<SeedResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var late = new List<(string, PooledExcess, PooledExcess)>();
-        foreach (var variant in results.Where(r => !ExperimentMarkets.IsSynthetic(r.Market)).GroupBy(r => r.Variant))
-        {
-            var byName = variant.GroupBy(r => r.Market).ToList();
-            var sharpe = PooledExcess.Of(byName.Select(m => new NameExcess(m.Key, PerRun(m, p => p.Sharpe - p.BuyAndHoldSharpe))).ToList(), PooledTolerance);
-            var roi = PooledExcess.Of(byName.Select(m => new NameExcess(m.Key, PerRun(m, p => p.Return - p.BuyAndHold))).ToList(), 0);
-            if (sharpe.Names.Count >= 2)
-            {
-                late.Add((variant.Key, sharpe, roi));
-            }
-        }
-
-        return late;
+        return [.. FileVariants(results)
+            .Select(v => (v.Key, ByName(v, runs => PerRun(runs, p => p.Sharpe - p.BuyAndHoldSharpe), PooledTolerance), ByName(v, runs => PerRun(runs, p => p.Return - p.BuyAndHold), 0)))
+            .Where(l => l.Item2.Names.Count >= 2)];
 
         static List<double> PerRun(IEnumerable<SeedResult> runs, Func<EvaluationPoint, double?> value) =>
             [.. runs.Select(r => LateTraining.Mean([.. r.ValidationCurve.Select(p => (p.Iteration, value(p)))])).OfType<double>()];
     }
+
+    /// <summary>The runs on file markets (real series), grouped by variant.</summary>
+    private static IEnumerable<IGrouping<string, SeedResult>> FileVariants(IReadOnlyList<SeedResult> results) =>
+        results.Where(r => !ExperimentMarkets.IsSynthetic(r.Market)).GroupBy(r => r.Variant);
+
+    /// <summary>One variant's runs pooled over names: <paramref name="perSeed"/> gives a name's figure for each of its runs.</summary>
+    private static PooledExcess ByName(IEnumerable<SeedResult> variant, Func<IEnumerable<SeedResult>, List<double>> perSeed, double tolerance) =>
+        PooledExcess.Of([.. variant.GroupBy(r => r.Market).Select(m => new NameExcess(m.Key, perSeed(m)))], tolerance);
 
     /// <summary>E.g. "market paths: 10, agent seeds: 3", or for a file "market paths: 1 (the file), agent seeds: 5".</summary>
     public static string Counts(SeedUncertainty u, bool synthetic)
