@@ -111,24 +111,8 @@ public class SignalToNoiseTests
     [Fact]
     public void The_trend_at_005_is_far_harder_to_read_from_momentum_than_at_the_default()
     {
-        static double Correlation(PriceSeries s)
-        {
-            const int w = 20;
-            var xs = new List<double>();
-            var ys = new List<double>();
-            for (var t = w; t < s.Count - 1; t++)
-            {
-                xs.Add(Math.Log(s.Close[t] / s.Close[t - w]));
-                ys.Add(Math.Log(s.Close[t + 1] / s.Close[t]));
-            }
-
-            var mx = xs.Average();
-            var my = ys.Average();
-            return xs.Zip(ys, (a, b) => (a - mx) * (b - my)).Sum() / Math.Sqrt(xs.Sum(a => (a - mx) * (a - mx)) * ys.Sum(b => (b - my) * (b - my)));
-        }
-
-        var easy = Correlation(SyntheticMarkets.Generate("trend", 100_000, 5));
-        var hard = Correlation(SyntheticMarkets.Generate("trend", 100_000, 5, 0.05));
+        var easy = SyntheticMarketsTests.MomentumCorrelation(SyntheticMarkets.Generate("trend", 100_000, 5));
+        var hard = SyntheticMarketsTests.MomentumCorrelation(SyntheticMarkets.Generate("trend", 100_000, 5, 0.05));
 
         Assert.True(easy > 0.05, $"default: {easy}");
         Assert.True(Math.Abs(hard) < easy / 5, $"at 0.05: {hard}, default: {easy}");

@@ -85,7 +85,8 @@ public class SyntheticMarketsTests
     private static double[] SimpleReturns(PriceSeries s) =>
         Enumerable.Range(1, s.Count - 1).Select(t => (s.Close[t] / s.Close[t - 1]) - 1).ToArray();
 
-    private static double MomentumCorrelation(PriceSeries s)
+    /// <summary>The correlation of the 20-bar log momentum with the next bar's log return (shared with SignalToNoiseTests).</summary>
+    internal static double MomentumCorrelation(PriceSeries s)
     {
         const int w = 20;
         var xs = new List<double>();
