@@ -97,7 +97,7 @@ internal static class ModelCommands
     {
         var dataset = new Option<string>("--dataset") { Description = "dataset:<name> (newest version), blob:datasets/<name>/<file>.csv, or spy|googl|eurusd", Required = true };
         var model = new Option<string?>("--model") { Description = "Model whose champion decides; default the dataset's name" };
-        var position = new Option<string?>("--position") { Description = "Current position -1, 0 or 1; default flat (0)" };
+        var position = new Option<string?>("--position") { Description = "Current position: the exposure in [-1, 1] (0.5 = half long) for a target-exposure champion, -1, 0 or 1 for a classic one; default flat (0)" };
         var entry = new Option<string?>("--entry-price") { Description = "Entry price of the current position, for unrealised PnL (default 0 PnL)" };
         var json = new Option<bool>("--json") { Description = "Print the full decision as JSON" };
         var command = new Command("decide", "The champion's action and Q-values for the latest bar of a dataset (no torch, checkpoint only).") { dataset, model, position, entry, json };
@@ -133,7 +133,7 @@ internal static class ModelCommands
             }
 
             AnsiConsole.MarkupLineInterpolated($"Model [cyan]{d.Model}[/] (champion: run {d.Champion.RunId} update {d.Champion.Update}) on {d.ResolvedDataset}");
-            AnsiConsole.MarkupLineInterpolated($"Bar {d.Bar.Index} at {d.Bar.Time:u}, close {d.Bar.Close.ToString("G", CultureInfo.InvariantCulture)}; position {d.Position}{(d.AssumedFlat ? " (assumed flat)" : "")}, unrealised PnL {d.UnrealizedPnl.ToString("P2", CultureInfo.InvariantCulture)}");
+            AnsiConsole.MarkupLineInterpolated($"Bar {d.Bar.Index} at {d.Bar.Time:u}, close {d.Bar.Close.ToString("G", CultureInfo.InvariantCulture)}; position {d.Position.ToString("G", CultureInfo.InvariantCulture)}{(d.AssumedFlat ? " (assumed flat)" : "")}, unrealised PnL {d.UnrealizedPnl.ToString("P2", CultureInfo.InvariantCulture)}");
             AnsiConsole.MarkupLineInterpolated($"Action: [bold yellow]{d.Action}[/]   Q: {string.Join("  ", d.QValues.Select(q => $"{q.Action} {q.Q.ToString("F4", CultureInfo.InvariantCulture)}"))}");
             return 0;
         }, ct));

@@ -15,6 +15,7 @@ internal static class ExperimentVariants
     public const string RichState = "rich-state";
     public const string MarkAtEnd = "mark-at-end";
     public const string NoBorrow = "no-borrow";
+    public const string Classic = "classic";
     public const string TargetExposure = "target-exposure";
     public const string TargetExposureLongOnly = "target-exposure-long-only";
     public const string VolatilityTarget = "vol-target";
@@ -36,6 +37,7 @@ internal static class ExperimentVariants
             run => run with
             {
                 Dqn = run.Dqn with { Optimizer = Lineage.Policy.DqnOptimizer.Sgd, Loss = Lineage.Policy.DqnLoss.Mse, UseTargetNetwork = false, DoubleDqn = false, MaxGradNorm = 0 },
+                Arena = ClassicActions(run.Arena),
                 Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 },
             }),
         new(FiveComponent, "the base run's learner with the 5-component reward at its default weights (scale 1)", run => run with { Reward = new RewardOptions { Kind = RewardKind.FiveComponent, Scale = 1 } }),
@@ -46,9 +48,10 @@ internal static class ExperimentVariants
             run => run with { Features = Lineage.Core.Features.FeatureSpec.Rich with { Window = run.Features.Window } }),
         new(MarkAtEnd, "the base run with a position still open at the end of an evaluated window marked at the last close, not sold (no exit fee; the default before issue 17)", run => run with { Arena = run.Arena with { CloseAtEnd = false } }),
         new(NoBorrow, "the base run with shorts free to hold (borrow cost 0; the default is 0.5 % a year)", run => run with { Arena = run.Arena with { ShortBorrowRate = 0 } }),
-        new(TargetExposure, "target-exposure actions −1, −0.5, 0, 0.5, 1 of equity instead of the 4 classic actions", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false } }),
-        new(TargetExposureLongOnly, "long-only target-exposure actions 0, 0.5, 1 of equity", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = [0, 0.5, 1], LongOnly = true } }),
-        new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
+        new(Classic, "the 4 classic actions (Hold, Buy, Sell, Close), long and short, instead of target exposures (the default before issue 17)", run => run with { Arena = ClassicActions(run.Arena) }),
+        new(TargetExposure, "target-exposure actions −1, −0.5, 0, 0.5, 1 of equity, long and short", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.LongShortTargetExposures, LongOnly = false } }),
+        new(TargetExposureLongOnly, "long-only target-exposure actions 0, 0.5, 1 of equity (the default since issue 17)", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.DefaultTargetExposures, LongOnly = true } }),
+        new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.LongShortTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
         new(DsrReward, "the differential Sharpe ratio reward (Moody & Saffell, η = 0.01)", run => run with { Reward = new RewardOptions { Kind = RewardKind.DifferentialSharpe, DsrRate = 0.01 } }),
         new(ExcessReward, "the log return in excess of the asset's (over buy-and-hold) × 100", run => run with { Reward = new RewardOptions { Kind = RewardKind.ExcessLogReturn, Scale = 100 } }),
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
@@ -63,6 +66,8 @@ internal static class ExperimentVariants
     ];
 
     public static ExperimentVariant? Find(string name) => All.FirstOrDefault(v => v.Name == name);
+
+    private static ArenaOptions ClassicActions(ArenaOptions arena) => arena with { Actions = ActionSet.Classic, LongOnly = false };
 }
 
 /// <summary>Short market names and the datasets they stand for.</summary>

@@ -54,12 +54,12 @@ public sealed class ModelsService(
 
     public async Task<ApiResponse> DecideAsync(string? dataset, string? model, string? position, string? entryPrice, CancellationToken cancellationToken)
     {
-        int? parsedPosition = null;
+        double? parsedPosition = null;
         if (!string.IsNullOrEmpty(position))
         {
-            if (!int.TryParse(position, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var p))
+            if (!double.TryParse(position, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var p))
             {
-                return ApiResponse.Invalid("Invalid decision request.", [new FieldError("position", $"must be -1, 0 or 1, got '{position}'")]);
+                return ApiResponse.Invalid("Invalid decision request.", [new FieldError("position", $"must be an exposure in [-1, 1] (-1 short, 0 flat, 0.5 half long, 1 long), got '{position}'")]);
             }
 
             parsedPosition = p;

@@ -24,7 +24,7 @@ public sealed record ChampionDecision(
     string Action,
     IReadOnlyList<ActionValue> QValues,
     float[] State,
-    int Position,
+    double Position,
     double UnrealizedPnl,
     bool AssumedFlat);
 
@@ -66,14 +66,15 @@ public sealed class NoChampionException(NoChampionAnswer answer) : DecisionReque
 /// The champion's action for the latest bar of a dataset, computed from the champion's checkpoint alone: its
 /// stored feature spec and normaliser (fitted on its own training split) and its plain-C# policy — no torch.
 /// The state is built exactly as the trading environment builds it for that bar. The account features are
-/// those of a flat account (position 0, unrealised PnL 0) unless the caller passes its position (−1, 0, 1)
-/// and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0. The request
+/// those of a flat account (position 0, unrealised PnL 0) unless the caller passes its position — −1, 0 or 1 for a
+/// champion with the classic actions, the exposure in [−1, 1] (e.g. 0.5, half long; ≥ 0 when long-only) for one with
+/// target exposures — and, for unrealised PnL, the entry price; with a position but no entry price, unrealised PnL is 0. The request
 /// cannot say how long a position has been held: time in position (<see cref="FeatureKind.TimeInPosition"/>) is 0 when
 /// flat and that of a position opened at the last bar (1 bar) otherwise.
 /// </summary>
 public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials, DatasetRegistry datasets, ModelOptions options)
 {
-    public async Task<ChampionDecision> DecideAsync(string? model, string? dataset, int? position, double? entryPrice, CancellationToken cancellationToken)
+    public async Task<ChampionDecision> DecideAsync(string? model, string? dataset, double? position, double? entryPrice, CancellationToken cancellationToken)
     {
         // The training run's rule, checked before anything is read: blob references stay under datasets/.
         var datasetError = TrainingRunValidator.DatasetError(dataset);
@@ -93,9 +94,9 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
             throw new DecisionRequestException(false, "model", modelError);
         }
 
-        if (position is { } p && p is < -1 or > 1)
+        if (position is { } p && !(double.IsFinite(p) && p is >= -1 and <= 1))
         {
-            throw new DecisionRequestException(false, "position", string.Create(CultureInfo.InvariantCulture, $"position must be -1 (short), 0 (flat) or 1 (long), got {p}."));
+            throw new DecisionRequestException(false, "position", string.Create(CultureInfo.InvariantCulture, $"position must be an exposure in [-1, 1] (-1 short, 0 flat, 1 long), got {p}."));
         }
 
         if (entryPrice is { } e && !(double.IsFinite(e) && e > 0))
@@ -107,9 +108,14 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
             ?? throw new NoChampionException(await NoChampionAsync(modelName, cancellationToken));
         var champion = await champions.LoadPolicyAsync(pointer.Champion, cancellationToken);
         var spec = champion.Context.Features;
-        if (position is -1 && champion.Context.Arena.LongOnly)
+        if (position is < 0 && champion.Context.Arena.LongOnly)
         {
-            throw new DecisionRequestException(false, "position", $"The champion of '{modelName}' trades long-only; position -1 is impossible for it.");
+            throw new DecisionRequestException(false, "position", string.Create(CultureInfo.InvariantCulture, $"The champion of '{modelName}' trades long-only; position {position} (short) is impossible for it."));
+        }
+
+        if (position is { } held && champion.Context.Arena.Actions == ActionSet.Classic && held is not (-1 or 0 or 1))
+        {
+            throw new DecisionRequestException(false, "position", string.Create(CultureInfo.InvariantCulture, $"The champion of '{modelName}' trades the classic all-in actions; its position is -1, 0 or 1, not {held}."));
         }
 
         ResolvedDataset resolved;
@@ -185,7 +191,7 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
     }
 
     /// <summary>The state at the series' last bar, built as <see cref="TradingEnvironment"/> builds it for any bar.</summary>
-    public static float[] State(PriceSeries series, FeatureSpec spec, Normalizer normalizer, int position, double? entryPrice)
+    public static float[] State(PriceSeries series, FeatureSpec spec, Normalizer normalizer, double position, double? entryPrice)
     {
         var features = MarketFeatures.Compute(series, spec);
         var normalizerErrors = normalizer.Validate(features.ColumnCount);
@@ -203,7 +209,7 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
         {
             state[i] = spec.Features[i] switch
             {
-                FeatureKind.Position => position,
+                FeatureKind.Position => (float)position,
                 FeatureKind.UnrealizedPnl => (float)upnl,
                 FeatureKind.TimeInPosition => FeatureKinds.TimeInPositionValue(position == 0 ? 0 : 1),
                 var kind => market[Array.IndexOf(features.Columns, kind)],
@@ -213,7 +219,7 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
         return state;
     }
 
-    /// <summary>As <see cref="Arena.UnrealizedPnlFraction"/>: position × (price − entry) / entry, clipped to [−1, 1].</summary>
-    private static double UnrealizedPnl(int position, double? entryPrice, double price) =>
-        position == 0 || entryPrice is not { } entry ? 0 : Math.Clamp(position * (price - entry) / entry, -1, 1);
+    /// <summary>As <see cref="Arena.UnrealizedPnlFraction"/>: side × (price − entry) / entry (side the sign of the position), clipped to [−1, 1].</summary>
+    private static double UnrealizedPnl(double position, double? entryPrice, double price) =>
+        position == 0 || entryPrice is not { } entry ? 0 : Math.Clamp(Math.Sign(position) * (price - entry) / entry, -1, 1);
 }

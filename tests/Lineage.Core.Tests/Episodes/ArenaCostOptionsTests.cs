@@ -26,7 +26,7 @@ public class ArenaCostOptionsTests
     public void Close_at_end_sells_buy_and_hold_at_the_last_close_with_fee_and_slippage()
     {
         var series = Rising(60);
-        var arena = new ArenaOptions { FeeBps = 10, SlippageBps = 5, CloseAtEnd = true };
+        var arena = ArenaOptions.Classic with { FeeBps = 10, SlippageBps = 5, CloseAtEnd = true };
         var env = EnvironmentFactory.Create(series, arena);
 
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(env.StateSize), env, randomSeeds: 2);
@@ -47,7 +47,7 @@ public class ArenaCostOptionsTests
     public void Without_close_at_end_the_open_position_is_marked_not_sold()
     {
         var series = Rising(60);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 10, SlippageBps = 5, CloseAtEnd = false });
+        var env = EnvironmentFactory.Create(series, ArenaOptions.Classic with { FeeBps = 10, SlippageBps = 5, CloseAtEnd = false });
 
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(env.StateSize), env, randomSeeds: 2);
 
@@ -59,7 +59,7 @@ public class ArenaCostOptionsTests
     [Fact]
     public void Training_episodes_never_close_at_the_end()
     {
-        var env = EnvironmentFactory.Create(Rising(60), new ArenaOptions { CloseAtEnd = true });
+        var env = EnvironmentFactory.Create(Rising(60), ArenaOptions.Classic with { CloseAtEnd = true });
 
         var result = EpisodeRunner.Run(env, env.FirstStartIndex, int.MaxValue, FixedPolicy.BuyAndHold(env.StateSize), 0, new Rng(0), null);
 
@@ -76,7 +76,7 @@ public class ArenaCostOptionsTests
     public void A_short_held_n_bars_pays_rate_times_n_over_bars_per_year_of_its_notional(int bars)
     {
         var series = new PriceSeries("flat", TestSeries.Days(80), null, [.. Enumerable.Repeat(100.0, 80)], barsPerYear: 252);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 0, ShortBorrowRate = 0.02 });
+        var env = EnvironmentFactory.Create(series, ArenaOptions.Classic with { FeeBps = 0, ShortBorrowRate = 0.02 });
         env.Reset(env.FirstStartIndex);
 
         env.Step(TradeAction.Sell);
@@ -95,7 +95,7 @@ public class ArenaCostOptionsTests
     public void Long_and_flat_positions_pay_no_borrow_cost()
     {
         var series = new PriceSeries("flat", TestSeries.Days(80), null, [.. Enumerable.Repeat(100.0, 80)], barsPerYear: 252);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 0, ShortBorrowRate = 0.02 });
+        var env = EnvironmentFactory.Create(series, ArenaOptions.Classic with { FeeBps = 0, ShortBorrowRate = 0.02 });
         env.Reset(env.FirstStartIndex);
 
         env.Step(TradeAction.Hold);
@@ -113,7 +113,7 @@ public class ArenaCostOptionsTests
     public void Borrow_cost_counts_against_the_short_trade_it_was_paid_for()
     {
         var series = new PriceSeries("flat", TestSeries.Days(80), null, [.. Enumerable.Repeat(100.0, 80)], barsPerYear: 252);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 0, ShortBorrowRate = 0.02 });
+        var env = EnvironmentFactory.Create(series, ArenaOptions.Classic with { FeeBps = 0, ShortBorrowRate = 0.02 });
         env.Reset(env.FirstStartIndex);
 
         env.Step(TradeAction.Sell);

@@ -12,6 +12,6 @@ internal static class EnvironmentFactory
     {
         spec ??= FeatureSpec.Default;
         var features = MarketFeatures.Compute(series, spec);
-        return new TradingEnvironment(features, series, Normalizer.Fit(features), arena ?? new ArenaOptions(), reward ?? new RewardOptions(), historyBars);
+        return new TradingEnvironment(features, series, Normalizer.Fit(features), arena ?? ArenaOptions.Classic, reward ?? new RewardOptions(), historyBars);
     }
 }

@@ -157,7 +157,7 @@ public class EpisodeRunnerTests(ITestOutputHelper output)
     public void Measures_steps_per_second()
     {
         // No bankruptcy stop, so every episode runs its full 5000 steps.
-        var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 6000, 3), new ArenaOptions { BankruptcyFraction = 0 });
+        var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 6000, 3), ArenaOptions.Classic with { BankruptcyFraction = 0 });
         var policy = new LinearPolicy(env.StateSize);
         EpisodeRunner.Run(env, 20, 1000, policy, 0.1, new Rng(1), null);
 
@@ -178,7 +178,7 @@ public class EpisodeRunnerTests(ITestOutputHelper output)
     [Fact]
     public void Measures_steps_per_second_with_an_experience_sink()
     {
-        var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 6000, 3), new ArenaOptions { BankruptcyFraction = 0 });
+        var env = EnvironmentFactory.Create(SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 6000, 3), ArenaOptions.Classic with { BankruptcyFraction = 0 });
         var policy = new LinearPolicy(env.StateSize);
         var sink = new List<Experience>(100_000);
 

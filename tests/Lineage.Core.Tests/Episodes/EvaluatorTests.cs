@@ -52,7 +52,7 @@ public class EvaluatorTests
     public void Marked_buy_and_hold_earns_the_price_change_less_one_fee()
     {
         var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 400, 12);
-        var env = EnvironmentFactory.Create(s, new ArenaOptions { FeeBps = 10, BankruptcyFraction = 0, CloseAtEnd = false });
+        var env = EnvironmentFactory.Create(s, ArenaOptions.Classic with { FeeBps = 10, BankruptcyFraction = 0, CloseAtEnd = false });
 
         var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env);
 
@@ -101,7 +101,7 @@ public class EvaluatorTests
         {
             var split = DataSplits.Chronological(SyntheticMarkets.Generate(kind, 4000, seed));
             var norm = Normalizer.Fit(MarketFeatures.Compute(split.Train, FeatureSpec.Default));
-            var env = new TradingEnvironment(split.Test, FeatureSpec.Default, norm, new ArenaOptions(), new RewardOptions());
+            var env = new TradingEnvironment(split.Test, FeatureSpec.Default, norm, ArenaOptions.Classic, new RewardOptions());
 
             var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env, seed: seed, referencePolicy: ReferencePolicies.For(kind, env.Spec, norm));
 

@@ -16,7 +16,7 @@ public class ExposureReportTests
     [Fact]
     public void An_agent_that_copies_buy_and_hold_is_long_on_every_bar_and_correlates_one_with_it()
     {
-        var env = EnvironmentFactory.Create(Trend(), new ArenaOptions { FeeBps = 10 });
+        var env = EnvironmentFactory.Create(Trend(), ArenaOptions.Classic with { FeeBps = 10 });
 
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(env.StateSize), env);
 
@@ -33,7 +33,7 @@ public class ExposureReportTests
     [InlineData(0.03)]
     public void A_flat_agent_is_never_in_the_market_and_has_no_correlation(double cashRate)
     {
-        var env = EnvironmentFactory.Create(Trend(), new ArenaOptions { CashRate = cashRate });
+        var env = EnvironmentFactory.Create(Trend(), ArenaOptions.Classic with { CashRate = cashRate });
 
         var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env);
 
@@ -48,7 +48,7 @@ public class ExposureReportTests
     {
         // Window 2: the evaluation starts at bar 2 and takes 16 steps on 19 bars. Each action fills at the next bar and is
         // held over it: Buy, Hold (long), Sell, Hold, Hold (short), Close, Hold (flat), Buy (long), twice over.
-        var env = EnvironmentFactory.Create(TestSeries.Constant(19, 100), new ArenaOptions { FeeBps = 0, ShortBorrowRate = 0 }, spec: FeatureSpec.Default with { Window = 2 });
+        var env = EnvironmentFactory.Create(TestSeries.Constant(19, 100), ArenaOptions.Classic with { FeeBps = 0, ShortBorrowRate = 0 }, spec: FeatureSpec.Default with { Window = 2 });
         var script = new ScriptedPolicy(env.StateSize, [TradeAction.Buy, TradeAction.Hold, TradeAction.Sell, TradeAction.Hold, TradeAction.Hold, TradeAction.Close, TradeAction.Hold, TradeAction.Buy]);
 
         var report = Evaluator.Evaluate(script, env);
@@ -64,7 +64,7 @@ public class ExposureReportTests
     [Fact]
     public void The_last_bar_counts_as_held_when_the_window_sells_the_position_at_its_close()
     {
-        var env = EnvironmentFactory.Create(Trend(), new ArenaOptions { CloseAtEnd = true });
+        var env = EnvironmentFactory.Create(Trend(), ArenaOptions.Classic with { CloseAtEnd = true });
 
         var report = Evaluator.Evaluate(FixedPolicy.BuyAndHold(env.StateSize), env);
 
@@ -75,7 +75,7 @@ public class ExposureReportTests
     [Fact]
     public void Mean_absolute_exposure_measures_the_size_of_a_target_exposure_position()
     {
-        var env = EnvironmentFactory.Create(Trend(), new ArenaOptions { Actions = ActionSet.TargetExposure });
+        var env = EnvironmentFactory.Create(Trend(), ArenaOptions.Classic with { Actions = ActionSet.TargetExposure });
         var half = Array.IndexOf([.. env.Arena.Options.TargetExposures], 0.5);
 
         var report = Evaluator.Evaluate(new ScriptedPolicy(env.StateSize, [(TradeAction)half], env.ActionCount), env);

@@ -14,12 +14,12 @@ public class FeeSweepTests
         var env = EnvironmentFactory.Create(series);
         var policy = ReferencePolicies.For("trend", env.Spec, env.Normalizer);
 
-        var sweep = FeeSweep.Run(policy, series, env.Spec, env.Normalizer, new ArenaOptions(), new RewardOptions());
+        var sweep = FeeSweep.Run(policy, series, env.Spec, env.Normalizer, ArenaOptions.Classic, new RewardOptions());
 
         Assert.Equal(FeeSweep.DefaultCostsBps, sweep.Select(p => p.CostBps));
         Assert.True(sweep[0].AgentTrades > 5);
         Assert.All(sweep.Zip(sweep.Skip(1)), p => Assert.True(p.Second.AgentReturn < p.First.AgentReturn));
-        var atDefault = sweep.Single(p => p.CostBps == new ArenaOptions().FeeBps);
+        var atDefault = sweep.Single(p => p.CostBps == ArenaOptions.Classic.FeeBps);
         var report = Evaluator.Evaluate(policy, env, randomSeeds: 2);
         Assert.Equal(report.Agent.Roi, atDefault.AgentReturn, 12);
         Assert.Equal(report.BuyAndHold.Roi, atDefault.BuyAndHoldReturn, 12);

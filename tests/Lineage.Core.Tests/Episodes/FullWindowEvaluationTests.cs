@@ -98,7 +98,7 @@ public class FullWindowEvaluationTests
     [Fact]
     public void Ending_the_episode_is_not_an_evaluation_rule()
     {
-        var errors = new ArenaOptions { EvaluationFloor = FloorRule.EndEpisode }.Validate();
+        var errors = (ArenaOptions.Classic with { EvaluationFloor = FloorRule.EndEpisode }).Validate();
 
         Assert.Contains(errors, e => e.Contains("EvaluationFloor", StringComparison.Ordinal));
     }

@@ -27,7 +27,7 @@ public class OraclePolicyTests
         var excess = new List<double>();
         for (ulong seed = 1; seed <= 20; seed++)
         {
-            var env = TestEnvironment("trend", seed, snr, new ArenaOptions { FeeBps = feeBps });
+            var env = TestEnvironment("trend", seed, snr, ArenaOptions.Classic with { FeeBps = feeBps });
             var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env, randomSeeds: 2, seed: seed);
             excess.Add(report.Oracle!.Roi - report.BuyAndHold.Roi);
         }
@@ -39,8 +39,8 @@ public class OraclePolicyTests
     [Fact]
     public void Fees_cost_the_oracle_and_do_not_reverse_it()
     {
-        var free = TestEnvironment("trend", 3, 0.05, new ArenaOptions { FeeBps = 0 });
-        var paid = TestEnvironment("trend", 3, 0.05, new ArenaOptions { FeeBps = 10 });
+        var free = TestEnvironment("trend", 3, 0.05, ArenaOptions.Classic with { FeeBps = 0 });
+        var paid = TestEnvironment("trend", 3, 0.05, ArenaOptions.Classic with { FeeBps = 10 });
 
         var a = Evaluator.Evaluate(FixedPolicy.Flat(free.StateSize), free, randomSeeds: 2).Oracle!;
         var b = Evaluator.Evaluate(FixedPolicy.Flat(paid.StateSize), paid, randomSeeds: 2).Oracle!;
@@ -55,7 +55,7 @@ public class OraclePolicyTests
     [InlineData(true)]
     public void On_the_trend_the_oracles_position_is_the_regime_in_force_when_it_decides(bool longOnly)
     {
-        var env = TestEnvironment("trend", 7, null, new ArenaOptions { LongOnly = longOnly, CloseAtEnd = false });
+        var env = TestEnvironment("trend", 7, null, ArenaOptions.Classic with { LongOnly = longOnly, CloseAtEnd = false });
         var drift = env.Series.Truth!.Drift;
         var oracle = new OraclePolicy(env);
         Span<float> q = stackalloc float[env.ActionCount];
@@ -92,7 +92,7 @@ public class OraclePolicyTests
     [Fact]
     public void On_the_mean_reverting_market_the_oracle_is_contrarian_on_the_true_deviation_beyond_its_band()
     {
-        var env = TestEnvironment("meanrev", 5, null, new ArenaOptions { CloseAtEnd = false });
+        var env = TestEnvironment("meanrev", 5, null, ArenaOptions.Classic with { CloseAtEnd = false });
         var truth = env.Series.Truth!;
         var parameters = new MeanRevertingParameters();
         Assert.Equal(parameters.Reversion * 0.5 * parameters.StationaryStd, truth.Band, 15);
@@ -123,7 +123,7 @@ public class OraclePolicyTests
             var gap = new List<double>();
             for (ulong seed = 1; seed <= 10; seed++)
             {
-                var env = TestEnvironment(kind, seed, 0.05, new ArenaOptions());
+                var env = TestEnvironment(kind, seed, 0.05, ArenaOptions.Classic);
                 var report = Evaluator.Evaluate(FixedPolicy.Flat(env.StateSize), env, randomSeeds: 2, referencePolicy: ReferencePolicies.For(kind, env.Spec, env.Normalizer));
                 gap.Add(report.Oracle!.Roi - report.Reference!.Roi);
             }
@@ -135,9 +135,9 @@ public class OraclePolicyTests
     [Fact]
     public void A_series_without_a_generator_state_has_no_oracle_and_the_other_figures_do_not_depend_on_it()
     {
-        var env = TestEnvironment("trend", 2, null, new ArenaOptions());
+        var env = TestEnvironment("trend", 2, null, ArenaOptions.Classic);
         var s = env.Series;
-        var bare = new TradingEnvironment(new PriceSeries(s.Name, s.Times, s.Open, s.Close), FeatureSpec.Default, env.Normalizer, new ArenaOptions(), new RewardOptions());
+        var bare = new TradingEnvironment(new PriceSeries(s.Name, s.Times, s.Open, s.Close), FeatureSpec.Default, env.Normalizer, ArenaOptions.Classic, new RewardOptions());
         var rule = SimpleRules.SelectOnValidation(bare);
 
         var withOracle = Evaluator.Evaluate(ReferencePolicies.For("trend", env.Spec, env.Normalizer), env, randomSeeds: 3, seed: 9, bestRule: rule, bootstrapDraws: 200);

@@ -12,7 +12,7 @@ public class PreparedMarketTests
     {
         var series = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 1000, 4);
 
-        var market = PreparedMarket.Prepare(series, FeatureSpec.Default, new ArenaOptions(), new RewardOptions());
+        var market = PreparedMarket.Prepare(series, FeatureSpec.Default, ArenaOptions.Classic, new RewardOptions());
 
         Assert.Equal(Normalizer.Fit(MarketFeatures.Compute(market.Split.Train, FeatureSpec.Default)), market.Normalizer);
         Assert.Same(market.Normalizer, market.Test.Normalizer);
@@ -29,7 +29,7 @@ public class PreparedMarketTests
         var series = SyntheticMarkets.Generate(SyntheticMarkets.MeanReverting, 1000, 4);
         var saved = new Normalizer([0, 0, 0], [1, 2, 3]);
 
-        var market = PreparedMarket.Prepare(series, FeatureSpec.Default, new ArenaOptions(), new RewardOptions(), normalizer: saved);
+        var market = PreparedMarket.Prepare(series, FeatureSpec.Default, ArenaOptions.Classic, new RewardOptions(), normalizer: saved);
 
         Assert.Same(saved, market.Train.Normalizer);
     }
@@ -37,10 +37,10 @@ public class PreparedMarketTests
     [Fact]
     public void Evaluate_on_a_series_adds_the_reference_for_a_synthetic_kind()
     {
-        var market = PreparedMarket.Prepare(SyntheticMarkets.Generate("meanrev", 1000, 4), FeatureSpec.Default, new ArenaOptions(), new RewardOptions());
+        var market = PreparedMarket.Prepare(SyntheticMarkets.Generate("meanrev", 1000, 4), FeatureSpec.Default, ArenaOptions.Classic, new RewardOptions());
 
         var report = Evaluator.Evaluate(
-            FixedPolicy.Flat(5), market.Split.Test, FeatureSpec.Default, market.Normalizer, new ArenaOptions(), new RewardOptions(), syntheticKind: "meanrev", historyBars: market.Split.TestHistory);
+            FixedPolicy.Flat(5), market.Split.Test, FeatureSpec.Default, market.Normalizer, ArenaOptions.Classic, new RewardOptions(), syntheticKind: "meanrev", historyBars: market.Split.TestHistory);
         var direct = Evaluator.Evaluate(FixedPolicy.Flat(5), market.Test, referencePolicy: ReferencePolicies.For("meanrev", FeatureSpec.Default, market.Normalizer));
 
         Assert.Equal(direct.StartIndex, report.StartIndex);

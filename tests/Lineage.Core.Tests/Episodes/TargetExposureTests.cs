@@ -10,7 +10,7 @@ namespace Lineage.Core.Tests.Episodes;
 /// <summary>Target-exposure actions: action i moves the position to exposure e_i of equity, fees on the traded notional only.</summary>
 public class TargetExposureTests
 {
-    private static readonly ArenaOptions Targets = new() { FeeBps = 10, Actions = ActionSet.TargetExposure };
+    private static readonly ArenaOptions Targets = ArenaOptions.Classic with { FeeBps = 10, Actions = ActionSet.TargetExposure };
 
     private static PriceSeries Flat(int bars) => new("flat", TestSeries.Days(bars), null, [.. Enumerable.Repeat(100.0, bars)], barsPerYear: 252);
 
@@ -74,7 +74,7 @@ public class TargetExposureTests
     public void Buy_and_hold_scores_the_same_under_either_action_set()
     {
         var series = TestSeries.CloseOnly([.. Enumerable.Range(0, 80).Select(i => 100 * Math.Exp(0.01 * Math.Sin(i)))]);
-        var classic = EnvironmentFactory.Create(series, new ArenaOptions { FeeBps = 10, SlippageBps = 5 });
+        var classic = EnvironmentFactory.Create(series, ArenaOptions.Classic with { FeeBps = 10, SlippageBps = 5 });
         var targets = EnvironmentFactory.Create(series, Targets with { SlippageBps = 5 });
 
         // Buy-and-hold is the asset itself: a volatility target or a set whose largest target is half never shrinks it.
@@ -155,7 +155,7 @@ public class TargetExposureTests
         Assert.Equal(o, back);
         Assert.True(o.SameActions(back!));
         Assert.False(o.SameActions(Targets));
-        Assert.False(new ArenaOptions().SameActions(Targets));
+        Assert.False(ArenaOptions.Classic.SameActions(Targets));
     }
 
     private sealed class ConstantQ(int stateSize, int actionCount, int best) : IQFunction

@@ -16,7 +16,7 @@ public class TradingEnvironmentTests
     {
         double[] open = [10, 11, 12, 13, 14, 15];
         double[] close = [10.5, 11.5, 12.5, 13.5, 14.5, 15.5];
-        var env = EnvironmentFactory.Create(TestSeries.WithOpen(open, close), new ArenaOptions { FeeBps = 0 }, spec: SmallWindow);
+        var env = EnvironmentFactory.Create(TestSeries.WithOpen(open, close), ArenaOptions.Classic with { FeeBps = 0 }, spec: SmallWindow);
         env.Reset(2);
 
         env.Step(TradeAction.Buy);
@@ -29,7 +29,7 @@ public class TradingEnvironmentTests
     [Fact]
     public void Close_only_data_fills_at_the_next_close()
     {
-        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(10, 11, 12, 13, 14), new ArenaOptions { FeeBps = 0 }, spec: SmallWindow);
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(10, 11, 12, 13, 14), ArenaOptions.Classic with { FeeBps = 0 }, spec: SmallWindow);
         env.Reset(2);
 
         env.Step(TradeAction.Buy);
@@ -41,7 +41,7 @@ public class TradingEnvironmentTests
     [Fact]
     public void State_shows_the_position_and_unrealised_pnl_after_a_fill()
     {
-        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(10, 10, 10, 10, 11, 12), new ArenaOptions { FeeBps = 0 }, spec: SmallWindow);
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(10, 10, 10, 10, 11, 12), ArenaOptions.Classic with { FeeBps = 0 }, spec: SmallWindow);
         env.Reset(2);
         Assert.Equal(0, env.State[3]);
 
@@ -110,7 +110,7 @@ public class TradingEnvironmentTests
     {
         var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 100, 1);
 
-        Assert.Throws<ArgumentException>(() => new TradingEnvironment(s, FeatureSpec.Default, Normalizer.Identity(2), new ArenaOptions(), new RewardOptions()));
+        Assert.Throws<ArgumentException>(() => new TradingEnvironment(s, FeatureSpec.Default, Normalizer.Identity(2), ArenaOptions.Classic, new RewardOptions()));
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public class TradingEnvironmentTests
     public void Changing_future_prices_leaves_states_and_fills_up_to_t_unchanged(bool timeInPosition, bool targetExposure)
     {
         var spec = timeInPosition ? FeatureSpec.Default with { Features = [.. FeatureSpec.Default.Features, FeatureKind.TimeInPosition] } : FeatureSpec.Default;
-        var arena = targetExposure ? new ArenaOptions { Actions = ActionSet.TargetExposure } : new ArenaOptions();
+        var arena = targetExposure ? ArenaOptions.Classic with { Actions = ActionSet.TargetExposure } : ArenaOptions.Classic;
         var s = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 300, 21);
         const int cut = 150;
         var changed = MarketFeaturesTests.FutureChanged(s, cut);
@@ -175,7 +175,7 @@ public class TradingEnvironmentTests
     public void Time_in_position_counts_the_bars_held_since_the_position_opened()
     {
         var spec = FeatureSpec.Default with { Window = 2, Features = [.. FeatureSpec.Default.Features, FeatureKind.TimeInPosition] };
-        var env = EnvironmentFactory.Create(TestSeries.CloseOnly([.. Enumerable.Range(0, 100).Select(i => 100 + (i % 3))]), new ArenaOptions { FeeBps = 0 }, spec: spec);
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly([.. Enumerable.Range(0, 100).Select(i => 100 + (i % 3))]), ArenaOptions.Classic with { FeeBps = 0 }, spec: spec);
         var slot = spec.IndexOf(FeatureKind.TimeInPosition);
         env.Reset(2);
         Assert.Equal(0f, env.State[slot]);
@@ -206,7 +206,7 @@ public class TradingEnvironmentTests
     public void Time_in_position_under_target_exposures_keeps_counting_through_a_resize_on_the_same_side()
     {
         var spec = FeatureSpec.Default with { Window = 2, Features = [FeatureKind.LogReturn, FeatureKind.Position, FeatureKind.TimeInPosition] };
-        var env = EnvironmentFactory.Create(TestSeries.Constant(30, 100), new ArenaOptions { FeeBps = 0, Actions = ActionSet.TargetExposure }, spec: spec);
+        var env = EnvironmentFactory.Create(TestSeries.Constant(30, 100), ArenaOptions.Classic with { FeeBps = 0, Actions = ActionSet.TargetExposure }, spec: spec);
         var slot = spec.IndexOf(FeatureKind.TimeInPosition);
         env.Reset(2);
 

@@ -28,7 +28,7 @@ public class DefaultFeaturesGoldenTests
     public void Default_environment_states_are_bit_for_bit_unchanged()
     {
         var features = MarketFeatures.Compute(Series, FeatureSpec.Default);
-        var env = new TradingEnvironment(features, Series, Normalizer.Fit(features), new ArenaOptions(), new RewardOptions());
+        var env = new TradingEnvironment(features, Series, Normalizer.Fit(features), ArenaOptions.Classic, new RewardOptions());
 
         Assert.Equal(20, env.FirstStartIndex);
         var states = new List<double>();

@@ -161,7 +161,7 @@ public class PriceFeaturesTests
     {
         var s = WithVolume();
         var features = MarketFeatures.Compute(s, FeatureSpec.Rich);
-        var env = new TradingEnvironment(features, s, Normalizer.Fit(features), new ArenaOptions(), new RewardOptions());
+        var env = new TradingEnvironment(features, s, Normalizer.Fit(features), ArenaOptions.Classic, new RewardOptions());
 
         Assert.Equal(250, features.WarmupBars);
         Assert.Equal(250, env.FirstStartIndex);
@@ -175,7 +175,7 @@ public class PriceFeaturesTests
         var s = WithVolume(251);
         var features = MarketFeatures.Compute(s, FeatureSpec.Rich);
 
-        var error = Assert.Throws<ArgumentException>(() => new TradingEnvironment(features, s, Normalizer.Identity(features.ColumnCount), new ArenaOptions(), new RewardOptions()));
+        var error = Assert.Throws<ArgumentException>(() => new TradingEnvironment(features, s, Normalizer.Identity(features.ColumnCount), ArenaOptions.Classic, new RewardOptions()));
         Assert.Contains("at least 252", error.Message, StringComparison.Ordinal);
     }
 

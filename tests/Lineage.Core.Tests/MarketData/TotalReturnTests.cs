@@ -36,7 +36,7 @@ public class TotalReturnTests
     public void Cash_earns_the_configured_rate_compounded_per_bar()
     {
         var series = SyntheticMarkets.Generate(SyntheticMarkets.RandomWalk, 600, 3);
-        var env = EnvironmentFactory.Create(series, new ArenaOptions { CashRate = 0.05 });
+        var env = EnvironmentFactory.Create(series, ArenaOptions.Classic with { CashRate = 0.05 });
         var flat = EpisodeRunner.Run(env, env.FirstStartIndex, int.MaxValue, FixedPolicy.Flat(env.StateSize), 0, new Rng(1), null);
 
         var years = flat.Steps / series.BarsPerYear;
@@ -50,5 +50,5 @@ public class TotalReturnTests
     [InlineData(0.6)]
     [InlineData(double.NaN)]
     public void A_cash_rate_outside_0_to_50_percent_is_refused(double rate) =>
-        Assert.Contains(new ArenaOptions { CashRate = rate }.Validate(), e => e.Contains("CashRate", StringComparison.Ordinal));
+        Assert.Contains((ArenaOptions.Classic with { CashRate = rate }).Validate(), e => e.Contains("CashRate", StringComparison.Ordinal));
 }

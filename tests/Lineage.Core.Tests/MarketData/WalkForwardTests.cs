@@ -135,7 +135,7 @@ public class WalkForwardTests
         {
             var split = WalkForward.Split(series, fold);
             var environment = new TradingEnvironment(
-                split.Test, FeatureSpec.Default, Normalizer.Fit(MarketFeatures.Compute(split.Train, FeatureSpec.Default)), new ArenaOptions(), new RewardOptions(), split.TestHistory);
+                split.Test, FeatureSpec.Default, Normalizer.Fit(MarketFeatures.Compute(split.Train, FeatureSpec.Default)), ArenaOptions.Classic, new RewardOptions(), split.TestHistory);
             var buyAndHold = Evaluator.RunBuyAndHold(environment, environment.FirstStartIndex);
 
             // The equity curve starts at the decision bar before the block and has one return per test bar.

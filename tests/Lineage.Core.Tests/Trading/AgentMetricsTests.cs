@@ -40,7 +40,7 @@ public class AgentMetricsTests
     [Fact]
     public void Metrics_from_an_arena_report_its_account()
     {
-        var arena = new Arena(new ArenaOptions { FeeBps = 0 });
+        var arena = new Arena(ArenaOptions.Classic with { FeeBps = 0 });
         arena.Reset(100);
         arena.Execute(TradeAction.Buy, 100);
         arena.MarkToMarket(110);

@@ -7,7 +7,7 @@ public class ArenaTests
 {
     private static Arena NewArena(double feeBps = 10, double slippageBps = 0, bool longOnly = false, double fraction = 1)
     {
-        var arena = new Arena(new ArenaOptions { FeeBps = feeBps, SlippageBps = slippageBps, LongOnly = longOnly, PositionFraction = fraction });
+        var arena = new Arena(ArenaOptions.Classic with { FeeBps = feeBps, SlippageBps = slippageBps, LongOnly = longOnly, PositionFraction = fraction });
         arena.Reset(100);
         return arena;
     }

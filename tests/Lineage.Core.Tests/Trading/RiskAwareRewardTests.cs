@@ -33,7 +33,7 @@ public class RiskAwareRewardTests
     [Fact]
     public void Differential_sharpe_starts_again_at_each_episode()
     {
-        var env = EnvironmentFactory.Create(TestSeries.CloseOnly([.. Enumerable.Range(0, 80).Select(i => 100.0 + (i % 3))]), new ArenaOptions { FeeBps = 0 }, new RewardOptions { Kind = RewardKind.DifferentialSharpe });
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly([.. Enumerable.Range(0, 80).Select(i => 100.0 + (i % 3))]), ArenaOptions.Classic with { FeeBps = 0 }, new RewardOptions { Kind = RewardKind.DifferentialSharpe });
         env.Reset(env.FirstStartIndex);
         env.Step(TradeAction.Buy);
         env.Step(TradeAction.Hold);
@@ -59,7 +59,7 @@ public class RiskAwareRewardTests
     public void A_costless_holder_earns_no_excess_once_invested_and_flat_earns_minus_the_asset()
     {
         var closes = Enumerable.Range(0, 80).Select(i => 100 * Math.Exp(0.02 * Math.Sin(i))).ToArray();
-        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(closes), new ArenaOptions { FeeBps = 0 }, new RewardOptions { Kind = RewardKind.ExcessLogReturn });
+        var env = EnvironmentFactory.Create(TestSeries.CloseOnly(closes), ArenaOptions.Classic with { FeeBps = 0 }, new RewardOptions { Kind = RewardKind.ExcessLogReturn });
         env.Reset(env.FirstStartIndex);
 
         var entry = env.Step(TradeAction.Buy);

@@ -189,7 +189,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         using var decision = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&model=live&position=0");
         Assert.Equal(HttpStatusCode.OK, decision.StatusCode);
         var body = await decision.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains(body.GetProperty("action").GetString(), new[] { "Hold", "Buy", "Sell", "Close" });
+        Assert.Contains(body.GetProperty("action").GetString(), new Core.Trading.ArenaOptions().ActionNames());
         using var rollback = await api.Client.PostAsync("/api/models/live/rollback", Json("""{"by":""}"""));
         Assert.Equal(HttpStatusCode.BadRequest, rollback.StatusCode);
     }

@@ -85,6 +85,49 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_target_exposure_champion_takes_a_fractional_position_and_refuses_what_its_arena_cannot_hold()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.AlwaysOutput(2, 3), arena: new Core.Trading.ArenaOptions());
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+        var positionFeature = Core.Features.FeatureSpec.Default.Features.ToList().IndexOf(Core.Features.FeatureKind.Position);
+        var pnlFeature = Core.Features.FeatureSpec.Default.Features.ToList().IndexOf(Core.Features.FeatureKind.UnrealizedPnl);
+
+        var half = await api.Client.GetFromJsonAsync<ChampionDecision>("/api/models/champion/decision?dataset=dataset:live&position=0.5&entryPrice=1", LineageJson.Options);
+        using var shortOfLongOnly = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&position=-0.5");
+        using var outside = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&position=1.5");
+
+        // The state's position is the exposure, as the trading environment builds it; PnL takes the side (long) only.
+        Assert.Equal(0.5, half!.Position);
+        Assert.Equal(0.5f, half.State[positionFeature]);
+        Assert.Equal((float)Math.Clamp((half.Bar.Close - 1) / 1, -1, 1), half.State[pnlFeature]);
+        Assert.Equal("target:1", half.Action);
+        Assert.Equal(HttpStatusCode.BadRequest, shortOfLongOnly.StatusCode);
+        Assert.Contains("long-only", await shortOfLongOnly.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("\"field\":\"position\"", await outside.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_classic_champion_refuses_a_fractional_position_naming_the_field()
+    {
+        await using var api = await ModelsApi.StartAsync(azurite);
+        await api.Harness.Datasets.PushAsync("live", ModelsHarness.Csv(300, seed: 9), "test", default);
+        await api.Harness.SeedRunAsync("champ", "live", ModelsHarness.Always(Core.Trading.TradeAction.Buy));
+        await api.Harness.Models.PromoteAsync("live", new PromoteRequest { RunId = "champ", By = "tester" }, default);
+
+        using var fractional = await api.Client.GetAsync("/api/models/champion/decision?dataset=dataset:live&position=0.5");
+        var whole = await api.Client.GetFromJsonAsync<ChampionDecision>("/api/models/champion/decision?dataset=dataset:live&position=-1", LineageJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, fractional.StatusCode);
+        var body = await fractional.Content.ReadAsStringAsync();
+        Assert.Contains("\"field\":\"position\"", body, StringComparison.Ordinal);
+        Assert.Contains("-1, 0 or 1", body, StringComparison.Ordinal);
+        Assert.Equal(-1, whole!.Position);
+    }
+
+    [Fact]
     public async Task Decision_without_a_position_assumes_a_flat_account()
     {
         await using var api = await ModelsApi.StartAsync(azurite);

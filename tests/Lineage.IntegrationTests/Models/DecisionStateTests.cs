@@ -17,7 +17,7 @@ public class DecisionStateTests
         var series = SyntheticMarkets.Generate(SyntheticMarkets.Trend, 200, 3);
         var features = MarketFeatures.Compute(series, AccountState);
         var normalizer = Normalizer.Fit(features);
-        var env = new TradingEnvironment(features, series, normalizer, new ArenaOptions(), new RewardOptions());
+        var env = new TradingEnvironment(features, series, normalizer, ArenaOptions.Classic, new RewardOptions());
         var slot = AccountState.IndexOf(FeatureKind.TimeInPosition);
 
         // Bought at the last decision: the environment's state at the series' last bar holds the position for one bar.

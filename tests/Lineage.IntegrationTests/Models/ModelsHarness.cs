@@ -103,7 +103,7 @@ internal sealed class ModelsHarness : IAsyncDisposable
         string runId, string datasetName, MlpPolicy policy, long update = 16, FeatureSpec? features = null, bool promote = true, string? model = null, ArenaOptions? arena = null)
     {
         var resolved = await Datasets.ResolveAsync(DatasetReferences.Registry + datasetName, default);
-        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model, Arena = arena ?? new ArenaOptions() };
+        var run = new TrainingRun { RunId = runId, Dataset = resolved.Dataset, StepsPerEpisode = 32, Seed = 5, Features = features ?? new FeatureSpec(), Promote = promote, Model = model, Arena = arena ?? ArenaOptions.Classic };
         var data = await DatasetLoader.LoadAsync(run, null, Container, default);
         var normalizer = Normalizer.Fit(MarketFeatures.Compute(data.Train, run.Features));
         var context = new CheckpointContext(runId, 0, run.Dataset, data.Fingerprint, run.Features, normalizer, run.Reward, run.Arena);

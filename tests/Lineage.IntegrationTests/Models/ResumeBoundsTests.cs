@@ -38,7 +38,7 @@ public sealed class ResumeBoundsTests(AzuriteFixture azurite) : IClassFixture<Az
         var run = new TrainingRun
         {
             RunId = "classic", Dataset = DatasetReferences.Registry + "rising", StepsPerEpisode = 32, Seed = 5, Resume = true, Iterations = 1, UpdatesPerIteration = 16,
-            Arena = new ArenaOptions { Actions = ActionSet.TargetExposure },
+            Arena = ArenaOptions.Classic with { Actions = ActionSet.TargetExposure },
         };
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => prepare.ExecuteAsync(new PrepareInput(run, "a"), default));

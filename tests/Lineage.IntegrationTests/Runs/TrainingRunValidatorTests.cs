@@ -32,7 +32,7 @@ public sealed class TrainingRunValidatorTests
     [Fact]
     public void Target_exposures_without_a_flat_position_are_refused_naming_the_arena_field()
     {
-        var error = Single(Valid with { Arena = new Core.Trading.ArenaOptions { Actions = Core.Trading.ActionSet.TargetExposure, TargetExposures = [-1, 1] } }, "arena");
+        var error = Single(Valid with { Arena = new Core.Trading.ArenaOptions { Actions = Core.Trading.ActionSet.TargetExposure, TargetExposures = [-1, 1], LongOnly = false } }, "arena");
 
         Assert.Contains("ArenaOptions.TargetExposures must contain 0", error.Message, StringComparison.Ordinal);
     }
