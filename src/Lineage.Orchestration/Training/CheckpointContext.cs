@@ -25,8 +25,9 @@ public sealed record CheckpointContext(
 {
     public string ToJson() => JsonSerializer.Serialize(this, LineageJson.Options);
 
+    /// <summary>Reads a stored context; one written before the action set existed keeps its classic arena (<see cref="PersistedArena"/>).</summary>
     public static CheckpointContext FromJson(string json) =>
-        JsonSerializer.Deserialize<CheckpointContext>(json, LineageJson.Options)
+        PersistedArena.Upgrade(json, "arena").Deserialize<CheckpointContext>(LineageJson.Options)
         ?? throw new InvalidDataException("The checkpoint's context is empty.");
 }
 

@@ -59,7 +59,7 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
             }
 
             var download = response.Value;
-            var record = download.Content.ToObjectFromJson<RunRecord>(LineageJson.Options)
+            var record = PersistedArena.Upgrade(download.Content.ToString(), "run", "arena").Deserialize<RunRecord>(LineageJson.Options)
                 ?? throw new InvalidDataException($"Run record {blob.Name} is empty.");
             _records[runId] = (download.Details.ETag, record);
             return record;
