@@ -21,7 +21,7 @@ internal sealed record RunArtifacts(RunRecord? Record, IReadOnlyList<IterationMe
 
     public static async Task<RunArtifacts> LoadAsync(RunWorkspace workspace, string runId, CancellationToken cancellationToken)
     {
-        var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
+        var record = await workspace.ReadRunRecordAsync(runId, cancellationToken);
         var metrics = new List<IterationMetrics>();
         var reports = new List<(string Name, EvaluationReport Report)>();
         await foreach (var blob in workspace.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, RunBlobs.Prefix(runId), cancellationToken))

@@ -34,7 +34,7 @@ public sealed class PlanWalkForwardActivity(RunWorkspace workspace, ModelSplitSt
             {
                 plans.Add(new FoldPlan(window, FoldStart.Score, 0));
             }
-            else if (await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken) is not null)
+            else if (await workspace.ReadRunRecordAsync(runId, cancellationToken) is not null)
             {
                 // A resume trains its own iterations from the latest checkpoint: the ones this fold has not trained yet.
                 var trained = await FoldRuns.TrainedIterationsAsync(workspace, runId, cancellationToken);

@@ -50,7 +50,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
 
         if (latest is { } found && !run.Resume)
         {
-            var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken);
+            var record = await workspace.ReadRunRecordAsync(run.RunId, cancellationToken);
             // No run.json yet: a prepare (this attempt, or a start that crashed before recording itself) stopped between
             // checkpoint 0 and the record. Nothing trained from it, so preparing again is safe.
             if (found.Ref.Update != 0 || (record is not null && record.Attempt != input.Attempt))
@@ -140,7 +140,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         }
 
         // A walk-forward fold's bar ranges are part of what the run is: a resume may not move its test block.
-        var prior = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(run.RunId), cancellationToken);
+        var prior = await workspace.ReadRunRecordAsync(run.RunId, cancellationToken);
         if (prior is not null && prior.Run.Fold != run.Fold)
         {
             throw new ArgumentException(

@@ -68,7 +68,7 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
         var summaries = new List<RunSummary>();
         foreach (var (runId, lastActive) in activity.OrderByDescending(a => a.Value))
         {
-            var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
+            var record = await workspace.ReadRunRecordAsync(runId, cancellationToken);
             var final = await workspace.ReadJsonAsync<RunFinal>(RunBlobs.Final(runId), cancellationToken);
             summaries.Add(new RunSummary(
                 runId,
@@ -97,7 +97,7 @@ public sealed class ExperimentStore(RunWorkspace workspace, ChampionStore champi
             throw new ArgumentException(error, nameof(runId));
         }
 
-        var record = await workspace.ReadJsonAsync<RunRecord>(RunBlobs.Record(runId), cancellationToken);
+        var record = await workspace.ReadRunRecordAsync(runId, cancellationToken);
         if (record is null)
         {
             return null;

@@ -46,7 +46,12 @@ public sealed record RunRecord(
     FeatureSpec Features,
     RunExperiment? Experiment = null,
     string? Attempt = null,
-    Champions.SplitGeneration? Splits = null);
+    Champions.SplitGeneration? Splits = null)
+{
+    /// <summary>Reads a stored run record; one written before the action set existed keeps its classic arena (<see cref="PersistedArena"/>).</summary>
+    public static RunRecord? FromJson(string json) =>
+        PersistedArena.Upgrade(json, "run", "arena").Deserialize<RunRecord>(LineageJson.Options);
+}
 
 /// <summary>
 /// What a run was made from, stored in its run record (<c>runs/{id}/run.json</c>) when PrepareRun resolves it:

@@ -59,7 +59,7 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
             }
 
             var download = response.Value;
-            var record = PersistedArena.Upgrade(download.Content.ToString(), "run", "arena").Deserialize<RunRecord>(LineageJson.Options)
+            var record = RunRecord.FromJson(download.Content.ToString())
                 ?? throw new InvalidDataException($"Run record {blob.Name} is empty.");
             _records[runId] = (download.Details.ETag, record);
             return record;
@@ -133,13 +133,20 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
         return CheckpointCodec.Decode(bytes);
     }
 
-    public async Task<T?> ReadJsonAsync<T>(string blobName, CancellationToken cancellationToken)
+    public Task<T?> ReadJsonAsync<T>(string blobName, CancellationToken cancellationToken)
+        where T : class =>
+        ReadAsync(blobName, content => content.ToObjectFromJson<T>(LineageJson.Options), cancellationToken);
+
+    /// <summary>A run's record read afresh (no cache), as <see cref="RunRecord.FromJson"/> reads it; null when the run has none.</summary>
+    public Task<RunRecord?> ReadRunRecordAsync(string runId, CancellationToken cancellationToken) =>
+        ReadAsync(RunBlobs.Record(runId), content => RunRecord.FromJson(content.ToString()), cancellationToken);
+
+    private async Task<T?> ReadAsync<T>(string blobName, Func<BinaryData, T?> parse, CancellationToken cancellationToken)
         where T : class
     {
         try
         {
-            var content = (await Container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content;
-            return content.ToObjectFromJson<T>(LineageJson.Options);
+            return parse((await Container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

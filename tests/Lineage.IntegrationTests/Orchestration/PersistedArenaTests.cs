@@ -29,6 +29,23 @@ public sealed class PersistedArenaTests
     }
 
     [Fact]
+    public void A_run_record_without_actions_or_long_only_is_the_classic_long_short_arena_it_was_written_under()
+    {
+        var record = new RunRecord(new Lineage.Orchestration.Runs.TrainingRun { RunId = "old", Dataset = "spy", Arena = ArenaOptions.Classic with { FeeBps = 7 } }, 0, "f", Normalizer.Identity(3), FeatureSpec.Default);
+        var json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(record, Lineage.Storage.LineageJson.Options))!;
+        var arena = json["run"]!["arena"]!.AsObject();
+        Assert.True(arena.Remove("actions"));
+        Assert.True(arena.Remove("longOnly"));
+
+        var read = RunRecord.FromJson(json.ToJsonString())!;
+
+        Assert.Equal(ActionSet.Classic, read.Run.Arena.Actions);
+        Assert.False(read.Run.Arena.LongOnly);
+        Assert.Equal(7, read.Run.Arena.FeeBps);
+        Assert.Equal(record.Run.Arena, read.Run.Arena);
+    }
+
+    [Fact]
     public void A_context_this_version_writes_reads_back_unchanged_whatever_its_action_set()
     {
         foreach (var arena in new[] { new ArenaOptions(), ArenaOptions.Classic, ArenaOptions.Classic with { LongOnly = true } })
