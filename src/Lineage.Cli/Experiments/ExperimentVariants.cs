@@ -27,6 +27,7 @@ internal static class ExperimentVariants
     public const string LargeReplay = "large-replay";
     public const string NStep = "n-step";
     public const string AccountState = "account-state";
+    public const string TurnoverPenalty = "turnover-penalty";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -54,6 +55,7 @@ internal static class ExperimentVariants
         new(VolatilityTarget, "target-exposure actions −1 … 1 scaled to 15 % annual volatility (20-bar realised), capped at 1", run => run with { Arena = run.Arena with { Actions = ActionSet.TargetExposure, TargetExposures = ArenaOptions.LongShortTargetExposures, LongOnly = false, TargetVolatility = 0.15 } }),
         new(DsrReward, "the differential Sharpe ratio reward (Moody & Saffell, η = 0.01)", run => run with { Reward = new RewardOptions { Kind = RewardKind.DifferentialSharpe, DsrRate = 0.01 } }),
         new(ExcessReward, "the log return in excess of the asset's (over buy-and-hold) × 100", run => run with { Reward = new RewardOptions { Kind = RewardKind.ExcessLogReturn, Scale = 100 } }),
+        new(TurnoverPenalty, "the base run's reward minus 0.002 per unit of exposure the agent trades (20 bp of equity for a full switch, twice the default fee) while learning; evaluation is net of the real fees only", run => run with { Reward = run.Reward with { TurnoverPenalty = 0.002 } }),
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
         new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),

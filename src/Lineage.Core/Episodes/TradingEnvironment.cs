@@ -295,11 +295,13 @@ public sealed class TradingEnvironment
 
         var before = Arena.Snapshot();
         var positionBefore = Arena.Position;
+        var exposureBefore = Arena.Exposure;
         var next = CurrentIndex + 1;
         var flatten = HitFloorAt is not null && _floorRule == FloorRule.FlattenToCash;
         var fees = _targets is null
             ? Arena.Execute(flatten ? TradeAction.Close : (TradeAction)action, Series.FillPrice(next))
             : Arena.ExecuteTarget(flatten ? 0 : TargetExposure(action), Series.FillPrice(next));
+        var turnover = Math.Abs(Arena.Exposure - exposureBefore);
         if (_borrowPerBar != 0)
         {
             Arena.AccrueBorrow(_borrowPerBar, Series.Close[next]);
@@ -345,7 +347,7 @@ public sealed class TradingEnvironment
         Done = terminated || truncated;
         Terminated = terminated;
         var assetLogReturn = Rewards.Options.Kind == RewardKind.ExcessLogReturn ? Math.Log(Series.Close[next] / Series.Close[next - 1]) : 0;
-        var breakdown = Rewards.Compute(before, after, Done, assetLogReturn);
+        var breakdown = Rewards.Compute(before, after, Done, assetLogReturn, turnover);
         WriteState();
         return new StepOutcome(breakdown.Total, breakdown, terminated, truncated, fees);
     }

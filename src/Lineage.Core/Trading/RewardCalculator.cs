@@ -9,9 +9,10 @@ public readonly record struct RewardBreakdown(
     double WinRate,
     double EpisodeRoi,
     double Bankruptcy,
-    double LogReturn)
+    double LogReturn,
+    double Turnover = 0)
 {
-    public double Total => CapitalGain + CapitalLoss + Drawdown + Scar + WinRate + EpisodeRoi + Bankruptcy + LogReturn;
+    public double Total => CapitalGain + CapitalLoss + Drawdown + Scar + WinRate + EpisodeRoi + Bankruptcy + LogReturn + Turnover;
 
     public static RewardBreakdown operator +(RewardBreakdown a, RewardBreakdown b) => new(
         a.CapitalGain + b.CapitalGain,
@@ -21,7 +22,8 @@ public readonly record struct RewardBreakdown(
         a.WinRate + b.WinRate,
         a.EpisodeRoi + b.EpisodeRoi,
         a.Bankruptcy + b.Bankruptcy,
-        a.LogReturn + b.LogReturn);
+        a.LogReturn + b.LogReturn,
+        a.Turnover + b.Turnover);
 
     public static RewardBreakdown Add(RewardBreakdown a, RewardBreakdown b) => a + b;
 }
@@ -73,7 +75,16 @@ public sealed class RewardCalculator
 
     /// <param name="episodeEnd">True on the episode's last step (terminated or truncated): adds the ROI term.</param>
     /// <param name="assetLogReturn">ExcessLogReturn only: the asset's log return over the step's bar (close to close).</param>
-    public RewardBreakdown Compute(in AccountSnapshot before, in AccountSnapshot after, bool episodeEnd, double assetLogReturn = 0)
+    /// <param name="turnover">The exposure the step's own fill traded, |exposure after − exposure before| (1 = all of equity), charged at <see cref="RewardOptions.TurnoverPenalty"/>.</param>
+    public RewardBreakdown Compute(in AccountSnapshot before, in AccountSnapshot after, bool episodeEnd, double assetLogReturn = 0, double turnover = 0)
+    {
+        var breakdown = ComputeTerms(before, after, episodeEnd, assetLogReturn);
+        return _options.TurnoverPenalty == 0 || turnover == 0
+            ? breakdown
+            : breakdown with { Turnover = -_options.TurnoverPenalty * Math.Abs(turnover) * _options.Scale };
+    }
+
+    private RewardBreakdown ComputeTerms(in AccountSnapshot before, in AccountSnapshot after, bool episodeEnd, double assetLogReturn)
     {
         var s = _options.Scale;
         var drawdownIncrease = Math.Max(0, after.Drawdown - before.Drawdown);

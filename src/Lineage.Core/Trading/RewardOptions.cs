@@ -73,6 +73,14 @@ public sealed record RewardOptions
     /// <summary>LogReturn, DifferentialSharpe and ExcessLogReturn: penalty per unit of drawdown increase (0 = none).</summary>
     public double DrawdownPenalty { get; init; }
 
+    /// <summary>
+    /// Every kind: a training-time charge per unit of exposure traded by the agent's own fill, in the return's units
+    /// (0.001 = 10 bp of equity for a full switch, before <see cref="Scale"/>), on top of the fees the arena already
+    /// takes. It makes switching cost more while learning, against churn on noise; evaluation scores are net of the
+    /// real fees only. 0 (default) = none.
+    /// </summary>
+    public double TurnoverPenalty { get; init; }
+
     /// <summary>DifferentialSharpe only: η, the adaptation rate of the moving moments, in (0, 1) (default 0.01, ~100 bars).</summary>
     public double DsrRate { get; init; } = 0.01;
 
@@ -92,6 +100,11 @@ public sealed record RewardOptions
         if (!double.IsFinite(DrawdownPenalty) || DrawdownPenalty < 0)
         {
             errors.Add(Invariant($"RewardOptions.DrawdownPenalty must be ≥ 0 and finite (was {DrawdownPenalty})."));
+        }
+
+        if (!double.IsFinite(TurnoverPenalty) || TurnoverPenalty < 0)
+        {
+            errors.Add(Invariant($"RewardOptions.TurnoverPenalty must be ≥ 0 and finite (was {TurnoverPenalty})."));
         }
 
         if (!double.IsFinite(DsrRate) || DsrRate <= 0 || DsrRate >= 1)
