@@ -114,7 +114,7 @@ internal static class ModelCommands
                 }
                 else
                 {
-                    AnsiConsole.MarkupLineInterpolated($"Model [cyan]{none.Model}[/] has [yellow]no champion[/]: action [bold yellow]{none.Action}[/] ({none.Fallback}, Lineage:Models:WithoutChampion).");
+                    AnsiConsole.MarkupLineInterpolated($"Model [cyan]{none.Model}[/] has [yellow]no champion[/]: action [bold yellow]{none.Action}[/], exposure {none.Exposure} ({none.Fallback}, Lineage:Models:WithoutChampion).");
                     AnsiConsole.MarkupLineInterpolated($"Why: {none.Why}");
                 }
 

@@ -43,7 +43,8 @@ public sealed record LastCandidate(string RunId, long Update, string? FailedTest
 /// <summary>
 /// The answer while a model has no champion (a 404 whose body is an error body with more fields): what to do instead
 /// (<see cref="Fallback"/> as configured in <see cref="ModelOptions.WithoutChampion"/>, and the <see cref="Action"/>
-/// it means) and why there is no champion: the model's <see cref="Trials"/> so far and the gate's decision on the
+/// it means, as a classic action and as the <see cref="Exposure"/> a target-exposure client holds: 0 flat, 1 fully long)
+/// and why there is no champion: the model's <see cref="Trials"/> so far and the gate's decision on the
 /// latest of them.
 /// </summary>
 public sealed record NoChampionAnswer(
@@ -52,6 +53,7 @@ public sealed record NoChampionAnswer(
     string Model,
     NoChampionFallback Fallback,
     string Action,
+    double Exposure,
     string Why,
     int Trials,
     LastCandidate? LastCandidate);
@@ -165,9 +167,9 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
     /// <summary>What to do without a champion, and why there is none: the model's trials and the gate's latest decision.</summary>
     public async Task<NoChampionAnswer> NoChampionAsync(string model, CancellationToken cancellationToken)
     {
-        var (fallback, action) = options.WithoutChampion == NoChampionFallback.BuyAndHold
-            ? ("hold the asset (buy-and-hold)", TradeAction.Buy)
-            : ("stay flat", TradeAction.Close);
+        var (fallback, action, exposure) = options.WithoutChampion == NoChampionFallback.BuyAndHold
+            ? ("hold the asset (buy-and-hold)", TradeAction.Buy, 1.0)
+            : ("stay flat", TradeAction.Close, 0.0);
         var recorded = await trials.ListAsync(model, cancellationToken);
         LastCandidate? last = null;
         string why;
@@ -186,8 +188,8 @@ public sealed class ChampionDecisions(ChampionStore champions, TrialStore trials
                 : string.Create(CultureInfo.InvariantCulture, $"{count}; the latest, run '{decision.RunId}' update {decision.Update} ({decision.DecidedAt:yyyy-MM-dd}): {decision.Reason}");
         }
 
-        var error = $"Model '{model}' has no champion: {fallback}, as configured (Lineage:Models:WithoutChampion = {options.WithoutChampion}; action {action}). {why}";
-        return new NoChampionAnswer(error, [new FieldError("model", $"Model '{model}' has no champion yet.")], model, options.WithoutChampion, action.ToString(), why, recorded.Count, last);
+        var error = $"Model '{model}' has no champion: {fallback}, as configured (Lineage:Models:WithoutChampion = {options.WithoutChampion}; action {action}, exposure {exposure.ToString(CultureInfo.InvariantCulture)}). {why}";
+        return new NoChampionAnswer(error, [new FieldError("model", $"Model '{model}' has no champion yet.")], model, options.WithoutChampion, action.ToString(), exposure, why, recorded.Count, last);
     }
 
     /// <summary>The state at the series' last bar, built as <see cref="TradingEnvironment"/> builds it for any bar.</summary>

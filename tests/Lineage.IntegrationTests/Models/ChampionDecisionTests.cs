@@ -155,8 +155,8 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<NoChampionAnswer>(LineageJson.Options);
-        Assert.Equal(("live", NoChampionFallback.Flat, "Close", 0, null), (body!.Model, body.Fallback, body.Action, body.Trials, body.LastCandidate));
-        Assert.StartsWith("Model 'live' has no champion: stay flat, as configured (Lineage:Models:WithoutChampion = Flat; action Close).", body.Error, StringComparison.Ordinal);
+        Assert.Equal(("live", NoChampionFallback.Flat, "Close", 0.0, 0, null), (body!.Model, body.Fallback, body.Action, body.Exposure, body.Trials, body.LastCandidate));
+        Assert.StartsWith("Model 'live' has no champion: stay flat, as configured (Lineage:Models:WithoutChampion = Flat; action Close, exposure 0).", body.Error, StringComparison.Ordinal);
         Assert.StartsWith("No candidate has been considered for it yet", body.Why, StringComparison.Ordinal);
         Assert.Equal("model", Assert.Single(body.Fields).Field);
     }
@@ -174,7 +174,7 @@ public sealed class ChampionDecisionTests(AzuriteFixture azurite) : IClassFixtur
         Assert.False(refused.Promoted);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<NoChampionAnswer>(LineageJson.Options);
-        Assert.Equal((NoChampionFallback.BuyAndHold, "Buy", 1), (body!.Fallback, body.Action, body.Trials));
+        Assert.Equal((NoChampionFallback.BuyAndHold, "Buy", 1.0, 1), (body!.Fallback, body.Action, body.Exposure, body.Trials));
         Assert.Equal(("flat", 16L, GateTests.BeatsBuyAndHold), (body.LastCandidate!.RunId, body.LastCandidate.Update, body.LastCandidate.FailedTest));
         Assert.Contains("hold the asset (buy-and-hold)", body.Error, StringComparison.Ordinal);
         Assert.Contains("The gate has considered 1 candidate of this model and promoted none; the latest, run 'flat' update 16", body.Why, StringComparison.Ordinal);
