@@ -28,9 +28,13 @@ internal static class TrainCommand
         var config = new Option<FileInfo?>("--config") { Description = "A JSON training run (the HTTP body); command-line options override it" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the run report", DefaultValueFactory = _ => new DirectoryInfo("runs") };
         var snr = CommonOptions.SignalToNoise("A random walk or a file refuses it.");
+        var universe = new Option<string?>("--universe")
+        {
+            Description = "Comma-separated file datasets that train the run beside --dataset (each episode samples an asset; each cut at the end of the run's training split, with its own normaliser); validation, test and the gate stay on --dataset",
+        };
         var command = new Command("train", "Train a DQN trading agent: the Durable orchestration on the local host, state in Azurite.")
         {
-            dataset, iterations, episodes, steps, updates, seed, snr, runId, resume, model, noPromote, config, output,
+            dataset, universe, iterations, episodes, steps, updates, seed, snr, runId, resume, model, noPromote, config, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -51,6 +55,9 @@ internal static class TrainCommand
                 UpdatesPerIteration = parse.GetValue(updates) ?? run.UpdatesPerIteration,
                 Seed = chosenSeed,
                 SyntheticSignalToNoise = parse.GetValue(snr) ?? run.SyntheticSignalToNoise,
+                Universe = parse.GetValue(universe) is { } members
+                    ? [.. members.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+                    : run.Universe,
                 Resume = parse.GetValue(resume) || run.Resume,
                 Model = parse.GetValue(model) ?? run.Model,
                 Promote = run.Promote && !parse.GetValue(noPromote),
@@ -88,7 +95,7 @@ internal static class TrainCommand
         }
 
         using var loggerFactory = CommonOptions.CreateLoggerFactory(settings);
-        AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}{(run.SyntheticSignalToNoise is { } s ? $", signal-to-noise {s}" : "")}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]Lineage[/] run [cyan]{run.RunId}[/] on [cyan]{run.Dataset}[/]: {run.Iterations} iterations × {run.EpisodesPerIteration} episodes × {run.StepsPerEpisode} steps, {run.UpdatesPerIteration} updates/iteration, seed {run.Seed}{(run.SyntheticSignalToNoise is { } s ? $", signal-to-noise {s}" : "")}{(run.Universe is { Count: > 0 } u ? $", training universe {string.Join(", ", u)}" : "")}");
         AnsiConsole.MarkupLineInterpolated($"Durable backend [cyan]{settings.Backend}[/], storage {(settings.Storage is null ? "the project's Azurite (" + settings.AzuriteFolder + ")" : "given connection string")}");
 
         // Ctrl+C or SIGTERM while the runtime starts cancels the start-up; once the run is started it asks the run

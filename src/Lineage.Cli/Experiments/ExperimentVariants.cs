@@ -28,6 +28,7 @@ internal static class ExperimentVariants
     public const string NStep = "n-step";
     public const string AccountState = "account-state";
     public const string TurnoverPenalty = "turnover-penalty";
+    public const string Universe = "universe";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -56,6 +57,12 @@ internal static class ExperimentVariants
         new(DsrReward, "the differential Sharpe ratio reward (Moody & Saffell, η = 0.01)", run => run with { Reward = new RewardOptions { Kind = RewardKind.DifferentialSharpe, DsrRate = 0.01 } }),
         new(ExcessReward, "the log return in excess of the asset's (over buy-and-hold) × 100", run => run with { Reward = new RewardOptions { Kind = RewardKind.ExcessLogReturn, Scale = 100 } }),
         new(TurnoverPenalty, "the base run's reward minus 0.002 per unit of exposure the agent trades (20 bp of equity for a full switch, twice the default fee) while learning; evaluation is net of the real fees only", run => run with { Reward = run.Reward with { TurnoverPenalty = 0.002 } }),
+        new(
+            Universe,
+            "the base run trained on every bundled daily series (the market's own and the other daily names, each cut at the end of the market's training split, each with its own normaliser; an episode samples one uniformly), scored on the market's own validation and test; on a synthetic market the base run",
+            run => run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
+                ? run
+                : run with { Universe = [.. Lineage.Core.MarketData.BundledData.DailyNames.Where(n => n != run.Dataset)] }),
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
         new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),

@@ -22,6 +22,9 @@ public static class BundledData
     /// <summary>"spy", "googl" (daily), "eurusd" (hourly); daily "aapl", "msft", "c" (equities), "brent", "natgas" (energy spot), "usdjpy", "gbpusd", "usdcad", "usdchf" (FX).</summary>
     public static IReadOnlyList<string> Names { get; } = ["spy", "googl", "eurusd", "aapl", "msft", "c", "brent", "natgas", "usdjpy", "gbpusd", "usdcad", "usdchf"];
 
+    /// <summary>The daily series of <see cref="Names"/> (all but the hourly eurusd).</summary>
+    public static IReadOnlyList<string> DailyNames { get; } = [.. Names.Where(n => n != "eurusd")];
+
     public static bool Contains(string name) => Files.ContainsKey(name);
 
     public static PriceSeries Load(string name)

@@ -91,6 +91,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             resolved.Requested, resolved.Dataset, resolved.Version?.Version, resolved.Version?.Sha256, data.Fingerprint,
             RunExperiment.CurrentCodeVersion, run.Seed, DateTimeOffset.UtcNow, Environment.MachineName);
         workspace.RememberData(data);
+        freshness = [.. freshness, .. data.UniverseNotes];
 
         if (latest is { } resumed && run.Resume)
         {
@@ -116,7 +117,7 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
 
         await workspace.WriteJsonAsync(
             RunBlobs.Record(run.RunId),
-            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt, splits),
+            new RunRecord(run, 0, data.Fingerprint, normalizer, run.Features, experiment, input.Attempt, splits, UniverseNormalizers(data, run.Features, null)),
             cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunCreated(logger, run.RunId, run.Dataset, data.Train.Count);
@@ -181,7 +182,9 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
         CrashPoints.Reach(CrashPoints.PrepareAfterReconcile, run.RunId);
         await workspace.WriteJsonAsync(
             RunBlobs.Record(run.RunId),
-            new RunRecord(run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt, splits),
+            new RunRecord(
+                run, startIteration, data.Fingerprint, previous.Normalizer, previous.Features, experiment, attempt, splits,
+                UniverseNormalizers(data, previous.Features, prior?.UniverseNormalizers)),
             cancellationToken);
         CrashPoints.Reach(CrashPoints.PrepareAfterRunRecord, run.RunId);
         OrchestrationLog.RunResumed(logger, run.RunId, startIteration, found.Update);
@@ -198,6 +201,18 @@ public sealed class PrepareRunActivity(RunWorkspace workspace, ModelSplitStore m
             warnings,
             acted);
     }
+
+    /// <summary>
+    /// One normaliser per universe member that trains the run: the one it was first fitted with when <paramref name="prior"/>
+    /// has it (its stored states stay comparable, as the run's own normaliser stays), else fitted on the member's bars now.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, Normalizer>? UniverseNormalizers(RunData data, FeatureSpec features, IReadOnlyDictionary<string, Normalizer>? prior) =>
+        data.Universe.Count == 0
+            ? null
+            : data.Universe.ToDictionary(
+                m => m.Dataset,
+                m => prior is not null && prior.TryGetValue(m.Dataset, out var kept) ? kept : Normalizer.Fit(MarketFeatures.Compute(m.Train, features)),
+                StringComparer.Ordinal);
 
     /// <summary>The network's outputs mean the actions it was trained with: a resume may not give them another meaning.</summary>
     private static void CheckActions(TrainingRun run, ArenaOptions trained, int outputs)

@@ -11,7 +11,9 @@ namespace Lineage.Orchestration.Activities;
 
 /// <summary>
 /// Plays one ε-greedy episode with a checkpoint's plain-C# policy on a seeded slice of the training split
-/// and writes its experiences as one shard. Deterministic in its input: a retry writes the same shard.
+/// and writes its experiences as one shard. With a training universe (<see cref="Runs.TrainingRun.Universe"/>) the episode's
+/// seed first picks the asset, uniformly from the run's own training split and its members' bars, each through its own
+/// normaliser. Deterministic in its input: a retry writes the same shard.
 /// </summary>
 public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<EpisodeInput, EpisodeOutput>
 {
@@ -26,9 +28,8 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);
         var policy = await workspace.GetPolicyAsync(input.RunId, input.CheckpointUpdate, cancellationToken);
-        var environment = RunWorkspace.Environment(policy.Context, data.Train);
-
         var rng = new Rng(input.Seed);
+        var environment = EnvironmentFor(policy.Context, record, data, rng);
         var steps = record.Run.StepsPerEpisode;
         var lastStart = Math.Max(environment.FirstStartIndex, environment.LastStartIndex - steps + 1);
         var start = environment.FirstStartIndex + rng.NextInt(lastStart - environment.FirstStartIndex + 1);
@@ -51,5 +52,30 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
             result.Metrics.Roi,
             result.Metrics.Trades,
             result.Metrics.Bankrupt);
+    }
+
+    /// <summary>
+    /// The training environment an episode plays: the run's own training split, or with a universe the asset its seed draws
+    /// first (index 0 the run's own split). Without a universe nothing is drawn, so the episode's stream is what it always was.
+    /// </summary>
+    internal static TradingEnvironment EnvironmentFor(CheckpointContext context, RunRecord record, Datasets.RunData data, Rng rng)
+    {
+        if (data.Universe.Count == 0)
+        {
+            return RunWorkspace.Environment(context, data.Train);
+        }
+
+        var asset = rng.NextInt(data.Universe.Count + 1);
+        if (asset == 0)
+        {
+            return RunWorkspace.Environment(context, data.Train);
+        }
+
+        var member = data.Universe[asset - 1];
+        var normalizer = record.UniverseNormalizers is { } normalizers && normalizers.TryGetValue(member.Dataset, out var found)
+            ? found
+            : throw new InvalidDataException(
+                $"Run '{record.Run.RunId}' trains on universe member '{member.Dataset}' but its run record has no normaliser for it; resume the run to prepare it again.");
+        return new TradingEnvironment(member.Train, context.Features, normalizer, context.Arena, context.Reward);
     }
 }

@@ -28,6 +28,16 @@ public sealed record RunData(
     int ValidationHistory = 0,
     int TestHistory = 0)
 {
+    /// <summary>
+    /// The run's <see cref="TrainingRun.Universe"/> members that train it beside <see cref="Train"/>: each one's bars up to the
+    /// last bar of <see cref="Train"/> (by time), so no member shows the agent a day its validation or test window holds.
+    /// Empty without a universe.
+    /// </summary>
+    public IReadOnlyList<UniverseMember> Universe { get; init; } = [];
+
+    /// <summary>Why a universe member trains nothing (too few bars before the cut), for the run's warnings.</summary>
+    public IReadOnlyList<string> UniverseNotes { get; init; } = [];
+
     public PriceSeries Split(string name) => name switch
     {
         "train" => Train,
@@ -53,6 +63,9 @@ public sealed record RunData(
         return series.Slice(history, series.Count - history);
     }
 }
+
+/// <summary>One series of a run's training universe: its dataset reference and its bars up to the end of the run's training split.</summary>
+public sealed record UniverseMember(string Dataset, PriceSeries Train);
 
 /// <summary>
 /// Resolves a run's dataset reference. Files are split chronologically; synthetic markets are scored on
@@ -102,11 +115,62 @@ public static class DatasetLoader
             var cut = PromotionWindows.Apply(series, dates);
             var from = series.Count - cut.Promotion.Count;
             var (promotionWindow, promotionHistory) = DataSplits.WithHistory(series, from, cut.Promotion.Count, DataSplits.HistoryBars);
-            return Create(
-                run, DataSplits.Cut(series, cut.Train.Count, cut.Validation.Count, cut.Test.Count, DataSplits.HistoryBars), promotionWindow, promotionHistory, minRows);
+            return await WithUniverseAsync(
+                run,
+                Create(run, DataSplits.Cut(series, cut.Train.Count, cut.Validation.Count, cut.Test.Count, DataSplits.HistoryBars), promotionWindow, promotionHistory, minRows),
+                container,
+                minRows,
+                cancellationToken);
         }
 
-        return Create(run, DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction, DataSplits.HistoryBars), null, 0, minRows);
+        return await WithUniverseAsync(
+            run, Create(run, DataSplits.Chronological(series, run.TrainFraction, run.ValidationFraction, DataSplits.HistoryBars), null, 0, minRows), container, minRows, cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds the run's universe (<see cref="TrainingRun.Universe"/>) to <paramref name="data"/>: each member cut at the last bar
+    /// time of the run's training split, the same feature checks as the run's own series, and its fingerprint in the run's, so a
+    /// changed member is other data. A member with fewer than <paramref name="minRows"/> bars before the cut trains nothing and is
+    /// named in <see cref="RunData.UniverseNotes"/>. Without a universe <paramref name="data"/> is returned as it was (same fingerprint).
+    /// </summary>
+    private static async Task<RunData> WithUniverseAsync(TrainingRun run, RunData data, BlobContainerClient? container, int minRows, CancellationToken cancellationToken)
+    {
+        if (run.Universe is not { Count: > 0 } universe)
+        {
+            return data;
+        }
+
+        var end = data.Train.Times[^1];
+        var members = new List<UniverseMember>();
+        var notes = new List<string>();
+        foreach (var dataset in universe)
+        {
+            var series = await LoadSeriesAsync(dataset, container, minRows: 2, cancellationToken);
+            var bars = Array.FindLastIndex(series.Times, t => t <= end) + 1;
+            if (bars < minRows)
+            {
+                notes.Add(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Universe member '{dataset}' has {bars} bars up to {end:yyyy-MM-dd}, the end of this run's training split ({series.Times[0]:yyyy-MM-dd} – {series.Times[^1]:yyyy-MM-dd}); an episode needs {minRows}, so it trains nothing."));
+                continue;
+            }
+
+            var train = series.Slice(0, bars);
+            if (run.Features.SeriesError(train) is { } featureError)
+            {
+                throw new InvalidDataException($"Universe member '{dataset}': {featureError}");
+            }
+
+            members.Add(new UniverseMember(dataset, train));
+        }
+
+        var parts = data.Fingerprint + string.Concat(members.Select(m => $"|universe {m.Dataset} {m.Train.Fingerprint()}"));
+        return data with
+        {
+            Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts))),
+            Universe = members,
+            UniverseNotes = notes,
+        };
     }
 
     /// <summary>Fewest bars a run's training split (and any file it loads) needs: one episode after the features' warm-up.</summary>

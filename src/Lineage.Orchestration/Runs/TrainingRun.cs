@@ -29,6 +29,16 @@ public sealed record TrainingRun
     /// </summary>
     public string Dataset { get; init; } = "synthetic:trend";
 
+    /// <summary>
+    /// Further file datasets (bundled names, <c>blob:</c> or <c>dataset:</c> references) that train the run beside its own
+    /// <see cref="Dataset"/>: each episode samples one asset uniformly from the dataset and these, and plays a slice of its
+    /// bars up to the last bar (by time) of the run's training split, normalised by a normaliser fitted on those bars alone
+    /// (kept in run.json, like the run's own, across resumes). Validation, test, selection and the gate stay on
+    /// <see cref="Dataset"/>, so a universe run is scored on the same window as one without. Null or empty (default): none.
+    /// Only with a file dataset and without a walk-forward fold; at most <see cref="TrainingRunValidator.MaxUniverse"/>.
+    /// </summary>
+    public IReadOnlyList<string>? Universe { get; init; }
+
     /// <summary>Bars generated for a synthetic dataset (ignored for files).</summary>
     public int SyntheticBars { get; init; } = 4000;
 

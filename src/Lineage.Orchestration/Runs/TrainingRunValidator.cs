@@ -21,6 +21,9 @@ public static class TrainingRunValidator
     public const int MaxIterationsPerGeneration = 1_000;
     public const int MaxBootstrapDraws = 1_000_000;
 
+    /// <summary>Most datasets a run's <see cref="TrainingRun.Universe"/> may name.</summary>
+    public const int MaxUniverse = 32;
+
     /// <summary>Largest <see cref="TrainingRun.SyntheticSignalToNoise"/>: a drift of twice the volatility per bar, far easier than any real market.</summary>
     public const double MaxSignalToNoise = 2;
 
@@ -60,6 +63,7 @@ public static class TrainingRunValidator
             errors.Add(new FieldError("dataset", datasetError));
         }
 
+        AddUniverseErrors(errors, run);
         if (run.Model is not null && ModelNames.Validate(run.Model, "Model") is { } modelError)
         {
             errors.Add(new FieldError("model", modelError + " Leave it out to use the model named after the dataset."));
@@ -198,6 +202,52 @@ public static class TrainingRunValidator
         return Lineage.Core.MarketData.BundledData.Names.Contains(dataset)
             ? null
             : $"unknown dataset '{dataset}' (bundled: {string.Join(", ", Lineage.Core.MarketData.BundledData.Names)}; or synthetic:trend|meanrev|randomwalk; or blob:datasets/...)";
+    }
+
+    private static void AddUniverseErrors(List<FieldError> errors, TrainingRun run)
+    {
+        if (run.Universe is not { Count: > 0 } universe)
+        {
+            return;
+        }
+
+        if (universe.Count > MaxUniverse)
+        {
+            errors.Add(new FieldError("universe", $"may name at most {MaxUniverse} datasets, got {universe.Count}"));
+            return;
+        }
+
+        if (run.Dataset?.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal) == true)
+        {
+            errors.Add(new FieldError("universe", $"trains beside a file dataset only; '{run.Dataset}' is generated per run (leave universe out)"));
+        }
+
+        if (run.Fold is not null)
+        {
+            errors.Add(new FieldError("universe", "is not supported on a walk-forward fold (leave universe out)"));
+        }
+
+        for (var i = 0; i < universe.Count; i++)
+        {
+            var member = universe[i];
+            var field = string.Create(CultureInfo.InvariantCulture, $"universe[{i}]");
+            if (DatasetError(member) is { } error)
+            {
+                errors.Add(new FieldError(field, error));
+            }
+            else if (member.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal))
+            {
+                errors.Add(new FieldError(field, $"must be a file dataset (a bundled name, dataset:{{name}} or blob:datasets/...), got '{member}'"));
+            }
+            else if (member == run.Dataset)
+            {
+                errors.Add(new FieldError(field, $"is the run's own dataset '{member}', which trains it anyway"));
+            }
+            else if (universe.Take(i).Contains(member, StringComparer.Ordinal))
+            {
+                errors.Add(new FieldError(field, $"names '{member}' twice"));
+            }
+        }
     }
 
     private static bool IsSafePathChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';

@@ -36,7 +36,9 @@ public sealed record CheckpointContext(
 /// version), what it was prepared with, and the experiment record (requested dataset, version, code version).
 /// <see cref="StartIteration"/> with <c>Run.Iterations</c> is the schedule anchor (ε and β) of this (re)start;
 /// <see cref="Attempt"/> is the orchestration attempt that wrote the record; <see cref="Splits"/> the model's split generation
-/// the run was (re)started on (none for a walk-forward fold, which cuts by its own bar ranges).
+/// the run was (re)started on (none for a walk-forward fold, which cuts by its own bar ranges); <see cref="UniverseNormalizers"/>
+/// the normaliser of each <see cref="TrainingRun.Universe"/> member that trains the run, fitted on its bars when the run was first
+/// prepared with it and kept across resumes like <see cref="Normalizer"/> (null without a universe).
 /// </summary>
 public sealed record RunRecord(
     TrainingRun Run,
@@ -46,7 +48,8 @@ public sealed record RunRecord(
     FeatureSpec Features,
     RunExperiment? Experiment = null,
     string? Attempt = null,
-    Champions.SplitGeneration? Splits = null)
+    Champions.SplitGeneration? Splits = null,
+    IReadOnlyDictionary<string, Normalizer>? UniverseNormalizers = null)
 {
     /// <summary>Reads a stored run record; one written before the action set existed keeps its classic arena (<see cref="PersistedArena"/>).</summary>
     public static RunRecord? FromJson(string json) =>
