@@ -36,10 +36,10 @@ internal sealed record ExperimentPlan(
         ArgumentNullException.ThrowIfNull(variant);
         var path = marketSeed is { } m ? string.Create(CultureInfo.InvariantCulture, $"-m{m}") : "";
         var runId = string.Create(CultureInfo.InvariantCulture, $"x-{ExperimentMarkets.Slug(variant.Name, 14)}-{ExperimentMarkets.Slug(ExperimentMarkets.ShortName(ExperimentMarkets.Dataset(market)), 14)}{path}-s{seed}-{stamp}");
-        var run = variant.Apply(BaseRun);
+        // The variant sees the market it runs on (the universe variant trains beside it on the other names).
+        var run = variant.Apply(BaseRun with { Dataset = ExperimentMarkets.Dataset(market) });
         return run with
         {
-            Dataset = ExperimentMarkets.Dataset(market),
             // The experiment's signal-to-noise scales the markets that have a signal; the random walk and files run without it.
             SyntheticSignalToNoise = TakesSignalToNoise(market) ? run.SyntheticSignalToNoise : null,
             Seed = seed,
