@@ -29,6 +29,7 @@ internal static class ExperimentVariants
     public const string AccountState = "account-state";
     public const string TurnoverPenalty = "turnover-penalty";
     public const string Universe = "universe";
+    public const string UniverseSameClass = "universe-same-class";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -63,6 +64,16 @@ internal static class ExperimentVariants
             run => run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
                 ? run
                 : run with { Universe = [.. Lineage.Core.MarketData.BundledData.DailyNames.Where(n => n != run.Dataset)] }),
+        new(
+            UniverseSameClass,
+            "as universe, with the bundled daily series of the market's own asset class only (equities, energy or FX); on a synthetic market or a file that is not bundled, the base run",
+            run => Lineage.Core.MarketData.BundledData.Contains(run.Dataset)
+                ? run with
+                {
+                    Universe = [.. Lineage.Core.MarketData.BundledData.DailyNames.Where(
+                        n => n != run.Dataset && Lineage.Core.MarketData.BundledData.AssetClass(n) == Lineage.Core.MarketData.BundledData.AssetClass(run.Dataset))],
+                }
+                : run),
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
         new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),

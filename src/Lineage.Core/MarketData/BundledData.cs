@@ -25,6 +25,15 @@ public static class BundledData
     /// <summary>The daily series of <see cref="Names"/> (all but the hourly eurusd).</summary>
     public static IReadOnlyList<string> DailyNames { get; } = [.. Names.Where(n => n != "eurusd")];
 
+    /// <summary>A bundled series' asset class: "equity" (spy, googl, aapl, msft, c), "energy" (brent, natgas) or "fx" (the rest).</summary>
+    public static string AssetClass(string name) => name.ToLowerInvariant() switch
+    {
+        "spy" or "googl" or "aapl" or "msft" or "c" => "equity",
+        "brent" or "natgas" => "energy",
+        "eurusd" or "usdjpy" or "gbpusd" or "usdcad" or "usdchf" => "fx",
+        _ => throw new ArgumentException($"Unknown bundled data set '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
     public static bool Contains(string name) => Files.ContainsKey(name);
 
     public static PriceSeries Load(string name)
