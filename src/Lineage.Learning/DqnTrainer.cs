@@ -17,6 +17,9 @@ public sealed class DqnTrainer : IDisposable
 {
     private readonly QNetwork online;
     private readonly QNetwork? target;
+
+    /// <summary>The moving average of the online weights checkpoints act with (<see cref="DqnOptions.PolicyAveraging"/>); null when off.</summary>
+    private readonly QNetwork? averaged;
     private readonly OptimizerHelper optimizer;
     private readonly Parameter[] parameters;
     private float[] states = [];
@@ -44,6 +47,17 @@ public sealed class DqnTrainer : IDisposable
             online.CopyTo(target);
             target.eval();
             foreach (var p in target.parameters())
+            {
+                p.requires_grad = false;
+            }
+        }
+
+        if (options.PolicyAveraging > 0)
+        {
+            averaged = new QNetwork(stateSize, actionCount, options.HiddenLayers, options.Dueling);
+            online.CopyTo(averaged);
+            averaged.eval();
+            foreach (var p in averaged.parameters())
             {
                 p.requires_grad = false;
             }
@@ -167,6 +181,10 @@ public sealed class DqnTrainer : IDisposable
 
         UpdateCount++;
         UpdateTarget();
+        if (averaged is not null)
+        {
+            online.BlendInto(averaged, Options.PolicyAveraging);
+        }
 
         var td = (y - q.detach()).data<float>().ToArray();
         double sumAbs = 0, maxAbs = 0;
@@ -235,7 +253,7 @@ public sealed class DqnTrainer : IDisposable
             envSteps,
             epsilonStep,
             (ulong[])rngState.Clone(),
-            MlpPolicy.FromWeights(weights, Options.Dueling),
+            averaged is null ? MlpPolicy.FromWeights(weights, Options.Dueling) : MlpPolicy.FromWeights(averaged.GetWeights(), Options.Dueling),
             contextJson);
     }
 
@@ -273,6 +291,19 @@ public sealed class DqnTrainer : IDisposable
                 trainer.target.SetWeights(checkpoint.TargetWeights);
             }
 
+            if (trainer.averaged is not null)
+            {
+                // The checkpoint's policy is the average when it was kept; switched on at a resume, it starts from the online weights.
+                if (checkpoint.Options.PolicyAveraging > 0)
+                {
+                    trainer.averaged.SetWeights(checkpoint.Policy.ToNamedTensors());
+                }
+                else
+                {
+                    trainer.online.CopyTo(trainer.averaged);
+                }
+            }
+
             using var reader = new BinaryReader(new MemoryStream(checkpoint.OptimizerState, writable: false));
             trainer.optimizer.load_state_dict(reader);
             trainer.UpdateCount = checkpoint.UpdateCount;
@@ -290,6 +321,7 @@ public sealed class DqnTrainer : IDisposable
         optimizer.Dispose();
         online.Dispose();
         target?.Dispose();
+        averaged?.Dispose();
     }
 
     private void FillBuffers(IReadOnlyList<Experience> batch)

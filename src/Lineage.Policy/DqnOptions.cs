@@ -80,6 +80,15 @@ public sealed record DqnOptions
     /// <summary>Polyak factor: after every update target ← τ·online + (1−τ)·target. 0 (default) means hard updates.</summary>
     public double Tau { get; init; }
 
+    /// <summary>
+    /// Weight averaging for the policy a checkpoint acts and is scored with: after every update
+    /// policy ← τ·online + (1−τ)·policy (an exponential moving average of the online weights over ~1/τ updates, as
+    /// Polyak-Ruppert / EMA averaging in supervised learning), so the acting policy, every evaluation and the candidate move
+    /// smoothly instead of jumping with the last few hundred updates. The learner itself trains the online network as before.
+    /// 0 (default): the policy is the online network. In [0, 1).
+    /// </summary>
+    public double PolicyAveraging { get; init; }
+
     /// <summary>Double DQN: the online net picks the next action, the target net values it. Default true.</summary>
     public bool DoubleDqn { get; init; } = true;
 
@@ -209,6 +218,7 @@ public sealed record DqnOptions
         Check(Enum.IsDefined(Loss), nameof(Loss), Loss, "must be Huber or Mse");
         Check(TargetUpdateInterval > 0, nameof(TargetUpdateInterval), TargetUpdateInterval, "must be positive");
         Check(Tau is >= 0 and <= 1, nameof(Tau), Tau, "must be in [0, 1] (0 = hard updates)");
+        Check(PolicyAveraging is >= 0 and < 1, nameof(PolicyAveraging), PolicyAveraging, "must be in [0, 1) (0 = the policy is the online network)");
         Check(double.IsFinite(MaxGradNorm) && MaxGradNorm >= 0, nameof(MaxGradNorm), MaxGradNorm, "must be >= 0 (0 = no clipping)");
         Check(TorchThreads is > 0 and <= MaxTorchThreads, nameof(TorchThreads), TorchThreads, $"must be 1..{MaxTorchThreads} (it is process-wide)");
         return errors;

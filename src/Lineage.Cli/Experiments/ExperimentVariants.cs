@@ -30,6 +30,7 @@ internal static class ExperimentVariants
     public const string TurnoverPenalty = "turnover-penalty";
     public const string Universe = "universe";
     public const string UniverseSameClass = "universe-same-class";
+    public const string PolicyAveraging = "policy-averaging";
 
     public static IReadOnlyList<ExperimentVariant> All { get; } =
     [
@@ -74,6 +75,10 @@ internal static class ExperimentVariants
                         n => n != run.Dataset && Lineage.Core.MarketData.BundledData.AssetClass(n) == Lineage.Core.MarketData.BundledData.AssetClass(run.Dataset))],
                 }
                 : run),
+        new(
+            PolicyAveraging,
+            "checkpoints act and are scored with the moving average of the online weights, τ 0.002 per update (~500 updates, two iterations), not the online network itself",
+            run => run with { Dqn = run.Dqn with { PolicyAveraging = 0.002 } }),
         new(Polyak, "Polyak target updates, τ = 0.005 after every update, instead of a hard copy every 250 updates", run => run with { Dqn = run.Dqn with { Tau = 0.005 } }),
         new(Prioritized, "prioritized replay (α 0.6, β 0.4 → 1) instead of uniform sampling", run => run with { PrioritizedReplay = true }),
         new(LowLearningRate, "learning rate 3e-4 (the base run's ÷ 3.3) with twice the learner updates per iteration", run => run with { Dqn = run.Dqn with { LearningRate = 3e-4 }, UpdatesPerIteration = run.UpdatesPerIteration * 2 }),

@@ -7,7 +7,8 @@ namespace Lineage.Policy.Checkpoints;
 /// <see cref="RngState"/> is the caller's sampling <see cref="Core.Randomness.Rng"/> state;
 /// <see cref="EnvSteps"/> and <see cref="EpsilonStep"/> are the caller's counters;
 /// <see cref="ContextJson"/> is the caller's (feature spec, normaliser, reward weights, data fingerprint).
-/// <see cref="Policy"/> holds the online weights for plain-C# acting.
+/// <see cref="Policy"/> is the policy for plain-C# acting and scoring: the online weights, or their moving average when the
+/// options set <see cref="DqnOptions.PolicyAveraging"/> (which a resume restores the average from).
 /// </summary>
 public sealed record Checkpoint(
     int StateSize,

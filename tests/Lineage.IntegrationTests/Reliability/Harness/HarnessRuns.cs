@@ -36,11 +36,10 @@ internal static class HarnessRuns
 
     public static TrainingRun Run(Scenario scenario) => scenario == Scenario.Fresh ? First : First with { Resume = true, Iterations = 1 };
 
-    // Seed 29 with the classic actions (the default before issue 17): of seeds 21–32, one of the three whose 3-iteration
-    // candidate passes the loose gate on the promotion series. The harness tests recovery, not the action set.
-    private static TrainingRun First { get; } = TestRuns.Small(RunId, seed: 29) with
+    // Seed 23 with the default arena (long-only target exposures): of seeds 21–40, one of the five (23, 25, 27, 37, 39) whose
+    // 3-iteration candidate passes the loose gate on the promotion series, so the harness recovers the arena users run.
+    private static TrainingRun First { get; } = TestRuns.Small(RunId, seed: 23) with
     {
-        Arena = Core.Trading.ArenaOptions.Classic,
         Iterations = Iterations,
         EpisodesPerIteration = 2,
         MaxParallelEpisodes = 2,
