@@ -7,10 +7,15 @@ namespace Lineage.Cli;
 
 internal static class Summary
 {
-    public static void Print(RunStatusView view, TimeSpan elapsed, DirectoryInfo folder, string container)
+    public static void Print(RunStatusView view, TimeSpan elapsed, DirectoryInfo folder, string container, PhaseTimings? timings = null)
     {
         var table = new Table().Title($"Run {view.RunId}: {view.Status}").AddColumns("", "value");
         table.AddRow("wall time", elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
+        if (timings is not null)
+        {
+            table.AddRow("where the time went", Markup.Escape(timings.Describe()));
+        }
+
         if (view.Failure is not null)
         {
             table.AddRow("failure", Markup.Escape(view.Failure));
@@ -66,4 +71,27 @@ internal static class Summary
             }
         }
     }
+}
+
+/// <summary>
+/// A local run's wall time in phases, so the fixed costs (process start, Azurite, the runtime, the report) show apart from
+/// the training itself (the orchestration from its start request to its end: acting, learning, evaluation, the gate).
+/// </summary>
+internal sealed record PhaseTimings(TimeSpan ProcessStart, TimeSpan Azurite, TimeSpan Runtime, TimeSpan Training, TimeSpan Report)
+{
+    /// <summary>The report folder's file with these phases in seconds (what the benchmark reads).</summary>
+    public const string FileName = "timings.json";
+
+    public IReadOnlyDictionary<string, double> ToSeconds() => new Dictionary<string, double>
+    {
+        ["processStart"] = ProcessStart.TotalSeconds,
+        ["azuriteStart"] = Azurite.TotalSeconds,
+        ["runtimeStart"] = Runtime.TotalSeconds,
+        ["training"] = Training.TotalSeconds,
+        ["report"] = Report.TotalSeconds,
+    };
+
+    public string Describe() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"process start {ProcessStart.TotalSeconds:F1} s, Azurite start {Azurite.TotalSeconds:F1} s, Durable runtime start {Runtime.TotalSeconds:F1} s, training {Training.TotalSeconds:F1} s (the orchestration: acting, learning, evaluation, gate), report {Report.TotalSeconds:F1} s");
 }

@@ -80,6 +80,20 @@ internal static class TrainCommand
         return string.Create(CultureInfo.InvariantCulture, $"{name}-{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
     }
 
+    /// <summary>From the process's start to the command's (the runtime's load and JIT); zero where the OS does not say.</summary>
+    private static TimeSpan ProcessStartup(DateTime commandStarted)
+    {
+        try
+        {
+            var since = commandStarted - System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+            return since > TimeSpan.Zero ? since : TimeSpan.Zero;
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
     private static async Task<int> RunAsync(TrainingRun run, CommonSettings settings, DirectoryInfo output, CancellationToken cancellationToken)
     {
         var errors = TrainingRunValidator.Validate(run);
@@ -103,6 +117,7 @@ internal static class TrainCommand
         using var signal = new StopSignal();
         using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signal.Token);
         var started = DateTime.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         LocalRuntime startedRuntime;
         try
         {
@@ -115,6 +130,7 @@ internal static class TrainCommand
         }
 
         await using var runtime = startedRuntime;
+        var runtimeReady = clock.Elapsed;
         var response = await runtime.Runs.StartAsync(run, cancellationToken);
         if (response.Outcome != ApiOutcome.Accepted)
         {
@@ -133,9 +149,13 @@ internal static class TrainCommand
             TaskScheduler.Default).Unwrap();
         var final = await ProgressView.FollowAsync(runtime.Durable, run, cancellationToken);
         var view = RunService.ToView(final);
-        var elapsed = DateTime.UtcNow - started;
+        var trained = clock.Elapsed;
         var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
-        Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name);
+        var elapsed = DateTime.UtcNow - started;
+        var timings = new PhaseTimings(ProcessStartup(started), runtime.AzuriteStartup, runtimeReady - runtime.AzuriteStartup, trained - runtimeReady, clock.Elapsed - trained);
+        await File.WriteAllTextAsync(
+            Path.Combine(folder.FullName, PhaseTimings.FileName), JsonSerializer.Serialize(timings.ToSeconds(), LineageJson.Options), cancellationToken);
+        Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name, timings);
         if (signal.ExitCode is { } signalled && view.Status == nameof(RunState.Stopped))
         {
             await stopping;

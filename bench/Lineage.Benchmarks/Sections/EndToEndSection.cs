@@ -79,11 +79,27 @@ public sealed class EndToEndSection : IBenchSection
                 ideal is null ? null : "its acting + learning alone (this run's micro figures)", ideal,
                 Note: string.Create(CultureInfo.InvariantCulture,
                     $"{steps:N0} env steps + {updates:N0} updates: {steps / wall.TotalSeconds:N0} env steps/s overall (the prototype: ~200); peak RSS {peak / 1e6:F0} MB; includes process start, Azurite start, data prep, evaluation and the report; `dotnet run` adds its build check")));
+            if (ReadPhases(workDir) is { } phases && phases.TryGetValue("training", out var training))
+            {
+                // The job's own account of its wall time: the orchestration alone against the same compute floor, the fixed costs apart.
+                context.Results.Add(new Figure(
+                    "End to end", $"{job}: the training orchestration alone (start request to end)", training, "s",
+                    ideal is null ? null : "its acting + learning alone (this run's micro figures)", ideal,
+                    Note: string.Create(CultureInfo.InvariantCulture,
+                        $"fixed costs of the same process, apart: process start {phases.GetValueOrDefault("processStart"):F2} s, Azurite start {phases.GetValueOrDefault("azuriteStart"):F2} s, Durable runtime start {phases.GetValueOrDefault("runtimeStart"):F2} s, report {phases.GetValueOrDefault("report"):F2} s (the job's timings.json)")));
+            }
         }
         finally
         {
             Directory.Delete(workDir, recursive: true);
         }
+    }
+
+    /// <summary>The phases `lineage train` wrote beside its report (timings.json), or null if it wrote none.</summary>
+    private static Dictionary<string, double>? ReadPhases(string workDir)
+    {
+        var file = Directory.EnumerateFiles(workDir, "timings.json", SearchOption.AllDirectories).FirstOrDefault();
+        return file is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file));
     }
 
     /// <summary>Seconds the job's acting and learning would take at this run's micro-benchmark rates, with no storage or orchestration.</summary>

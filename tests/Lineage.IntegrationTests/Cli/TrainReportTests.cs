@@ -45,6 +45,14 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         // The trend market's generator state: the oracle sits beside the agent in the report and the console summary.
         Assert.Contains("| oracle (knows the generator's state: the true regime or deviation) |", summary, StringComparison.Ordinal);
         Assert.Contains("oracle", cli.Output, StringComparison.Ordinal);
+        // The wall time in phases, the fixed costs apart from training: on the console and in timings.json for the benchmark.
+        Assert.Contains("where the time went", cli.Output, StringComparison.Ordinal);
+        var phases = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(await File.ReadAllTextAsync(Path.Combine(folder, "timings.json")))!;
+        Assert.Equal(["azuriteStart", "processStart", "report", "runtimeStart", "training"], phases.Keys.Order());
+        Assert.All(phases.Values, v => Assert.True(v >= 0 && double.IsFinite(v), $"{v}"));
+        Assert.True(phases["training"] > 0);
+        // --storage: no Azurite was started by this process.
+        Assert.Equal(0, phases["azuriteStart"]);
         reports.Delete(recursive: true);
     }
 }
