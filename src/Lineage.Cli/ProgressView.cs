@@ -97,7 +97,9 @@ internal static class ProgressView
 
         if (p.LatestEvaluation is { } e)
         {
-            text += string.Create(CultureInfo.InvariantCulture, $" | {e.Split} return {e.AgentReturn:P1} (b&h {e.BuyAndHoldReturn:P1})");
+            // A validation score arrives while the next iteration acts: say which iteration it is when it is not this one.
+            var of = e.Iteration == p.Iteration ? "" : string.Create(CultureInfo.InvariantCulture, $" (it {e.Iteration + 1})");
+            text += string.Create(CultureInfo.InvariantCulture, $" | {e.Split}{of} return {e.AgentReturn:P1} (b&h {e.BuyAndHoldReturn:P1})");
         }
 
         if (p.FailedEpisodes.Count > 0)

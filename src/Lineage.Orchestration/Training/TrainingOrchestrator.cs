@@ -52,16 +52,21 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
 
             var endIteration = state.Context.StartIteration + run.Iterations;
             var generationEnd = Math.Min(endIteration, state.NextIteration + run.IterationsPerGeneration);
+            // An iteration's validation evaluation runs while the next iteration acts (both read the same checkpoint, and
+            // nothing the acting does depends on the score); it is awaited before anything that reads the score.
+            Task<EvaluateOutput>? evaluating = null;
             while (state.NextIteration < generationEnd)
             {
                 if (state.StopRequested || stopSignal.IsCompleted)
                 {
+                    state = await ScoredAsync(state, evaluating);
                     return await FinishAsync(context, state with { StopRequested = true }, RunOutcomes.Stopped);
                 }
 
-                state = await RunIterationAsync(context, state);
+                (state, evaluating) = await RunIterationAsync(context, state, evaluating);
             }
 
+            state = await ScoredAsync(state, evaluating);
             if (state.NextIteration < endIteration)
             {
                 // Keep history short on long runs; a stop raised in this generation travels with the state.
@@ -80,8 +85,12 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         }
     }
 
-    private static async Task<TrainingState> RunIterationAsync(
-        TaskOrchestrationContext context, TrainingState state)
+    /// <summary>
+    /// One iteration: act (while <paramref name="evaluating"/>, the previous iteration's validation evaluation, runs), record that
+    /// score, append, train, and start this iteration's evaluation when one is due, returned unawaited.
+    /// </summary>
+    private static async Task<(TrainingState State, Task<EvaluateOutput>? Evaluating)> RunIterationAsync(
+        TaskOrchestrationContext context, TrainingState state, Task<EvaluateOutput>? evaluating)
     {
         var log = context.CreateReplaySafeLogger<TrainingOrchestrator>();
         var run = state.Run;
@@ -97,10 +106,13 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             // Reconciled by PrepareRun: this iteration's experiences are already in the buffer; train on them as the lost
             // training step would have (same acting record, same β), without acting again.
             (acting, beta, failed) = (acted.Acting, acted.PriorityBeta, acted.Acting.FailedEpisodes);
+            state = await ScoredAsync(state, evaluating);
         }
         else
         {
             (var outcome, failed) = await ActAsync(context, state, iteration, relative);
+            // The training step protects the selected checkpoint from retention: the previous score must be in first.
+            state = await ScoredAsync(state, evaluating);
             // β anneals to 1 over this (re)start's schedule: it ends with the (re)start's last iteration.
             (acting, beta) = (outcome.Summary, DqnStep.PriorityBeta(run.PriorityBetaStart, iteration, runContext.StartIteration + run.Iterations));
             SetStatus(context, state, "Appending", iteration, episodes, failed);
@@ -133,21 +145,32 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         OrchestrationLog.IterationDone(log, iteration, acting.EpisodesSucceeded, state.BufferCount, trained.MeanLoss, trained.CheckpointUpdate);
 
         var isLast = iteration + 1 == runContext.StartIteration + run.Iterations;
+        Task<EvaluateOutput>? evaluation = null;
         if (run.EvaluateEvery > 0 && ((relative + 1) % run.EvaluateEvery == 0 || isLast))
         {
-            SetStatus(context, state, "Evaluating", iteration, episodes, failed, acting.MeanEpisodeReward);
-            var evaluation = await context.CallActivityAsync<EvaluateOutput>(
+            evaluation = context.CallActivityAsync<EvaluateOutput>(
                 ActivityNames.Evaluate, new EvaluateInput(run.RunId, iteration, trained.CheckpointUpdate, Splits.Validation, Protected(state)), ActivityRetry);
-            // Ties go to the later checkpoint, as in checkpoint retention (BlobCheckpointStore keeps the best score,
-            // newest first): preferring the earlier one let retention delete it before the test evaluation.
-            var best = state.BestValidation is null || evaluation.AgentReturn >= state.BestValidation.AgentReturn
-                ? evaluation
-                : state.BestValidation;
-            state = state with { LatestEvaluation = evaluation, BestValidation = best };
         }
 
         SetStatus(context, state, RunPhases.IterationDone, iteration, episodes, failed, acting.MeanEpisodeReward);
-        return state;
+        return (state, evaluation);
+    }
+
+    /// <summary>Waits for a validation evaluation started earlier (if any) and records it: the latest, and the best so far.</summary>
+    private static async Task<TrainingState> ScoredAsync(TrainingState state, Task<EvaluateOutput>? evaluating)
+    {
+        if (evaluating is null)
+        {
+            return state;
+        }
+
+        var evaluation = await evaluating;
+        // Ties go to the later checkpoint, as in checkpoint retention (BlobCheckpointStore keeps the best score,
+        // newest first): preferring the earlier one let retention delete it before the test evaluation.
+        var best = state.BestValidation is null || evaluation.AgentReturn >= state.BestValidation.AgentReturn
+            ? evaluation
+            : state.BestValidation;
+        return state with { LatestEvaluation = evaluation, BestValidation = best };
     }
 
     /// <summary>Fans out the iteration's episodes (throttled), tolerating failures down to the configured fraction.</summary>
