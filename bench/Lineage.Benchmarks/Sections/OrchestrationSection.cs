@@ -188,7 +188,11 @@ public sealed class OrchestrationSection : IBenchSection
 
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)));
 
-    /// <summary>A `lineage worker` process joined to the hub; stopped with SIGINT as a person would with Ctrl+C.</summary>
+    /// <summary>
+    /// A `lineage worker` process joined to the hub; stopped with SIGTERM, as a process manager would. Not SIGINT: a process
+    /// started in the background by a non-interactive shell ignores SIGINT, and the worker would inherit that from a bench
+    /// run launched so (it then never leaves, and the section fails after 30 s).
+    /// </summary>
     private sealed class ExtraWorker : IDisposable
     {
         private readonly Process _process;
@@ -237,7 +241,7 @@ public sealed class OrchestrationSection : IBenchSection
 
         public async Task StopAsync()
         {
-            Machine.Run("kill", AppContext.BaseDirectory, "-INT", _process.Id.ToString(CultureInfo.InvariantCulture));
+            Machine.Run("kill", AppContext.BaseDirectory, "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(timeout.Token);
         }
