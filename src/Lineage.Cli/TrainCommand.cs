@@ -151,8 +151,8 @@ internal static class TrainCommand
         var view = RunService.ToView(final);
         var trained = clock.Elapsed;
         var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
-        var elapsed = DateTime.UtcNow - started;
-        var timings = new PhaseTimings(ProcessStartup(started), runtime.AzuriteStartup, runtimeReady - runtime.AzuriteStartup, trained - runtimeReady, clock.Elapsed - trained);
+        var elapsed = clock.Elapsed;
+        var timings = new PhaseTimings(ProcessStartup(started), runtime.AzuriteStartup, runtimeReady - runtime.AzuriteStartup, trained - runtimeReady, elapsed - trained);
         await File.WriteAllTextAsync(
             Path.Combine(folder.FullName, PhaseTimings.FileName), JsonSerializer.Serialize(timings.ToSeconds(), LineageJson.Options), cancellationToken);
         Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name, timings);

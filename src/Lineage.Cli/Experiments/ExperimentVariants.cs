@@ -1,3 +1,4 @@
+using Lineage.Core.MarketData;
 using Lineage.Core.Trading;
 using Lineage.Orchestration.Runs;
 
@@ -64,15 +65,15 @@ internal static class ExperimentVariants
             "the base run trained on every bundled daily series (the market's own and the other daily names, each cut at the end of the market's training split, each with its own normaliser; an episode samples one uniformly), scored on the market's own validation and test; on a synthetic market the base run",
             run => run.Dataset.StartsWith(DatasetReferences.Synthetic, StringComparison.Ordinal)
                 ? run
-                : run with { Universe = [.. Lineage.Core.MarketData.BundledData.DailyNames.Where(n => n != run.Dataset)] }),
+                : run with { Universe = [.. BundledData.DailyNames.Where(n => n != run.Dataset)] }),
         new(
             UniverseSameClass,
             "as universe, with the bundled daily series of the market's own asset class only (equities, energy or FX); on a synthetic market or a file that is not bundled, the base run",
-            run => Lineage.Core.MarketData.BundledData.Contains(run.Dataset)
+            run => BundledData.Contains(run.Dataset)
                 ? run with
                 {
-                    Universe = [.. Lineage.Core.MarketData.BundledData.DailyNames.Where(
-                        n => n != run.Dataset && Lineage.Core.MarketData.BundledData.AssetClass(n) == Lineage.Core.MarketData.BundledData.AssetClass(run.Dataset))],
+                    Universe = [.. BundledData.DailyNames.Where(
+                        n => n != run.Dataset && BundledData.AssetClass(n) == BundledData.AssetClass(run.Dataset))],
                 }
                 : run),
         new(

@@ -60,12 +60,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
     /// </summary>
     internal static TradingEnvironment EnvironmentFor(CheckpointContext context, RunRecord record, Datasets.RunData data, Rng rng)
     {
-        if (data.Universe.Count == 0)
-        {
-            return RunWorkspace.Environment(context, data.Train);
-        }
-
-        var asset = rng.NextInt(data.Universe.Count + 1);
+        var asset = data.Universe.Count == 0 ? 0 : rng.NextInt(data.Universe.Count + 1);
         if (asset == 0)
         {
             return RunWorkspace.Environment(context, data.Train);
@@ -76,6 +71,6 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
             ? found
             : throw new InvalidDataException(
                 $"Run '{record.Run.RunId}' trains on universe member '{member.Dataset}' but its run record has no normaliser for it; resume the run to prepare it again.");
-        return new TradingEnvironment(member.Train, context.Features, normalizer, context.Arena, context.Reward);
+        return RunWorkspace.Environment(context, member.Train, normalizer: normalizer);
     }
 }

@@ -164,10 +164,9 @@ public static class DatasetLoader
             members.Add(new UniverseMember(dataset, train));
         }
 
-        var parts = data.Fingerprint + string.Concat(members.Select(m => $"|universe {m.Dataset} {m.Train.Fingerprint()}"));
         return data with
         {
-            Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts))),
+            Fingerprint = Sha256Hex(data.Fingerprint + string.Concat(members.Select(m => $"|universe {m.Dataset} {m.Train.Fingerprint()}"))),
             Universe = members,
             UniverseNotes = notes,
         };
@@ -298,7 +297,9 @@ public static class DatasetLoader
             CultureInfo.InvariantCulture,
             $"{train.Fingerprint()}|{validation.Fingerprint()}|{test.Fingerprint()}|history {split.ValidationHistory}/{split.TestHistory}") +
             (promotion is null ? "" : $"|{promotion.Fingerprint()}");
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts)));
-        return new RunData(train, validation, test, fingerprint, promotion, promotionHistory, split.ValidationHistory, split.TestHistory);
+        return new RunData(train, validation, test, Sha256Hex(parts), promotion, promotionHistory, split.ValidationHistory, split.TestHistory);
     }
+
+    /// <summary>A run's data fingerprint: the SHA-256 of the text naming its parts, lowercase hex.</summary>
+    private static string Sha256Hex(string parts) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(parts)));
 }

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Lineage.Core.Episodes;
+using Lineage.Core.Features;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Runs;
 using Lineage.Policy;
@@ -158,9 +159,12 @@ public sealed class RunWorkspace(RunStorage storage, RunLocks locks)
         await Container.GetBlobClient(blobName).UploadAsync(
             BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(value, LineageJson.Options)), overwrite: true, cancellationToken);
 
-    /// <summary>Builds the trading environment a checkpoint was trained for, over any series (after its <paramref name="historyBars"/> of read-only history).</summary>
-    public static TradingEnvironment Environment(CheckpointContext context, Core.MarketData.PriceSeries series, int historyBars = 0) =>
-        new(series, context.Features, context.Normalizer, context.Arena, context.Reward, historyBars);
+    /// <summary>
+    /// Builds the trading environment a checkpoint was trained for, over any series (after its <paramref name="historyBars"/> of
+    /// read-only history), through the checkpoint's normaliser or, for a training-universe member, <paramref name="normalizer"/>.
+    /// </summary>
+    public static TradingEnvironment Environment(CheckpointContext context, Core.MarketData.PriceSeries series, int historyBars = 0, Normalizer? normalizer = null) =>
+        new(series, context.Features, normalizer ?? context.Normalizer, context.Arena, context.Reward, historyBars);
 
     /// <summary>The environment of split <paramref name="split"/> of <paramref name="data"/>, scored after the split's read-only history.</summary>
     public static TradingEnvironment Environment(CheckpointContext context, RunData data, string split) =>
