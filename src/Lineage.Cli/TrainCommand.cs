@@ -118,6 +118,7 @@ internal static class TrainCommand
         using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signal.Token);
         var started = DateTime.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var firstTrainStep = new FirstTrainStep(clock);
         LocalRuntime startedRuntime;
         try
         {
@@ -152,7 +153,11 @@ internal static class TrainCommand
         var trained = clock.Elapsed;
         var folder = await RunReport.WriteAsync(runtime.Workspace, run.RunId, view, output, cancellationToken);
         var elapsed = clock.Elapsed;
-        var timings = new PhaseTimings(ProcessStartup(started), runtime.AzuriteStartup, runtimeReady - runtime.AzuriteStartup, trained - runtimeReady, elapsed - trained);
+        var processStartup = ProcessStartup(started);
+        var timings = new PhaseTimings(processStartup, runtime.AzuriteStartup, runtimeReady - runtime.AzuriteStartup, trained - runtimeReady, elapsed - trained)
+        {
+            FirstTrainStep = processStartup + firstTrainStep.At,
+        };
         await File.WriteAllTextAsync(
             Path.Combine(folder.FullName, PhaseTimings.FileName), JsonSerializer.Serialize(timings.ToSeconds(), LineageJson.Options), cancellationToken);
         Summary.Print(view, elapsed, folder, runtime.Storage.Container.Name, timings);

@@ -39,8 +39,11 @@ public static class LineageTelemetry
     public static readonly Counter<long> Updates = Meter.CreateCounter<long>(
         "lineage.train.updates", "{update}", "Gradient updates applied by training steps.");
 
+    /// <summary>The name of <see cref="TrainDuration"/> (a constant, so a listener can match it while the instruments are created).</summary>
+    public const string TrainDurationName = "lineage.train.duration";
+
     public static readonly Histogram<double> TrainDuration = Meter.CreateHistogram<double>(
-        "lineage.train.duration", "s", "Wall time of the update loop of one training step (buffer load and checkpoint excluded).");
+        TrainDurationName, "s", "Wall time of the update loop of one training step (buffer load and checkpoint excluded).");
 
     public static readonly Gauge<double> UpdateRate = Meter.CreateGauge<double>(
         "lineage.train.update_rate", "{update}/s", "Updates per second of the latest training step's update loop.");
