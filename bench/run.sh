@@ -10,6 +10,9 @@ if [ ! -x node_modules/.bin/azurite ]; then
 fi
 dotnet build src/Lineage.Cli -c Release -nologo -v quiet
 dotnet build bench/Lineage.Benchmarks -c Release -nologo -v quiet
+# The binary the whole-run comparison (section peer) times: published Release, ReadyToRun, as one would deploy it.
+dotnet publish src/Lineage.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  -o bench/artifacts/lineage-published -nologo -v quiet
 # Passive OpenMP waiting: spinning threads hurt badly on a small, shared machine (see NOTES on torch threads).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export LINEAGE_BENCH_COMMAND="bench/run.sh $*"

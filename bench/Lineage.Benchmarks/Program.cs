@@ -42,6 +42,7 @@ public static class Program
             new OrchestrationSection(),
             new MemorySection(),
             new EndToEndSection(),
+            new PeerSection(),
         ];
         var unknown = only?.Except(sections.Select(s => s.Name)).ToList();
         if (unknown is { Count: > 0 })

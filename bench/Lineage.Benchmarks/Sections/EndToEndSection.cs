@@ -41,7 +41,7 @@ public sealed class EndToEndSection : IBenchSection
         Directory.CreateDirectory(workDir);
         try
         {
-            var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir };
             info.ArgumentList.Add(cli);
             info.ArgumentList.Add("train");
             if (context.Quick)
@@ -51,23 +51,10 @@ public sealed class EndToEndSection : IBenchSection
             }
 
             var log = Path.Combine(context.Artifacts, "e2e-main-job.log");
-            var clock = Stopwatch.StartNew();
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start `lineage train`.");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            long peak = 0;
-            while (!process.HasExited)
+            var (wall, peak, _, _, exitCode) = await TimedProcess.RunAsync(info, log);
+            if (exitCode != 0)
             {
-                // VmHWM only grows: the last reading before exit is the process's peak (to within the poll interval).
-                peak = Math.Max(peak, Machine.PeakResidentBytes(process.Id) ?? 0);
-                await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(200));
-            }
-
-            var wall = clock.Elapsed;
-            await File.WriteAllTextAsync(log, await stdout + Environment.NewLine + await stderr);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"`lineage train` exited with {process.ExitCode}; output in {log}.");
+                throw new InvalidOperationException($"`lineage train` exited with {exitCode}; output in {log}.");
             }
 
             var steps = (long)iterations * Episodes * Steps;
@@ -96,7 +83,7 @@ public sealed class EndToEndSection : IBenchSection
     }
 
     /// <summary>The phases `lineage train` wrote beside its report (timings.json), or null if it wrote none.</summary>
-    private static Dictionary<string, double>? ReadPhases(string workDir)
+    internal static Dictionary<string, double>? ReadPhases(string workDir)
     {
         var file = Directory.EnumerateFiles(workDir, "timings.json", SearchOption.AllDirectories).FirstOrDefault();
         return file is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file));

@@ -71,10 +71,10 @@ public sealed class LearnerSection : IBenchSection
         context.Results.Note("Learner", "OMP_WAIT_POLICY only matters with 2 threads: PASSIVE sleeps between parallel regions (kind to a shared machine), ACTIVE spins (fast when the cores are free). An update is dozens of tiny ops, so TorchSharp's 2-thread rows depend on it heavily; the default trainer uses 1 thread (DqnOptions.TorchThreads).");
     }
 
-    private const string Passive = "PASSIVE";
+    internal const string Passive = "PASSIVE";
     private const string Active = "ACTIVE";
 
-    private static async Task<Dictionary<(string, int, int), double>> PyTorchAsync(BenchContext context, IReadOnlyList<(string Net, int Batch, int Threads)> configs, string waitPolicy)
+    internal static async Task<Dictionary<(string, int, int), double>> PyTorchAsync(BenchContext context, IReadOnlyList<(string Net, int Batch, int Threads)> configs, string waitPolicy)
     {
         var found = new Dictionary<(string, int, int), double>();
         var python = FindPythonWithTorch();
@@ -118,7 +118,7 @@ public sealed class LearnerSection : IBenchSection
         return found;
     }
 
-    private static (string Path, string Version)? FindPythonWithTorch()
+    internal static (string Path, string Version)? FindPythonWithTorch()
     {
         foreach (var candidate in new[] { Environment.GetEnvironmentVariable("LINEAGE_BENCH_PYTHON"), "/usr/bin/python3", "python3" })
         {
