@@ -69,14 +69,19 @@ public sealed class BlobReplayStore
     /// Writes one episode's experiences. The name depends only on (iteration, episode), so a retried
     /// activity overwrites its own shard instead of adding a duplicate.
     /// </summary>
+    /// <param name="cache">
+    /// When given, the written bytes are put in it under the blob's new ETag (write-through), so a training step in the same
+    /// worker reads them without a download; a reader still checks them against the manifest's SHA-256.
+    /// </param>
     public async Task<ShardRef> WriteShardAsync(
-        int iteration, int episode, IReadOnlyList<Experience> experiences, int stateSize, CancellationToken cancellationToken = default)
+        int iteration, int episode, IReadOnlyList<Experience> experiences, int stateSize, IShardCache? cache = null, CancellationToken cancellationToken = default)
     {
         CheckCoordinates(iteration, episode);
         var bytes = ExperienceCodec.Encode(experiences, stateSize);
         var name = ShardName(iteration, episode);
         var response = await _container.GetBlobClient(ShardBlobName(name))
             .UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, cancellationToken);
+        cache?.Put(name, response.Value.ETag, bytes);
         return new ShardRef(name, iteration, episode, experiences.Count, stateSize, bytes.Length, response.Value.ETag.ToString(), Sha256(bytes));
     }
 
@@ -390,13 +395,12 @@ public sealed class BlobReplayStore
         }
     }
 
-    private async Task DeleteShardsAsync(List<string> names, CancellationToken cancellationToken)
-    {
-        foreach (var name in names)
-        {
-            await _container.GetBlobClient(ShardBlobName(name)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        }
-    }
+    /// <summary>Deletes evicted shard blobs, several at a time: each delete is idempotent and their order does not matter.</summary>
+    private async Task DeleteShardsAsync(List<string> names, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(
+            names,
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelDownloads, CancellationToken = cancellationToken },
+            async (name, token) => await _container.GetBlobClient(ShardBlobName(name)).DeleteIfExistsAsync(cancellationToken: token));
 
     /// <summary>
     /// Writes <paramref name="next"/> only if the manifest is still <paramref name="current"/> (its ETag, or absent);
@@ -498,6 +502,7 @@ public sealed class BlobReplayStore
     private async Task<IReadOnlyList<Experience>[]> ReadLiveAsync(ReplayManifest manifest, IShardCache? cache, CancellationToken cancellationToken)
     {
         CheckManifest(manifest);
+        cache?.Retain(manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
         var results = new IReadOnlyList<Experience>[manifest.Shards.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, results.Length),

@@ -15,6 +15,12 @@ public interface IShardCache
 
     /// <summary>Drops every entry of <paramref name="name"/> (for example after a hash mismatch).</summary>
     void Remove(string name);
+
+    /// <summary>
+    /// Drops every entry whose name is not in <paramref name="names"/> (the manifest's live shards): evicted shards never come
+    /// back, so without this a long-lived worker's cache would grow with every shard it ever read or wrote.
+    /// </summary>
+    void Retain(IReadOnlySet<string> names);
 }
 
 public sealed class InMemoryShardCache : IShardCache
@@ -30,6 +36,15 @@ public sealed class InMemoryShardCache : IShardCache
     public void Remove(string name)
     {
         foreach (var key in _entries.Keys.Where(k => k.Name == name))
+        {
+            _entries.TryRemove(key, out _);
+        }
+    }
+
+    public void Retain(IReadOnlySet<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var key in _entries.Keys.Where(k => !names.Contains(k.Name)))
         {
             _entries.TryRemove(key, out _);
         }
@@ -75,6 +90,22 @@ public sealed class DirectoryShardCache : IShardCache
         foreach (var file in Directory.EnumerateFiles(_directory, $"{SafeName(name)}@*"))
         {
             File.Delete(file);
+        }
+    }
+
+    public void Retain(IReadOnlySet<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var kept = names.Select(SafeName).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(_directory))
+        {
+            var fileName = Path.GetFileName(file);
+            var at = fileName.LastIndexOf('@');
+            // Temporary files of a concurrent Put and foreign files are left alone.
+            if (at > 0 && !fileName.EndsWith(".tmp", StringComparison.Ordinal) && !kept.Contains(fileName[..at]))
+            {
+                File.Delete(file);
+            }
         }
     }
 

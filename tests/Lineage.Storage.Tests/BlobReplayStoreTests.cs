@@ -239,6 +239,84 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task WriteThroughCache_ServesTheWrittenShardsWithoutADownload()
+    {
+        var store = await NewStoreAsync();
+        var cache = new CountingCache();
+        var shards = new List<ShardRef>();
+        for (var episode = 0; episode < 3; episode++)
+        {
+            shards.Add(await store.WriteShardAsync(0, episode, Experiences.Range(episode * 10, 10), S, cache: cache));
+        }
+
+        var manifest = await store.AppendAsync(shards, 1000);
+        var buffer = await store.LoadAsync(manifest, cache);
+
+        // Put on write under the upload's ETag, which the manifest records: every read is a hit, nothing is put again.
+        Assert.Equal(3, cache.Puts);
+        Assert.Equal(3, cache.Hits);
+        Assert.Equal(Enumerable.Range(0, 30), Experiences.Ids(buffer));
+    }
+
+    [Fact]
+    public async Task WriteThroughCache_BytesChangedAfterTheWriteAreNotServed()
+    {
+        var store = await NewStoreAsync();
+        var cache = new InMemoryShardCache();
+        var shard = await store.WriteShardAsync(0, 0, Experiences.Range(0, 10), S, cache: cache);
+        var manifest = await store.AppendAsync([shard], 1000);
+        // A corrupted cache entry under the right name and ETag: its hash differs from the manifest's, so the blob is read.
+        cache.Put(shard.Name, new Azure.ETag(shard.ETag), ExperienceCodec.Encode(Experiences.Range(100, 10), S));
+
+        var buffer = await store.LoadAsync(manifest, cache);
+
+        Assert.Equal(Enumerable.Range(0, 10), Experiences.Ids(buffer));
+    }
+
+    [Fact]
+    public async Task Load_DropsCachedShardsTheManifestEvicted()
+    {
+        var store = await NewStoreAsync();
+        var cache = new InMemoryShardCache();
+        var m1 = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 4, perEpisode: 5), 20);
+        await store.LoadAsync(m1, cache);
+        Assert.Equal(4, cache.Count);
+
+        // Capacity 20 with 20 new experiences evicts all four first shards: the cache keeps only the live ones.
+        var m2 = await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 4, perEpisode: 5, firstId: 100), 20);
+        await store.LoadAsync(m2, cache);
+
+        Assert.Equal(4, cache.Count);
+        Assert.All(m2.Shards, s => Assert.True(cache.TryGet(s.Name, new Azure.ETag(s.ETag), out _)));
+    }
+
+    [Fact]
+    public async Task DirectoryCache_DropsEvictedShardsAndLeavesOtherFiles()
+    {
+        var store = await NewStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("lineage-cache-").FullName;
+        try
+        {
+            var cache = new DirectoryShardCache(folder);
+            var m1 = await store.AppendAsync(await WriteIterationAsync(store, 0, episodes: 2, perEpisode: 5), 10);
+            await store.LoadAsync(m1, cache);
+            var foreign = Path.Combine(folder, "notes.txt");
+            await File.WriteAllTextAsync(foreign, "not a shard");
+
+            var m2 = await store.AppendAsync(await WriteIterationAsync(store, 1, episodes: 2, perEpisode: 5, firstId: 100), 10);
+            var buffer = await store.LoadAsync(m2, cache);
+
+            Assert.Equal(Enumerable.Range(100, 10), Experiences.Ids(buffer));
+            Assert.Equal(3, Directory.GetFiles(folder).Length);
+            Assert.True(File.Exists(foreign));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task DirectoryCache_ServesShardsAcrossStores()
     {
         var store = await NewStoreAsync();
@@ -460,5 +538,7 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
         }
 
         public void Remove(string name) => _inner.Remove(name);
+
+        public void Retain(IReadOnlySet<string> names) => _inner.Retain(names);
     }
 }

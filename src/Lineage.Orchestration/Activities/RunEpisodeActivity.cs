@@ -38,7 +38,7 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
         var experiences = NStepReturns.Apply(transitions, record.Run.NStep, record.Run.Dqn.Gamma);
 
         var shard = await workspace.Replay(input.RunId).WriteShardAsync(
-            input.Iteration, input.Episode, experiences, environment.StateSize, cancellationToken);
+            input.Iteration, input.Episode, experiences, environment.StateSize, workspace.ShardCache(input.RunId), cancellationToken);
         CrashPoints.Reach(CrashPoints.EpisodeAfterShard, input.RunId);
         LineageTelemetry.EpisodeCompleted(input.RunId, Stopwatch.GetElapsedTime(started), experiences.Count, result.TotalReward);
         LineageTelemetry.Succeeded(span);
