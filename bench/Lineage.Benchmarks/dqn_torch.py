@@ -1,6 +1,6 @@
 """The DQN learner of Lineage.Learning.DqnTrainer.Update in PyTorch, shared by pytorch_update.py and pytorch_peer.py.
 
-Double DQN with a target network, Huber (smooth L1) loss, Adam (0.9, 0.999, 1e-8), global gradient norm clipped at 10,
+Double DQN (or plain DQN with double=False) with a target network, Huber (smooth L1) loss, Adam (0.9, 0.999, 1e-8), global gradient norm clipped at 10,
 target copied every 250 updates, TD errors and mean Q brought back to the host.
 """
 import math
@@ -28,7 +28,7 @@ class QNetwork(nn.Module):
 
 
 class DqnLearner:
-    def __init__(self, state, hidden, actions, lr=1e-3, gamma=0.99, target_every=250, max_norm=10.0):
+    def __init__(self, state, hidden, actions, lr=1e-3, gamma=0.99, target_every=250, max_norm=10.0, double=True):
         self.online = QNetwork(state, hidden, actions)
         self.target = QNetwork(state, hidden, actions)
         self.target.load_state_dict(self.online.state_dict())
@@ -37,7 +37,7 @@ class DqnLearner:
             p.requires_grad_(False)
         self.params = list(self.online.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
-        self.gamma, self.target_every, self.max_norm = gamma, target_every, max_norm
+        self.gamma, self.target_every, self.max_norm, self.double = gamma, target_every, max_norm, double
         self.updates = 0
 
     def update(self, s, a, r, s2, live):
@@ -45,8 +45,11 @@ class DqnLearner:
         s, s2 = torch.from_numpy(s), torch.from_numpy(s2)
         a, r, live = torch.from_numpy(a), torch.from_numpy(r), torch.from_numpy(live)
         with torch.no_grad():
-            argmax = self.online(s2).argmax(1, keepdim=True)
-            nxt = self.target(s2).gather(1, argmax).squeeze(1)
+            if self.double:
+                argmax = self.online(s2).argmax(1, keepdim=True)
+                nxt = self.target(s2).gather(1, argmax).squeeze(1)
+            else:
+                nxt = self.target(s2).max(1).values
             y = r + live * nxt * self.gamma
         self.online.train()
         q = self.online(s).gather(1, a).squeeze(1)

@@ -4,6 +4,7 @@ using Lineage.Benchmarks.Harness;
 using Lineage.Benchmarks.Micro;
 using Lineage.CartPole;
 using Lineage.Core.Randomness;
+using Lineage.Core.Replay;
 using Lineage.Learning;
 
 namespace Lineage.Benchmarks.Sections;
@@ -25,7 +26,7 @@ public sealed class EndToEndSection : IBenchSection
     public async Task RunAsync(BenchContext context)
     {
         await MainJobAsync(context);
-        CartPole(context);
+        await CartPoleAsync(context);
     }
 
     private static async Task MainJobAsync(BenchContext context)
@@ -96,7 +97,7 @@ public sealed class EndToEndSection : IBenchSection
             ? (steps / stepsPerSecond) + (updates * updateMicros / 1e6)
             : null;
 
-    private static void CartPole(BenchContext context)
+    private static async Task CartPoleAsync(BenchContext context)
     {
         var options = new CartPoleTrainingOptions();
         var seeds = context.Quick ? new ulong[] { 1 } : [1, 2, 3];
@@ -119,5 +120,64 @@ public sealed class EndToEndSection : IBenchSection
             $"its {median.Updates:N0} learner updates alone", learnerOnly.TotalSeconds,
             Note: $"solved {solved.Count}/{runs.Count}; " + string.Join("; ", runs.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"seed {r.Seed}: {(r.Result.Solved ? "solved" : "NOT solved")} in {r.Result.Elapsed.TotalSeconds:F1} s, {r.Result.EnvSteps:N0} env steps, {r.Result.Updates:N0} updates")))));
+        await CartPolePeerAsync(context, trainer, learnerOnly.TotalMicroseconds / Math.Max(1, median.Updates));
+    }
+
+    /// <summary>
+    /// CartPole-v1 per env step and per learner update against the PyTorch peer (cartpole_peer.py, same net and
+    /// hyperparameters): an env step is an ε-greedy action (the plain-C# policy's forward when greedy), the step and the
+    /// replay write, at ε 0.5 on both sides.
+    /// </summary>
+    private static async Task CartPolePeerAsync(BenchContext context, DqnTrainer trainer, double updateMicros)
+    {
+        const double Epsilon = 0.5;
+        var steps = context.Quick ? 20_000 : 100_000;
+        var policy = trainer.ExportPolicy();
+        var env = new CartPoleEnvironment();
+        var rng = new Rng(1);
+        var written = new Experience[steps];
+        var state = env.Reset(rng);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+        {
+            var action = rng.NextDouble() < Epsilon ? rng.NextInt(CartPoleEnvironment.ActionCount) : policy.GreedyAction(state);
+            var t = env.Step(action);
+            written[i] = new Experience(state, action, t.Reward, t.State, t.Terminated, t.Truncated);
+            state = t.Terminated || t.Truncated ? env.Reset(rng) : t.State;
+        }
+
+        var stepMicros = clock.Elapsed.TotalMicroseconds / steps;
+        var python = LearnerSection.FindPythonWithTorch();
+        if (python is null)
+        {
+            context.Results.Note("End to end", "PyTorch is not installed: the CartPole peer (cartpole_peer.py) was skipped.");
+            return;
+        }
+
+        var info = new ProcessStartInfo(python.Value.Path) { WorkingDirectory = AppContext.BaseDirectory };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "cartpole_peer.py"), "--steps", (steps / 5).ToString(CultureInfo.InvariantCulture), "--updates", context.Quick ? "200" : "1000", "--epsilon", Epsilon.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment[ChildProcesses.OmpWaitPolicy] = LearnerSection.Passive;
+        var log = Path.Combine(context.Artifacts, "cartpole-peer.log");
+        var result = await TimedProcess.RunAsync(info, log);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"cartpole_peer.py exited with {result.ExitCode}; output in {log}.");
+        }
+
+        using var report = System.Text.Json.JsonDocument.Parse(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]);
+        var peerStep = report.RootElement.GetProperty("step_us").GetDouble();
+        var peerUpdate = report.RootElement.GetProperty("update_us").GetDouble();
+        context.Results.Add(new Figure(
+            "End to end", $"CartPole-v1: time per env step (ε-greedy action at ε {Epsilon}, step, replay write)", stepMicros, "µs",
+            "the PyTorch peer (cartpole_peer.py), same net", peerStep, "≤ 0.5× the peer", stepMicros <= 0.5 * peerStep,
+            "Lineage acts with the plain-C# policy (no torch); the peer with a batch-1 torch forward, as a single-process DQN does"));
+        context.Results.Add(new Figure(
+            "End to end", "CartPole-v1: time per learner update (4-256-256-2, batch 64, the zoo's hyperparameters)", updateMicros, "µs",
+            "the PyTorch peer, same update", peerUpdate, "≤ 0.5× the peer", updateMicros <= 0.5 * peerUpdate,
+            "Lineage: DqnTrainer.Update on random batches (this section's baseline above); the peer: dqn_torch.DqnLearner without double DQN, batches from its replay"));
     }
 }
