@@ -18,6 +18,7 @@ internal static class TrainCommand
         var dataset = new Option<string>("--dataset") { Description = "a bundled series (spy, googl, aapl, msft, c, brent, natgas, usdjpy, gbpusd, usdcad, usdchf daily; eurusd hourly) | dataset:<name>[@<version>] (pushed with `lineage dataset push`) | synthetic:trend | synthetic:meanrev | synthetic:randomwalk | blob:datasets/<name>/<file>.csv", DefaultValueFactory = _ => "synthetic:trend" };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations (episodes fan-out + train step each); default 20" };
         var episodes = new Option<int?>("--episodes") { Description = "Episodes per iteration; default 8" };
+        var episodesPerActivity = new Option<int?>("--episodes-per-activity") { Description = "Episodes one actor activity plays in turn (each its own seed and shard: the same run); default 1" };
         var steps = new Option<int?>("--steps") { Description = "Steps per episode; default 256" };
         var updates = new Option<int?>("--updates") { Description = "Learner updates per iteration; default 256" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed for everything random; default 42" };
@@ -34,7 +35,7 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train a DQN trading agent: the Durable orchestration on the local host, state in Azurite.")
         {
-            dataset, universe, iterations, episodes, steps, updates, seed, snr, runId, resume, model, noPromote, config, output,
+            dataset, universe, iterations, episodes, episodesPerActivity, steps, updates, seed, snr, runId, resume, model, noPromote, config, output,
         };
         CommonOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -51,6 +52,7 @@ internal static class TrainCommand
                 Dataset = chosenDataset,
                 Iterations = parse.GetValue(iterations) ?? run.Iterations,
                 EpisodesPerIteration = parse.GetValue(episodes) ?? run.EpisodesPerIteration,
+                EpisodesPerActivity = parse.GetValue(episodesPerActivity) ?? run.EpisodesPerActivity,
                 StepsPerEpisode = parse.GetValue(steps) ?? run.StepsPerEpisode,
                 UpdatesPerIteration = parse.GetValue(updates) ?? run.UpdatesPerIteration,
                 Seed = chosenSeed,

@@ -9,6 +9,7 @@ namespace Lineage.Functions;
 public sealed class TrainingFunctions(
     PrepareRunActivity prepare,
     RunEpisodeActivity episode,
+    RunEpisodesActivity actor,
     AppendExperiencesActivity append,
     TrainStepActivity trainStep,
     EvaluateActivity evaluate,
@@ -27,6 +28,10 @@ public sealed class TrainingFunctions(
     [Function(ActivityNames.RunEpisode)]
     public Task<EpisodeOutput> RunEpisode([ActivityTrigger] EpisodeInput input, CancellationToken cancellationToken) =>
         episode.ExecuteAsync(input, cancellationToken);
+
+    [Function(ActivityNames.RunEpisodes)]
+    public Task<ActorOutput> RunEpisodes([ActivityTrigger] ActorInput input, CancellationToken cancellationToken) =>
+        actor.ExecuteAsync(input, cancellationToken);
 
     [Function(ActivityNames.AppendExperiences)]
     public Task<AppendOutput> AppendExperiences([ActivityTrigger] AppendInput input, CancellationToken cancellationToken) =>

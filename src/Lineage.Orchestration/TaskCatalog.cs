@@ -54,6 +54,7 @@ public static class TaskCatalog
     [
         new(ActivityNames.PrepareRun, typeof(PrepareRunActivity)),
         new(ActivityNames.RunEpisode, typeof(RunEpisodeActivity)),
+        new(ActivityNames.RunEpisodes, typeof(RunEpisodesActivity)),
         new(ActivityNames.AppendExperiences, typeof(AppendExperiencesActivity)),
         new(ActivityNames.TrainStep, typeof(TrainStepActivity)),
         new(ActivityNames.Evaluate, typeof(EvaluateActivity)),

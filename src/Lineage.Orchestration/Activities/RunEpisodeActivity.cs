@@ -21,9 +21,15 @@ public sealed class RunEpisodeActivity(RunWorkspace workspace) : TaskActivity<Ep
 
     public async Task<EpisodeOutput> ExecuteAsync(EpisodeInput input, CancellationToken cancellationToken)
     {
+        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
+        return await PlayAsync(workspace, input, cancellationToken);
+    }
+
+    /// <summary>One episode under a hold the caller has: load (cached) run, data and policy, play, write the shard.</summary>
+    internal static async Task<EpisodeOutput> PlayAsync(RunWorkspace workspace, EpisodeInput input, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         using var span = LineageTelemetry.StartSpan(ActivityNames.RunEpisode, input.RunId, input.Iteration);
-        await using var hold = await workspace.Locks.HoldAsync(input.RunId, cancellationToken);
         FaultInjection.FailEpisodeIfAsked(input);
         var record = await workspace.GetRunAsync(input.RunId, cancellationToken);
         var data = await workspace.GetDataAsync(record, cancellationToken);

@@ -63,6 +63,14 @@ public sealed record TrainingRun
     public int MaxParallelEpisodes { get; init; } = 8;
 
     /// <summary>
+    /// Episodes one actor activity plays, one after another, each with its own seed and ε and its own shard (issue 18: an
+    /// activity's lock check, run-record read and dispatch are paid once for all of them). The replay buffer gets the same
+    /// shards in the same order, so the run is the same bit for bit whatever the value. An actor that fails after its retries
+    /// fails all its episodes. 1 (default): one activity per episode (<c>RunEpisode</c>); larger values use <c>RunEpisodes</c>.
+    /// </summary>
+    public int EpisodesPerActivity { get; init; } = 1;
+
+    /// <summary>
     /// Evaluate greedily on the validation split every this many iterations (and after the last). Default 1:
     /// an evaluation costs far less than an iteration, and in the tuning runs (docs/results.md) the best
     /// validation checkpoint fell on an iteration that evaluating every 5th would have missed in most runs.

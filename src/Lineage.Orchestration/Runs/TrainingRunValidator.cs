@@ -104,6 +104,8 @@ public static class TrainingRunValidator
 
         Check(run.MaxParallelEpisodes is >= 1 and <= MaxEpisodesPerIteration, "maxParallelEpisodes",
             $"must be 1..{MaxEpisodesPerIteration}, got {run.MaxParallelEpisodes}");
+        Check(run.EpisodesPerActivity is >= 1 and <= MaxEpisodesPerIteration, "episodesPerActivity",
+            $"must be 1..{MaxEpisodesPerIteration}, got {run.EpisodesPerActivity}");
         Check(run.EvaluateEvery >= 0, "evaluateEvery", $"must be ≥ 0 (0 = never), got {run.EvaluateEvery}");
         Check(run.IterationsPerGeneration is >= 1 and <= MaxIterationsPerGeneration, "iterationsPerGeneration",
             $"must be 1..{MaxIterationsPerGeneration}, got {run.IterationsPerGeneration}");

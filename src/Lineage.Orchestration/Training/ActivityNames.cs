@@ -6,6 +6,9 @@ public static class ActivityNames
     public const string TrainingOrchestrator = "TrainingOrchestrator";
     public const string PrepareRun = "PrepareRun";
     public const string RunEpisode = "RunEpisode";
+
+    /// <summary>An actor: several episodes of one iteration in one activity (<see cref="Runs.TrainingRun.EpisodesPerActivity"/>).</summary>
+    public const string RunEpisodes = "RunEpisodes";
     public const string AppendExperiences = "AppendExperiences";
     public const string TrainStep = "TrainStep";
     public const string Evaluate = "Evaluate";

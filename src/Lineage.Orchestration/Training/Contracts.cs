@@ -62,6 +62,12 @@ public sealed record EpisodeOutput(
     int Trades,
     bool Bankrupt);
 
+/// <summary>An actor's episodes (same run, iteration and checkpoint), played in order; each keeps its own seed and ε.</summary>
+public sealed record ActorInput(IReadOnlyList<EpisodeInput> Episodes);
+
+/// <summary>What each of an actor's episodes wrote, in the order of <see cref="ActorInput.Episodes"/>.</summary>
+public sealed record ActorOutput(IReadOnlyList<EpisodeOutput> Episodes);
+
 public sealed record AppendInput(string RunId, int Iteration, IReadOnlyList<EpisodeOutput> Episodes, IterationActing Acting, double PriorityBeta);
 
 public sealed record AppendOutput(int BufferCount, int Appended);

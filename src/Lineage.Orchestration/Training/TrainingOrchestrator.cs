@@ -180,36 +180,47 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         var log = context.CreateReplaySafeLogger<TrainingOrchestrator>();
         var run = state.Run;
         var episodes = run.EpisodesPerIteration;
-        var pending = new Dictionary<Task<EpisodeOutput>, int>();
+        var perActor = Math.Min(run.EpisodesPerActivity, episodes);
+        var actors = (episodes + perActor - 1) / perActor;
+        var maxParallelActors = Math.Max(1, run.MaxParallelEpisodes / perActor);
+        var pending = new Dictionary<Task<IReadOnlyList<EpisodeOutput>>, int>();
         var succeeded = new List<EpisodeOutput>();
         var failed = new List<int>();
         var started = 0;
         SetStatus(context, state, "Acting", iteration, 0, failed);
-        while (started < episodes || pending.Count > 0)
+        while (started < actors || pending.Count > 0)
         {
-            while (started < episodes && pending.Count < run.MaxParallelEpisodes)
+            while (started < actors && pending.Count < maxParallelActors)
             {
-                var episodeInput = new EpisodeInput(
-                    run.RunId,
-                    iteration,
-                    started,
-                    state.LatestCheckpoint,
-                    Epsilon(run, relative, started),
-                    Seeds.Derive(run.Seed, iteration, started));
-                pending.Add(context.CallActivityAsync<EpisodeOutput>(ActivityNames.RunEpisode, episodeInput, ActivityRetry), started);
+                var first = started * perActor;
+                var inputs = Enumerable.Range(first, Math.Min(perActor, episodes - first))
+                    .Select(episode => new EpisodeInput(
+                        run.RunId,
+                        iteration,
+                        episode,
+                        state.LatestCheckpoint,
+                        Epsilon(run, relative, episode),
+                        Seeds.Derive(run.Seed, iteration, episode)))
+                    .ToList();
+                pending.Add(PlayAsync(context, inputs), started);
                 started++;
             }
 
             var done = await Task.WhenAny(pending.Keys);
-            pending.Remove(done, out var episode);
+            pending.Remove(done, out var actor);
             try
             {
-                succeeded.Add(await done);
+                succeeded.AddRange(await done);
             }
             catch (TaskFailedException ex)
             {
-                failed.Add(episode);
-                OrchestrationLog.EpisodeFailed(log, episode, iteration, ex.Message);
+                // An actor that failed after its retries loses all its episodes; the one-episode actor is today's RunEpisode.
+                var first = actor * perActor;
+                foreach (var episode in Enumerable.Range(first, Math.Min(perActor, episodes - first)))
+                {
+                    failed.Add(episode);
+                    OrchestrationLog.EpisodeFailed(log, episode, iteration, ex.Message);
+                }
             }
 
             SetStatus(context, state, "Acting", iteration, succeeded.Count + failed.Count, failed);
@@ -235,6 +246,21 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             succeeded.Sum(e => e.Experiences),
             Epsilon(run, relative, 0));
         return (new ActingOutcome(succeeded, summary), failed);
+    }
+
+    /// <summary>
+    /// One actor's episodes: a <c>RunEpisode</c> activity for one (the history every run had before actors), else one
+    /// <c>RunEpisodes</c> activity for all of them.
+    /// </summary>
+    private static async Task<IReadOnlyList<EpisodeOutput>> PlayAsync(TaskOrchestrationContext context, List<EpisodeInput> episodes)
+    {
+        if (episodes.Count == 1)
+        {
+            return [await context.CallActivityAsync<EpisodeOutput>(ActivityNames.RunEpisode, episodes[0], ActivityRetry)];
+        }
+
+        var played = await context.CallActivityAsync<ActorOutput>(ActivityNames.RunEpisodes, new ActorInput(episodes), ActivityRetry);
+        return played.Episodes;
     }
 
     /// <summary>ε of one episode in the (re)start-relative <paramref name="iteration"/>; the episode index is Ape-X's actor index.</summary>

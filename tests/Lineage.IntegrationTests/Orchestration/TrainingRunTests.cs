@@ -101,6 +101,32 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(hashA, hashB);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Actors_playing_several_episodes_give_the_same_run_bit_for_bit(int episodesPerActivity)
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        var single = TestRuns.Small($"actors-1-{episodesPerActivity}", seed: 13);
+        var actors = TestRuns.Small($"actors-{episodesPerActivity}", seed: 13) with { EpisodesPerActivity = episodesPerActivity };
+
+        await TestRuns.RunToEndAsync(runtime, single);
+        var final = await TestRuns.RunToEndAsync(runtime, actors);
+
+        // 4 episodes an iteration: actors of 2 (2 activities) or of 3 and 1 (a RunEpisodes and a RunEpisode).
+        var scheduled = runtime.Durable.GetHistory(actors.RunId).OfType<TaskScheduledEvent>().GroupBy(e => e.Name).ToDictionary(g => g.Key!, g => g.Count());
+        Assert.Equal(2 * (episodesPerActivity == 2 ? 2 : 1), scheduled[ActivityNames.RunEpisodes]);
+        Assert.Equal(episodesPerActivity == 2 ? 0 : 2, scheduled.GetValueOrDefault(ActivityNames.RunEpisode));
+        Assert.Equal("Completed", RunService.ToView(final).Status);
+        // Same shards in the same order, so the same buffer and the same learner: same weights, bit for bit.
+        var a = await runtime.Workspace.LoadCheckpointAsync(single.RunId, 32, default);
+        var b = await runtime.Workspace.LoadCheckpointAsync(actors.RunId, 32, default);
+        Assert.All(a.OnlineWeights.Zip(b.OnlineWeights), pair => Assert.True(pair.First.BitwiseEquals(pair.Second), pair.First.Name));
+        var hashA = await runtime.Workspace.Replay(single.RunId).ComputeContentHashAsync((await runtime.Workspace.Replay(single.RunId).GetManifestAsync())!);
+        var hashB = await runtime.Workspace.Replay(actors.RunId).ComputeContentHashAsync((await runtime.Workspace.Replay(actors.RunId).GetManifestAsync())!);
+        Assert.Equal(hashA, hashB);
+    }
+
     [Fact]
     public async Task An_n_step_run_stores_n_step_transitions_and_trains_on_them()
     {

@@ -42,6 +42,25 @@ public sealed class EpisodeFailureTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Contains("failed episodes: 1, 3", view.Failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_actor_that_fails_loses_all_its_episodes_and_the_iteration_goes_on_without_them()
+    {
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        // 8 episodes in 4 actors of 2; episode 5 fails every retry, so its actor (episodes 4 and 5) fails.
+        var run = TestRuns.Small("actor-fails") with { EpisodesPerIteration = 8, EpisodesPerActivity = 2 };
+        using var fault = new EnvironmentVariable("LINEAGE_FAULT_FAIL_EPISODE", "actor-fails/1/5");
+
+        var view = RunService.ToView(await TestRuns.RunToEndAsync(runtime, run));
+
+        Assert.Equal("Completed", view.Status);
+        Assert.Contains(view.Result!.Notes, n => n.Contains("Iteration 1: episodes 4, 5 failed", StringComparison.Ordinal));
+        var metrics = await runtime.Workspace.ReadJsonAsync<IterationMetrics>(RunBlobs.Metrics(run.RunId, 1), default);
+        Assert.Equal([4, 5], metrics!.Acting.FailedEpisodes);
+        var manifest = await runtime.Workspace.Replay(run.RunId).GetManifestAsync();
+        Assert.Equal((8 + 6) * 32, manifest!.LiveCount);
+        Assert.DoesNotContain(manifest.Shards, s => s.Name is "000001-0004.bin" or "000001-0005.bin");
+    }
+
     private sealed class EnvironmentVariable : IDisposable
     {
         private readonly string _name;

@@ -47,6 +47,16 @@ public sealed class TrainingRunValidatorTests
         Assert.Contains("must be 1..16", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_001)]
+    public void Episodes_per_activity_outside_1_to_1000_is_refused_naming_the_field(int n)
+    {
+        var error = Single(Valid with { EpisodesPerActivity = n }, "episodesPerActivity");
+
+        Assert.Contains("must be 1..1000", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_negative_short_borrow_rate_is_refused_naming_the_arena_field()
     {
