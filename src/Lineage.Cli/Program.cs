@@ -42,7 +42,19 @@ catch (OperationCanceledException)
 catch (Exception error)
 #pragma warning restore CA1031
 {
-    await Console.Error.WriteLineAsync($"lineage: {error.Message}");
+    await Console.Error.WriteLineAsync($"lineage: {Describe(error)}");
     await Console.Error.WriteLineAsync(Environment.GetEnvironmentVariable("LINEAGE_TRACE") == "1" ? error.ToString() : "(set LINEAGE_TRACE=1 to see where it failed)");
     return 1;
 }
+
+// A storage error's message carries the whole HTTP response (headers, XML body): say what was refused and what to check.
+static string Describe(Exception error) => error is Azure.RequestFailedException { Status: > 0 } storage
+    ? $"storage refused a request: {storage.Status} {storage.ErrorCode ?? "(no error code)"}, {storage.Message.Split('\n')[0].Trim()}{Hint(storage)}"
+    : error.Message;
+
+static string Hint(Azure.RequestFailedException storage) => storage.Status switch
+{
+    401 or 403 => " Check the storage connection string (account name and key, or the SAS token and its permissions).",
+    404 => " Check the container and the run or dataset named.",
+    _ => "",
+};

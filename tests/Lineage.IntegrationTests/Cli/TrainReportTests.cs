@@ -57,4 +57,22 @@ public sealed class TrainReportTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(0, phases["azuriteStart"]);
         reports.Delete(recursive: true);
     }
+
+    [Fact]
+    public async Task A_wrong_storage_key_is_one_line_that_says_what_to_check()
+    {
+        // The fixture's Azurite with another key: every request is refused (403).
+        var wrongKey = azurite.ConnectionString.Replace(Lineage.Storage.AzuriteServer.AccountKey, Convert.ToBase64String(new byte[64]), StringComparison.Ordinal);
+        Assert.NotEqual(azurite.ConnectionString, wrongKey);
+        using var cli = CliProcess.Start(["train", "--iterations", "1", "--storage", wrongKey, "--container", azurite.NewContainer()]);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        output.WriteLine(cli.Output);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("lineage: storage refused a request: 403 AuthorizationFailure", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Check the storage connection string", cli.Output, StringComparison.Ordinal);
+        // Not the HTTP response: no XML body, no headers.
+        Assert.DoesNotContain("<?xml", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Headers:", cli.Output, StringComparison.Ordinal);
+    }
 }
