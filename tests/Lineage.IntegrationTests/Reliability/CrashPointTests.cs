@@ -89,6 +89,9 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         new(CrashPoints.PromoteAfterDecision, 1, Scenario.Fresh),
         new(CrashPoints.PromoteAfterFinal, 1, Scenario.Fresh),
         new(CrashPoints.ReleaseAfterUnlock, 1, Scenario.Fresh),
+        // Inside an actor: after its first episode's shard (the retry plays both again) and after its last (iteration 1's).
+        new(CrashPoints.EpisodeAfterShard, 1, Scenario.Actors),
+        new(CrashPoints.EpisodeAfterShard, 4, Scenario.Actors),
     ];
 
     /// <summary>The process kills CI runs: one per activity of a run (run retention's are in RunRetentionCrashTests).</summary>
@@ -131,6 +134,23 @@ public sealed class CrashPointTests(HarnessFixture fixture, ITestOutputHelper ou
         Assert.Contains(reference.Blobs.Keys, n => n.EndsWith("/champion.json", StringComparison.Ordinal));
         Assert.Contains(reference.Blobs.Keys, n => n.EndsWith("/final.json", StringComparison.Ordinal));
         again.AssertSameAs(reference, output, "a second uninterrupted run");
+    }
+
+    [Fact]
+    public async Task Actors_leave_the_same_blobs_as_one_activity_per_episode()
+    {
+        var fresh = await fixture.ReferenceAsync(Scenario.Fresh);
+        var actors = await fixture.ReferenceAsync(Scenario.Actors);
+
+        // Only the run record differs: it records the request, episodesPerActivity included.
+        var differences = actors.Differences(fresh);
+        foreach (var difference in differences)
+        {
+            output.WriteLine(difference);
+        }
+
+        Assert.Equal(fresh.Blobs.Keys, actors.Blobs.Keys);
+        Assert.All(differences, d => Assert.StartsWith($"differs: runs/{HarnessRuns.RunId}/run.json", d, StringComparison.Ordinal));
     }
 
     [Fact]

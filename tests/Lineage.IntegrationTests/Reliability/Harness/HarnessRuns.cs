@@ -14,6 +14,9 @@ public enum Scenario
 
     /// <summary>The fresh run completed, then resumed for one more iteration (the points of PrepareRun's resume path).</summary>
     Resume,
+
+    /// <summary>The fresh run with both of an iteration's episodes in one actor (<c>EpisodesPerActivity</c> 2, a <c>RunEpisodes</c> activity).</summary>
+    Actors,
 }
 
 /// <summary>
@@ -34,7 +37,12 @@ internal static class HarnessRuns
         ["Lineage:Models:MaxDrawdownMargin"] = "1",
     };
 
-    public static TrainingRun Run(Scenario scenario) => scenario == Scenario.Fresh ? First : First with { Resume = true, Iterations = 1 };
+    public static TrainingRun Run(Scenario scenario) => scenario switch
+    {
+        Scenario.Fresh => First,
+        Scenario.Actors => First with { EpisodesPerActivity = 2 },
+        _ => First with { Resume = true, Iterations = 1 },
+    };
 
     // Seed 23 with the default arena (long-only target exposures): of seeds 21–40, one of the five (23, 25, 27, 37, 39) whose
     // 3-iteration candidate passes the loose gate on the promotion series, so the harness recovers the arena users run.
