@@ -1,0 +1,39 @@
+namespace Lineage.Storage;
+
+/// <summary>
+/// Every blob name under <c>populations/{id}/</c> (issue 19, population-based training), in one place. Population ids
+/// follow the run-id rules, so no name can leave the folder; the members' own runs live under <c>runs/{id}-m{k}/</c>
+/// (<see cref="MemberRunId"/>).
+/// </summary>
+public static class PopulationBlobs
+{
+    public const string Root = "populations/";
+
+    /// <summary>Longest population id: its member run ids (<c>-m</c> and up to three digits) must still be run ids.</summary>
+    public const int MaxIdLength = RunId.MaxLength - 5;
+
+    /// <summary>Null when <paramref name="candidate"/> is a valid population id, otherwise why it is not.</summary>
+    public static string? Validate(string? candidate) =>
+        RunId.Validate(candidate) is { } error
+            ? error.Replace("Run id", "Population id", StringComparison.Ordinal)
+            : candidate!.Length > MaxIdLength
+                ? $"Population id '{candidate}' is {candidate.Length} characters long; the maximum is {MaxIdLength} (its members' runs are named {{id}}-m{{k}})."
+                : null;
+
+    /// <summary><c>populations/{id}/</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is not a valid population id.</exception>
+    public static string Prefix(string id) =>
+        Validate(id) is { } error ? throw new ArgumentException(error, nameof(id)) : Root + id + "/";
+
+    /// <summary>The lineage record: every member, generation, parent, hyperparameters, mutation and score (append-only).</summary>
+    public static string Lineage(string id) => Prefix(id) + "lineage.json";
+
+    /// <summary>Member <paramref name="member"/>'s run id: derived from the population's, so no other start can claim it.</summary>
+    public static string MemberRunId(string id, int member)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(member);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(member, 999);
+        _ = Prefix(id); // validates the id
+        return $"{id}-m{member.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+}
