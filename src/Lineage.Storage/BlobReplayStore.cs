@@ -187,6 +187,61 @@ public sealed class BlobReplayStore
             $"Replay manifest {ManifestBlobName} changed on every one of {MaxAppendAttempts} truncation attempts; another writer keeps updating it.");
     }
 
+    /// <summary>
+    /// Makes this run's replay buffer a copy of <paramref name="donor"/>'s live window (population-based training's exploit):
+    /// each live shard of <paramref name="donorManifest"/> is downloaded (checked against its SHA-256) and written into this
+    /// run's own shard folder under its name, then this run's manifest is replaced (ETag-guarded) by one listing the copies with
+    /// the donor's skips, and the shards of the old manifest that the new one does not list are deleted. Nothing is shared: the
+    /// donor may evict or delete its shards at once. Idempotent: a retry copies the same bytes again. Until the manifest is
+    /// replaced, a crash leaves the old manifest naming blobs whose bytes changed, which a load refuses (SHA-256) rather than
+    /// trains on, so the caller must retry the copy to its end before this run trains again.
+    /// </summary>
+    public async Task<ReplayManifest> ReplaceWithCopyAsync(BlobReplayStore donor, ReplayManifest donorManifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(donor);
+        ArgumentNullException.ThrowIfNull(donorManifest);
+        donor.CheckManifest(donorManifest);
+        if (donor.RunId.Value == RunId.Value)
+        {
+            throw new ArgumentException($"Run '{RunId}' cannot copy its own replay buffer.", nameof(donor));
+        }
+
+        var copies = new ManifestShard[donorManifest.Shards.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, copies.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelDownloads, CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                var shard = donorManifest.Shards[i];
+                var bytes = (await donor._container.GetBlobClient(donor.ShardBlobName(shard.Name)).DownloadContentAsync(token)).Value.Content.ToArray();
+                if (Sha256(bytes) != shard.Sha256)
+                {
+                    throw new InvalidDataException($"Donor shard {donor.ShardBlobName(shard.Name)} does not match its manifest's SHA-256: it changed after it was appended.");
+                }
+
+                var written = await _container.GetBlobClient(ShardBlobName(shard.Name)).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, token);
+                copies[i] = shard with { ETag = written.Value.ETag.ToString() };
+            });
+
+        for (var attempt = 1; attempt <= MaxAppendAttempts; attempt++)
+        {
+            var (current, etag) = await ReadManifestAsync(cancellationToken);
+            var next = new ReplayManifest(ReplayManifest.CurrentVersion, RunId.Value, donorManifest.Capacity, donorManifest.StateSize, (current?.Revision ?? 0) + 1, copies);
+            if (!await TryCommitAsync(next, current, etag, attempt, cancellationToken))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
+                continue;
+            }
+
+            var kept = copies.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            await DeleteShardsAsync([.. (current?.Shards ?? []).Select(s => s.Name).Where(n => !kept.Contains(n))], cancellationToken);
+            return next;
+        }
+
+        throw new ReplayManifestConflictException(
+            $"Replay manifest {ManifestBlobName} changed on every one of {MaxAppendAttempts} copy attempts; another writer keeps updating it.");
+    }
+
     /// <summary>The newest iteration with experiences in the manifest, or -1 when it holds none.</summary>
     public static int HighWaterIteration(ReplayManifest? manifest) =>
         manifest is null || manifest.Shards.Count == 0 ? -1 : manifest.Shards.Max(s => s.Iteration);

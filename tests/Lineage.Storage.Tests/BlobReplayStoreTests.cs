@@ -317,6 +317,35 @@ public class BlobReplayStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ReplaceWithCopy_GivesTheRecipientItsOwnCopyOfTheDonorsWindow()
+    {
+        var container = await azurite.NewContainerAsync();
+        var donor = new BlobReplayStore(container, RunId.Parse("pop-m0"));
+        var recipient = new BlobReplayStore(container, RunId.Parse("pop-m1"));
+        // The donor's window after eviction (capacity 35 of 40: its first shard half skipped); the recipient has other shards.
+        await donor.AppendAsync(await WriteIterationAsync(donor, 0, episodes: 2, perEpisode: 10), 35);
+        var donorManifest = await donor.AppendAsync(await WriteIterationAsync(donor, 1, episodes: 2, perEpisode: 10, firstId: 100), 35);
+        await recipient.AppendAsync(await WriteIterationAsync(recipient, 0, episodes: 3, perEpisode: 10, firstId: 500), 35);
+        Assert.Equal(5, donorManifest.Shards[0].Skip);
+
+        var copied = await recipient.ReplaceWithCopyAsync(donor, donorManifest);
+
+        Assert.Equal("pop-m1", copied.RunId);
+        Assert.Equal(donorManifest.Shards.Select(s => (s.Name, s.Skip)), copied.Shards.Select(s => (s.Name, s.Skip)));
+        Assert.Equal(await donor.ComputeContentHashAsync(donorManifest), await recipient.ComputeContentHashAsync(copied));
+        // Only the copies are left in the recipient's folder (its third shard, not in the donor's window, is deleted) ...
+        Assert.Equal(copied.Shards.Select(s => s.Name).Order(), (await ListShardBlobsAsync(recipient)).Order());
+        // ... and they are its own: the donor's blobs can go.
+        await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "runs/pop-m0/" }))
+        {
+            await container.DeleteBlobAsync(blob.Name);
+        }
+
+        Assert.Equal(Enumerable.Range(5, 15).Concat(Enumerable.Range(100, 20)), Experiences.Ids(await recipient.LoadAsync(copied)));
+        await Assert.ThrowsAsync<ArgumentException>(() => recipient.ReplaceWithCopyAsync(recipient, copied));
+    }
+
+    [Fact]
     public async Task DirectoryCache_ServesShardsAcrossStores()
     {
         var store = await NewStoreAsync();
