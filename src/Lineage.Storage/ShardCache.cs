@@ -66,14 +66,17 @@ public sealed class DirectoryShardCache : IShardCache
     public bool TryGet(string name, ETag etag, out byte[] bytes)
     {
         var path = PathOf(name, etag);
-        if (File.Exists(path))
+        try
         {
             bytes = File.ReadAllBytes(path);
             return true;
         }
-
-        bytes = [];
-        return false;
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Not cached, or removed meanwhile (Retain or Remove by a concurrent load): a miss, and the caller downloads.
+            bytes = [];
+            return false;
+        }
     }
 
     public void Put(string name, ETag etag, byte[] bytes)
