@@ -126,6 +126,14 @@ public sealed record TrainingRun
     /// </summary>
     public WalkForwardFold? Fold { get; init; }
 
+    /// <summary>
+    /// Member mode (issue 19, population-based training): the population this run is a member of, or null (default) for a run
+    /// of its own. A member trains, evaluates on validation and checkpoints as any run, but skips the test evaluation and the
+    /// champion gate: its population ranks it on validation and only the population's final candidate is tested and gated.
+    /// Its run id must be one the population derived (<c>{populationId}-m{k}</c>), so no other start can claim it.
+    /// </summary>
+    public string? PopulationId { get; init; }
+
     /// <summary>The seed the agent's randomness derives from: network initialisation, ε-greedy acting, replay sampling.</summary>
     public ulong Seed { get; init; } = 42;
 

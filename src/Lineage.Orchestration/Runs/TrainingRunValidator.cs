@@ -64,6 +64,18 @@ public static class TrainingRunValidator
         }
 
         AddUniverseErrors(errors, run);
+        if (run.PopulationId is { } population)
+        {
+            if (PopulationBlobs.Validate(population) is { } populationError)
+            {
+                errors.Add(new FieldError("populationId", populationError));
+            }
+            else if (!IsMemberRunId(run.RunId, population))
+            {
+                errors.Add(new FieldError("runId", $"a member of population '{population}' is named {population}-m<k> (k 0..999), got '{run.RunId}'"));
+            }
+        }
+
         if (run.Model is not null && ModelNames.Validate(run.Model, "Model") is { } modelError)
         {
             errors.Add(new FieldError("model", modelError + " Leave it out to use the model named after the dataset."));
@@ -267,4 +279,9 @@ public static class TrainingRunValidator
             errors.Add(new FieldError(prefix, message));
         }
     }
+
+    private static bool IsMemberRunId(string? runId, string population) =>
+        runId is not null && runId.StartsWith(population + "-m", StringComparison.Ordinal)
+        && int.TryParse(runId.AsSpan(population.Length + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var member)
+        && member <= 999 && PopulationBlobs.MemberRunId(population, member) == runId;
 }

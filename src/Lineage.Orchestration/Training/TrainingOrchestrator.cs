@@ -282,7 +282,15 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
     {
         var run = state.Run;
         EvaluateOutput? test = null;
-        if (outcome == RunOutcomes.Completed && state.BestValidation is not null)
+        if (outcome == RunOutcomes.Completed && run.PopulationId is { } population)
+        {
+            // A population member: its population ranks it on validation; only the population's candidate is tested and gated.
+            state = state with
+            {
+                Notes = KeepLast([.. state.Notes, $"Member of population '{population}': no test evaluation or promotion here; the population scores it on validation."]),
+            };
+        }
+        else if (outcome == RunOutcomes.Completed && state.BestValidation is not null)
         {
             // The test split is scored once, for the checkpoint chosen on validation.
             SetStatus(context, state, "Testing", state.NextIteration - 1, 0, []);

@@ -47,6 +47,16 @@ public sealed class TrainingRunValidatorTests
         Assert.Contains("must be 1..16", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_population_member_must_carry_a_run_id_its_population_derived()
+    {
+        Assert.Empty(TrainingRunValidator.Validate(Valid with { RunId = "pop-m3", PopulationId = "pop" }));
+
+        Assert.Contains("named pop-m<k>", Single(Valid with { RunId = "other", PopulationId = "pop" }, "runId").Message, StringComparison.Ordinal);
+        Assert.Contains("named pop-m<k>", Single(Valid with { RunId = "pop-m03", PopulationId = "pop" }, "runId").Message, StringComparison.Ordinal);
+        Assert.Contains("Population id", Single(Valid with { RunId = "x-m1", PopulationId = "Bad_Id" }, "populationId").Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1_001)]
