@@ -213,12 +213,7 @@ public sealed class BlobReplayStore
             async (i, token) =>
             {
                 var shard = donorManifest.Shards[i];
-                var bytes = (await donor._container.GetBlobClient(donor.ShardBlobName(shard.Name)).DownloadContentAsync(token)).Value.Content.ToArray();
-                if (Sha256(bytes) != shard.Sha256)
-                {
-                    throw new InvalidDataException($"Donor shard {donor.ShardBlobName(shard.Name)} does not match its manifest's SHA-256: it changed after it was appended.");
-                }
-
+                var bytes = await donor.DownloadVerifiedAsync(shard, token);
                 var written = await _container.GetBlobClient(ShardBlobName(shard.Name)).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, token);
                 copies[i] = shard with { ETag = written.Value.ETag.ToString() };
             });
@@ -566,6 +561,30 @@ public sealed class BlobReplayStore
         return results;
     }
 
+    /// <summary>A manifest shard's bytes from its blob, checked against the SHA-256 the manifest recorded.</summary>
+    private async Task<byte[]> DownloadVerifiedAsync(ManifestShard shard, CancellationToken cancellationToken)
+    {
+        var blobName = ShardBlobName(shard.Name);
+        byte[] bytes;
+        try
+        {
+            bytes = (await _container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidDataException($"Shard blob {blobName} listed in the replay manifest does not exist.", ex);
+        }
+
+        var actual = Sha256(bytes);
+        if (actual != shard.Sha256)
+        {
+            throw new InvalidDataException(
+                $"Shard blob {blobName} has SHA-256 {actual}, but the manifest recorded {shard.Sha256}: it changed after it was appended.");
+        }
+
+        return bytes;
+    }
+
     private async Task<IReadOnlyList<Experience>> ReadShardAsync(ManifestShard shard, IShardCache? cache, CancellationToken cancellationToken)
     {
         var blobName = ShardBlobName(shard.Name);
@@ -577,22 +596,7 @@ public sealed class BlobReplayStore
         }
         else
         {
-            try
-            {
-                bytes = (await _container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                throw new InvalidDataException($"Shard blob {blobName} listed in the replay manifest does not exist.", ex);
-            }
-
-            var actual = Sha256(bytes);
-            if (actual != shard.Sha256)
-            {
-                throw new InvalidDataException(
-                    $"Shard blob {blobName} has SHA-256 {actual}, but the manifest recorded {shard.Sha256}: it changed after it was appended.");
-            }
-
+            bytes = await DownloadVerifiedAsync(shard, cancellationToken);
             cache?.Remove(shard.Name);
             cache?.Put(shard.Name, etag, bytes);
         }

@@ -154,23 +154,13 @@ public sealed class EndToEndSection : IBenchSection
             return;
         }
 
-        var info = new ProcessStartInfo(python.Value.Path) { WorkingDirectory = AppContext.BaseDirectory };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "cartpole_peer.py"), "--steps", (steps / 5).ToString(CultureInfo.InvariantCulture), "--updates", context.Quick ? "200" : "1000", "--epsilon", Epsilon.ToString(CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment[ChildProcesses.OmpWaitPolicy] = LearnerSection.Passive;
-        var log = Path.Combine(context.Artifacts, "cartpole-peer.log");
-        var result = await TimedProcess.RunAsync(info, log);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"cartpole_peer.py exited with {result.ExitCode}; output in {log}.");
-        }
-
-        using var report = System.Text.Json.JsonDocument.Parse(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]);
-        var peerStep = report.RootElement.GetProperty("step_us").GetDouble();
-        var peerUpdate = report.RootElement.GetProperty("update_us").GetDouble();
+        var (_, report) = await PythonScript.RunAsync(
+            python.Value.Path,
+            "cartpole_peer.py",
+            ["--steps", (steps / 5).ToString(CultureInfo.InvariantCulture), "--updates", context.Quick ? "200" : "1000", "--epsilon", Epsilon.ToString(CultureInfo.InvariantCulture)],
+            Path.Combine(context.Artifacts, "cartpole-peer.log"));
+        var peerStep = (double)report["step_us"]!;
+        var peerUpdate = (double)report["update_us"]!;
         context.Results.Add(new Figure(
             "End to end", $"CartPole-v1: time per env step (ε-greedy action at ε {Epsilon}, step, replay write)", stepMicros, "µs",
             "the PyTorch peer (cartpole_peer.py), same net", peerStep, "≤ 0.5× the peer", stepMicros <= 0.5 * peerStep,

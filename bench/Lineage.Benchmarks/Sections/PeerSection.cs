@@ -166,30 +166,15 @@ public sealed class PeerSection : IBenchSection
 
     private static async Task<PeerRun> RunPeerAsync(BenchContext context, string python, Shape shape)
     {
-        var info = new ProcessStartInfo(python) { WorkingDirectory = AppContext.BaseDirectory };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pytorch_peer.py"));
-        foreach (var (name, value) in new[]
-                 {
-                     ("--iterations", shape.Iterations), ("--episodes", shape.Episodes), ("--steps", shape.Steps), ("--updates", shape.Updates), ("--batch", shape.Batch),
-                 })
-        {
-            info.ArgumentList.Add(name);
-            info.ArgumentList.Add(value.ToString(CultureInfo.InvariantCulture));
-        }
-
-        info.ArgumentList.Add("--hidden");
-        info.ArgumentList.Add(string.Join(',', shape.Hidden));
-        info.Environment[ChildProcesses.OmpWaitPolicy] = LearnerSection.Passive;
-        var log = Path.Combine(context.Artifacts, $"peer-{Slug(shape)}-pytorch.log");
+        string[] arguments =
+        [
+            .. new[] { ("--iterations", shape.Iterations), ("--episodes", shape.Episodes), ("--steps", shape.Steps), ("--updates", shape.Updates), ("--batch", shape.Batch) }
+                .SelectMany(a => new[] { a.Item1, a.Item2.ToString(CultureInfo.InvariantCulture) }),
+            "--hidden", string.Join(',', shape.Hidden),
+        ];
         Console.WriteLine($"[{Section}] the PyTorch peer, {shape.Label}…");
-        var result = await TimedProcess.RunAsync(info, log);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"pytorch_peer.py exited with {result.ExitCode}; output in {log}.");
-        }
-
-        var last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        return new PeerRun(result, JsonNode.Parse(last) ?? throw new InvalidDataException($"pytorch_peer.py printed no report; output in {log}."));
+        var (process, report) = await PythonScript.RunAsync(python, "pytorch_peer.py", arguments, Path.Combine(context.Artifacts, $"peer-{Slug(shape)}-pytorch.log"));
+        return new PeerRun(process, report);
     }
 
     private static async Task<LineageRun> RunLineageAsync(BenchContext context, string cli, string connectionString, Shape shape, string backend)

@@ -50,7 +50,7 @@ public sealed class LineageStore(BlobContainerClient container)
     private const int MaxAttempts = 20;
 
     public async Task<LineageRecord?> ReadAsync(string populationId, CancellationToken cancellationToken = default) =>
-        (await ReadWithETagAsync(populationId, cancellationToken)).Record;
+        (await ReadWithETagAsync(Blob(populationId), cancellationToken)).Record;
 
     /// <summary>
     /// Appends the events whose ids the record does not hold yet, in order; returns the record as written. An event whose id
@@ -65,10 +65,10 @@ public sealed class LineageStore(BlobContainerClient container)
             throw new ArgumentException("Lineage events to append must have distinct ids.", nameof(events));
         }
 
-        var blob = container.GetBlobClient(PopulationBlobs.Lineage(populationId));
+        var blob = Blob(populationId);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var (current, etag) = await ReadWithETagAsync(populationId, cancellationToken);
+            var (current, etag) = await ReadWithETagAsync(blob, cancellationToken);
             var known = current?.Events.Select(e => e.Id).ToHashSet(StringComparer.Ordinal) ?? [];
             var fresh = events.Where(e => !known.Contains(e.Id)).ToList();
             if (current is not null && fresh.Count == 0)
@@ -94,9 +94,10 @@ public sealed class LineageStore(BlobContainerClient container)
         throw new InvalidOperationException($"The lineage record of population '{populationId}' kept changing under this writer ({MaxAttempts} attempts).");
     }
 
-    private async Task<(LineageRecord? Record, ETag? ETag)> ReadWithETagAsync(string populationId, CancellationToken cancellationToken)
+    private BlobClient Blob(string populationId) => container.GetBlobClient(PopulationBlobs.Lineage(populationId));
+
+    private static async Task<(LineageRecord? Record, ETag? ETag)> ReadWithETagAsync(BlobClient blob, CancellationToken cancellationToken)
     {
-        var blob = container.GetBlobClient(PopulationBlobs.Lineage(populationId));
         try
         {
             var download = (await blob.DownloadContentAsync(cancellationToken)).Value;

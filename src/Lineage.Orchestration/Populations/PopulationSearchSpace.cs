@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lineage.Core.Randomness;
 using Lineage.Orchestration.Runs;
+using Lineage.Policy;
 
 namespace Lineage.Orchestration.Populations;
 
@@ -11,8 +12,6 @@ namespace Lineage.Orchestration.Populations;
 public sealed record ParameterRange(double Min, double Max, bool Log = false, IReadOnlyList<double>? Choices = null)
 {
     public static ParameterRange Of(params double[] choices) => new(choices.Min(), choices.Max(), Choices: [.. choices.Order()]);
-
-    public bool Contains(double value) => Choices is { Count: > 0 } choices ? choices.Contains(value) : value >= Min && value <= Max;
 
     /// <summary>Why the range is unusable, or null.</summary>
     public string? Problem(string name)
@@ -78,32 +77,49 @@ public sealed record PopulationSearchSpace
 
     public ParameterRange EpsilonDecayFraction { get; init; } = new(0.2, 0.8);
 
-    /// <summary>Every unusable range, named (empty when the space is valid).</summary>
-    public IReadOnlyList<string> Problems()
+    /// <summary>
+    /// Every unusable range, named (empty when the space is valid): a malformed range, or an end of a range that a run's own
+    /// validation (<see cref="TrainingRunValidator"/>, with <see cref="DqnOptions"/>' rules) refuses on <paramref name="template"/>
+    /// (default: a run with the defaults), each end tried with the other parameters at the template's values. γ must also stay
+    /// below 1, stricter than a run: a member's bootstrapped targets must stay discounted whatever the explore step does; and the
+    /// counts' ranges must start at 1 or more.
+    /// </summary>
+    public IReadOnlyList<string> Problems(TrainingRun? template = null)
     {
-        var problems = new[]
+        var run = template ?? new TrainingRun { RunId = "search-space" };
+        var current = MemberHyperparameters.Of(run);
+        var problems = new List<string>();
+        foreach (var (name, range, at) in new (string, ParameterRange, Func<double, MemberHyperparameters>)[]
+                 {
+                     ("learningRate", LearningRate, v => current with { LearningRate = v }),
+                     ("gamma", Gamma, v => current with { Gamma = v }),
+                     ("targetUpdateInterval", TargetUpdateInterval, v => current with { TargetUpdateInterval = (int)Math.Round(v) }),
+                     ("batchSize", BatchSize, v => current with { BatchSize = (int)Math.Round(v) }),
+                     ("epsilonDecayFraction", EpsilonDecayFraction, v => current with { EpsilonDecayFraction = v }),
+                 })
         {
-            LearningRate.Problem("learningRate"), Gamma.Problem("gamma"), TargetUpdateInterval.Problem("targetUpdateInterval"),
-            BatchSize.Problem("batchSize"), EpsilonDecayFraction.Problem("epsilonDecayFraction"),
-        }.OfType<string>().ToList();
-        if (LearningRate.Min <= 0)
-        {
-            problems.Add("learningRate: must be > 0");
+            if (range.Problem(name) is { } malformed)
+            {
+                problems.Add(malformed);
+                continue;
+            }
+
+            foreach (var end in new[] { range.Min, range.Max }.Distinct())
+            {
+                problems.AddRange(TrainingRunValidator.Validate(at(end).ApplyTo(run))
+                    .Select(e => string.Create(CultureInfo.InvariantCulture, $"{name}: {end} is refused by a run ({e.Field}: {e.Message})")));
+            }
         }
 
-        if (Gamma.Min < 0 || Gamma.Max >= 1)
+        if (Gamma.Problem("gamma") is null && Gamma.Max >= 1)
         {
             problems.Add("gamma: must lie in [0, 1)");
         }
 
+        // Counts: an end below 1 would round to a valid count and hide a range that means something else.
         if (TargetUpdateInterval.Min < 1 || BatchSize.Min < 1)
         {
             problems.Add("targetUpdateInterval and batchSize: must be ≥ 1");
-        }
-
-        if (EpsilonDecayFraction.Min <= 0 || EpsilonDecayFraction.Max > 1)
-        {
-            problems.Add("epsilonDecayFraction: must lie in (0, 1]");
         }
 
         return problems;
@@ -143,6 +159,13 @@ public sealed record PopulationSearchSpace
 /// <summary>One member's searched hyperparameters.</summary>
 public sealed record MemberHyperparameters(double LearningRate, double Gamma, int TargetUpdateInterval, int BatchSize, double EpsilonDecayFraction)
 {
+    /// <summary>The searched hyperparameters as <paramref name="run"/> has them.</summary>
+    public static MemberHyperparameters Of(TrainingRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new(run.Dqn.LearningRate, run.Dqn.Gamma, run.Dqn.TargetUpdateInterval, run.Dqn.BatchSize, run.Epsilon.DecayFraction);
+    }
+
     /// <summary><paramref name="run"/> with these hyperparameters (everything else, the shape and the data included, as it was).</summary>
     public TrainingRun ApplyTo(TrainingRun run)
     {

@@ -183,6 +183,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         var perActor = Math.Min(run.EpisodesPerActivity, episodes);
         var actors = (episodes + perActor - 1) / perActor;
         var maxParallelActors = Math.Max(1, run.MaxParallelEpisodes / perActor);
+        IEnumerable<int> EpisodesOf(int actor) => Enumerable.Range(actor * perActor, Math.Min(perActor, episodes - (actor * perActor)));
         var pending = new Dictionary<Task<IReadOnlyList<EpisodeOutput>>, int>();
         var succeeded = new List<EpisodeOutput>();
         var failed = new List<int>();
@@ -192,8 +193,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
         {
             while (started < actors && pending.Count < maxParallelActors)
             {
-                var first = started * perActor;
-                var inputs = Enumerable.Range(first, Math.Min(perActor, episodes - first))
+                var inputs = EpisodesOf(started)
                     .Select(episode => new EpisodeInput(
                         run.RunId,
                         iteration,
@@ -215,8 +215,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
             catch (TaskFailedException ex)
             {
                 // An actor that failed after its retries loses all its episodes; the one-episode actor is today's RunEpisode.
-                var first = actor * perActor;
-                foreach (var episode in Enumerable.Range(first, Math.Min(perActor, episodes - first)))
+                foreach (var episode in EpisodesOf(actor))
                 {
                     failed.Add(episode);
                     OrchestrationLog.EpisodeFailed(log, episode, iteration, ex.Message);

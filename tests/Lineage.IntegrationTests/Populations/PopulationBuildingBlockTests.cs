@@ -139,6 +139,8 @@ public sealed class PopulationBuildingBlockTests(AzuriteFixture azurite) : IClas
 
         Assert.Contains(problems, p => p.StartsWith("learningRate:", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("gamma:", StringComparison.Ordinal));
+        // An end a run itself refuses (DqnOptions: batch at most 4096) is named too.
+        Assert.Contains((Space with { BatchSize = ParameterRange.Of(32, 8192) }).Problems(), p => p.StartsWith("batchSize: 8192 is refused by a run", StringComparison.Ordinal));
     }
 
     private static List<MemberHyperparameters> Draw(ulong seed)
