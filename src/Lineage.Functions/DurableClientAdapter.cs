@@ -1,4 +1,5 @@
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 using Microsoft.DurableTask;
@@ -16,6 +17,10 @@ internal sealed class DurableClientAdapter(DurableTaskClient client) : IRunOrche
     public async Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken) =>
         await client.ScheduleNewOrchestrationInstanceAsync(
             ActivityNames.WalkForwardOrchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+
+    public async Task SchedulePopulationAsync(string instanceId, PopulationState input, CancellationToken cancellationToken) =>
+        await client.ScheduleNewOrchestrationInstanceAsync(
+            ActivityNames.PopulationOrchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
 
     public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

@@ -97,6 +97,21 @@ public sealed class HttpFunctions(RunStorage storage, RunLocks locks, ModelsServ
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.WalkForward)] HttpRequest request, string walkForwardId,
         [DurableClient] DurableTaskClient client) => Call("GetWalkForward", request, client, ("walkForwardId", walkForwardId));
 
+    [Function("StartPopulation")]
+    public Task<IActionResult> StartPopulation(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiTemplates.Populations)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => Call("StartPopulation", request, client);
+
+    [Function("GetPopulation")]
+    public Task<IActionResult> GetPopulation(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiTemplates.Population)] HttpRequest request, string populationId,
+        [DurableClient] DurableTaskClient client) => Call("GetPopulation", request, client, ("populationId", populationId));
+
+    [Function("StopPopulation")]
+    public Task<IActionResult> StopPopulation(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiTemplates.StopPopulation)] HttpRequest request, string populationId,
+        [DurableClient] DurableTaskClient client) => Call("StopPopulation", request, client, ("populationId", populationId));
+
     internal static RunService Runs(DurableTaskClient client, RunStorage storage, RunLocks locks, ModelSplitStore modelSplits, ILoggerFactory loggerFactory) =>
         new(new DurableClientAdapter(client), storage, locks, loggerFactory.CreateLogger<RunService>(), modelSplits);
 

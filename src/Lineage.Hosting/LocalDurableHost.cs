@@ -6,6 +6,7 @@ using DurableTask.Core.History;
 using Lineage.Orchestration;
 using Lineage.Orchestration.Api;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
 using Microsoft.DurableTask;
@@ -184,6 +185,9 @@ public sealed class LocalDurableHost : IRunOrchestrationClient, IAsyncDisposable
 
     public async Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken) =>
         await _client.CreateOrchestrationInstanceAsync(ActivityNames.WalkForwardOrchestrator, "", instanceId, input);
+
+    public async Task SchedulePopulationAsync(string instanceId, PopulationState input, CancellationToken cancellationToken) =>
+        await _client.CreateOrchestrationInstanceAsync(ActivityNames.PopulationOrchestrator, "", instanceId, input);
 
     public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

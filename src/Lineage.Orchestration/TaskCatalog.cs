@@ -1,4 +1,5 @@
 using Lineage.Orchestration.Activities;
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 using Microsoft.DurableTask;
@@ -39,15 +40,18 @@ public sealed record OrchestratorEntry(string Name, Type Implementation);
 /// </summary>
 public static class TaskCatalog
 {
-    /// <summary>The training orchestration: one run, also each walk-forward fold's sub-orchestration.</summary>
+    /// <summary>The training orchestration: one run, also each walk-forward fold's and each population member's sub-orchestration.</summary>
     public const string Orchestrator = ActivityNames.TrainingOrchestrator;
 
     public const string WalkForward = ActivityNames.WalkForwardOrchestrator;
+
+    public const string Population = ActivityNames.PopulationOrchestrator;
 
     public static IReadOnlyList<OrchestratorEntry> Orchestrators { get; } =
     [
         new(Orchestrator, typeof(TrainingOrchestrator)),
         new(WalkForward, typeof(WalkForwardOrchestrator)),
+        new(Population, typeof(PopulationOrchestrator)),
     ];
 
     public static IReadOnlyList<ActivityEntry> Activities { get; } =
@@ -65,5 +69,9 @@ public static class TaskCatalog
         new(ActivityNames.ScoreFold, typeof(ScoreFoldActivity)),
         new(ActivityNames.SummarizeWalkForward, typeof(SummarizeWalkForwardActivity)),
         new(ActivityNames.ReleaseWalkForward, typeof(ReleaseWalkForwardActivity)),
+        new(ActivityNames.PlanPopulationRound, typeof(PlanPopulationRoundActivity)),
+        new(ActivityNames.PopulationRound, typeof(PopulationRoundActivity)),
+        new(ActivityNames.FinishPopulation, typeof(FinishPopulationActivity)),
+        new(ActivityNames.ReleasePopulation, typeof(ReleasePopulationActivity)),
     ];
 }

@@ -103,6 +103,19 @@ public sealed class BlobCheckpointStore
         return result.OrderBy(c => c.Update).ToList();
     }
 
+    /// <summary>The update <c>latest</c> names (the newest checkpoint when the pointer is missing or unreadable); null: none.</summary>
+    public async Task<long?> GetLatestUpdateAsync(CancellationToken cancellationToken = default)
+    {
+        var (pointer, _) = await ReadLatestAsync([], cancellationToken);
+        if (pointer is not null)
+        {
+            return pointer.Update;
+        }
+
+        var all = await ListAsync(cancellationToken);
+        return all.Count == 0 ? null : all[^1].Update;
+    }
+
     /// <summary>The checkpoint with the highest validation score (ties: the newer), or null if none is scored.</summary>
     public async Task<CheckpointRef?> GetBestAsync(CancellationToken cancellationToken = default) =>
         Best(await ListAsync(cancellationToken));

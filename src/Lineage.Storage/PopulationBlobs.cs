@@ -28,6 +28,25 @@ public static class PopulationBlobs
     /// <summary>The lineage record: every member, generation, parent, hyperparameters, mutation and score (append-only).</summary>
     public static string Lineage(string id) => Prefix(id) + "lineage.json";
 
+    /// <summary>The request it was first started with (a resume must repeat it).</summary>
+    public static string Request(string id) => Prefix(id) + "request.json";
+
+    /// <summary>The start lock: the run locks' rules, in the population's folder.</summary>
+    public static string Lock(string id) => Prefix(id) + "lock.json";
+
+    /// <summary>The finished population's result: its candidate, test evaluation and gate decision.</summary>
+    public static string Result(string id) => Prefix(id) + "result.json";
+
+    /// <summary>The population orchestration's Durable instance id (a run id can never be it: runs have no colon).</summary>
+    public static string InstanceId(string id) => "population:" + id;
+
+    /// <summary>Member <paramref name="runId"/>'s training sub-orchestration in round <paramref name="round"/> (one instance per round).</summary>
+    public static string MemberInstanceId(string runId, int round) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{runId}:r{round}");
+
+    /// <summary>What a member run's lock names as its owner: the population (a walk-forward's fold names the walk-forward's bare id).</summary>
+    public static string Owner(string id) => "population:" + id;
+
     /// <summary>Member <paramref name="member"/>'s run id: derived from the population's, so no other start can claim it.</summary>
     public static string MemberRunId(string id, int member)
     {

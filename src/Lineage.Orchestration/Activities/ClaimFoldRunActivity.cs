@@ -19,29 +19,7 @@ public sealed class ClaimFoldRunActivity(RunWorkspace workspace) : TaskActivity<
         ArgumentNullException.ThrowIfNull(input);
         var locks = workspace.Locks;
         await using var hold = await locks.ForWalkForwards().HoldAsync(input.WalkForwardId, cancellationToken);
-        var claimed = new RunLockRecord(input.RunId, RunLockState.Started, Resume: false, Owner: input.WalkForwardId);
-        var current = await locks.ReadAsync(input.RunId, cancellationToken);
-        if (current is null)
-        {
-            return await locks.TryCreateAsync(claimed, cancellationToken) is not null
-                ? true
-                : throw new RunLockLostException($"Run '{input.RunId}': its lock was written by another start while walk-forward '{input.WalkForwardId}' claimed it.");
-        }
-
-        if (current.Record?.Owner != input.WalkForwardId)
-        {
-            throw new RunLockLostException(
-                $"Run '{input.RunId}' is not reserved for walk-forward '{input.WalkForwardId}' (its lock names {(current.Record?.Owner is { } owner ? $"walk-forward '{owner}'" : "no walk-forward")}); the fold is not trained.");
-        }
-
-        if (locks.HeldElsewhere(current))
-        {
-            throw new RunLockLostException(
-                $"Run '{input.RunId}' is running on another host ({current.Record.Store}); its lock was renewed {locks.Age(current).TotalSeconds:N0} s ago.");
-        }
-
-        return await locks.TryReplaceAsync(claimed, current.ETag, cancellationToken) is not null
-            ? true
-            : throw new RunLockLostException($"Run '{input.RunId}': its lock changed while walk-forward '{input.WalkForwardId}' claimed it.");
+        await locks.ClaimReservedAsync(input.RunId, input.WalkForwardId, $"walk-forward '{input.WalkForwardId}'", cancellationToken);
+        return true;
     }
 }

@@ -21,6 +21,9 @@ public static class ApiTemplates
     public const string Experiment = "experiments/{runId}";
     public const string WalkForwards = "walkforwards";
     public const string WalkForward = "walkforwards/{walkForwardId}";
+    public const string Populations = "populations";
+    public const string Population = "populations/{populationId}";
+    public const string StopPopulation = "populations/{populationId}/stop";
 }
 
 /// <summary>One request as the route table's handlers see it, whichever host received it.</summary>
@@ -77,6 +80,9 @@ public static class ApiRoutes
         new("ShowExperiment", "GET", ApiTemplates.Experiment, null, c => c.Models.ShowRunAsync(c.Route("runId"), c.Cancellation)),
         new("StartWalkForward", "POST", ApiTemplates.WalkForwards, WalkForwardService.MaxBodyBytes, c => c.Runs.WalkForwards.StartAsync(c.Body, c.Cancellation)),
         new("GetWalkForward", "GET", ApiTemplates.WalkForward, null, c => c.Runs.WalkForwards.GetStatusAsync(c.Route("walkForwardId"), c.Cancellation)),
+        new("StartPopulation", "POST", ApiTemplates.Populations, PopulationService.MaxBodyBytes, c => c.Runs.Populations.StartAsync(c.Body, c.Cancellation)),
+        new("GetPopulation", "GET", ApiTemplates.Population, null, c => c.Runs.Populations.GetStatusAsync(c.Route("populationId"), c.Cancellation)),
+        new("StopPopulation", "POST", ApiTemplates.StopPopulation, null, c => c.Runs.Populations.StopAsync(c.Route("populationId"), c.Cancellation)),
     ];
 
     public static ApiRoute Named(string name) =>
@@ -90,4 +96,10 @@ public static class ApiRoutes
 
     /// <summary>The status URL of a walk-forward, as the 202 of its start gives it in <c>Location</c>.</summary>
     public static string WalkForwardStatusPath(string walkForwardId) => $"{WalkForwardsPath}/{Uri.EscapeDataString(walkForwardId)}";
+
+    /// <summary>Where populations are started.</summary>
+    public const string PopulationsPath = "/api/" + ApiTemplates.Populations;
+
+    /// <summary>The status URL of a population, as the 202 of its start gives it in <c>Location</c>.</summary>
+    public static string PopulationStatusPath(string populationId) => $"{PopulationsPath}/{Uri.EscapeDataString(populationId)}";
 }

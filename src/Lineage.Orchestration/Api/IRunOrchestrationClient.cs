@@ -1,3 +1,4 @@
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 
@@ -13,6 +14,9 @@ public interface IRunOrchestrationClient
 
     /// <summary>Schedules a walk-forward orchestration (instance id <see cref="Storage.WalkForwardBlobs.InstanceId"/>).</summary>
     Task ScheduleWalkForwardAsync(string instanceId, WalkForwardState input, CancellationToken cancellationToken);
+
+    /// <summary>Schedules a population orchestration (instance id <see cref="Storage.PopulationBlobs.InstanceId"/>).</summary>
+    Task SchedulePopulationAsync(string instanceId, PopulationState input, CancellationToken cancellationToken);
 
     Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken);
 

@@ -35,6 +35,8 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     /// <summary>Walk-forwards, started and watched through the same Durable client, storage and locks.</summary>
     public WalkForwardService WalkForwards { get; } = new(client, storage, locks, logger, modelSplits);
 
+    public PopulationService Populations { get; } = new(client, storage, locks, logger);
+
     public const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>A "starting" lock older than this is an orphan of a crashed start and may be taken over.</summary>
@@ -160,11 +162,13 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
             return (ApiResponse.Conflict($"Run '{run.RunId}' is being started by another request; try again."), default);
         }
 
-        // A walk-forward's fold: reserved for it from the walk-forward's start, whether or not the fold has run yet.
+        // A walk-forward's fold or a population's member: reserved for it from its start, whether or not the run has trained yet.
         if (current.Record?.Owner is { } owner)
         {
-            return (ApiResponse.Conflict(
-                $"Run '{run.RunId}' is a fold of walk-forward '{owner}': only that walk-forward starts or resumes it (POST {ApiRoutes.WalkForwardsPath} with \"walkForwardId\": \"{owner}\", \"resume\": true)."), default);
+            var population = PopulationBlobs.Owner("");
+            return (ApiResponse.Conflict(owner.StartsWith(population, StringComparison.Ordinal)
+                ? $"Run '{run.RunId}' is a member of population '{owner[population.Length..]}': only that population trains or resumes it (POST {ApiRoutes.PopulationsPath} with \"populationId\": \"{owner[population.Length..]}\", \"resume\": true)."
+                : $"Run '{run.RunId}' is a fold of walk-forward '{owner}': only that walk-forward starts or resumes it (POST {ApiRoutes.WalkForwardsPath} with \"walkForwardId\": \"{owner}\", \"resume\": true)."), default);
         }
 
         // A start in progress (lock written, instance not yet scheduled) wins, unless it is an orphan of a crash.

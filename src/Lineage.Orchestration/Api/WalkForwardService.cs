@@ -49,7 +49,7 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
 {
     public const int MaxBodyBytes = RunService.MaxBodyBytes;
 
-    private RunLocks Locks => runLocks.ForWalkForwards();
+    private readonly OwnerStart _start = new(client, storage, runLocks, runLocks.ForWalkForwards(), "Walk-forward");
 
     /// <summary>Starts a walk-forward from a request body (a <see cref="WalkForwardRequest"/> as JSON, at most <see cref="MaxBodyBytes"/>).</summary>
     public async Task<ApiResponse> StartAsync(Stream requestBody, CancellationToken cancellationToken)
@@ -97,33 +97,26 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
         }
 
         var id = request.WalkForwardId;
-        var lockETag = await Locks.TryCreateAsync(new RunLockRecord(id, RunLockState.Starting, request.Resume), cancellationToken);
-        if (lockETag is null)
+        var (lockRefusal, lockETag) = await _start.TakeLockAsync(
+            id, request.Resume, WalkForwardBlobs.InstanceId(id), ct => FoldHeldElsewhereAsync(id, ct), cancellationToken);
+        if (lockRefusal is not null)
         {
-            var takeover = await TryTakeOverAsync(request, cancellationToken);
-            if (takeover.Refusal is not null)
-            {
-                return takeover.Refusal;
-            }
-
-            lockETag = takeover.ETag;
+            return lockRefusal;
         }
 
-        var refusal = await CheckStoredRequestAsync(request, cancellationToken) ?? await ReserveFoldRunsAsync(request, windows, cancellationToken);
+        var refusal = await _start.CheckStoredRequestAsync(
+                id, WalkForwardBlobs.Request(id), request.Resume, request.Identity(), "scored folds are kept", "resume and maxParallelFolds", cancellationToken)
+            ?? await _start.ReserveAsync(id, id, windows.Select(w => (w.RunId, $"fold {w.Fold.Index}")), cancellationToken);
         if (refusal is not null)
         {
             // Nothing was scheduled: the lock goes back to released, so a corrected request may start at once.
-            await Locks.TryReplaceAsync(new RunLockRecord(id, RunLockState.Released, request.Resume), lockETag.Value, cancellationToken);
+            await _start.ReleaseAsync(id, request.Resume, lockETag, cancellationToken);
             return refusal;
         }
 
-        await storage.Container.GetBlobClient(WalkForwardBlobs.Request(id)).UploadAsync(
-            BinaryData.FromObjectAsJson(request.Identity(), LineageJson.Options), overwrite: true, cancellationToken);
+        await _start.StoreRequestAsync(WalkForwardBlobs.Request(id), request.Identity(), cancellationToken);
         await client.ScheduleWalkForwardAsync(WalkForwardBlobs.InstanceId(id), new WalkForwardState(request, dataset), cancellationToken);
-        if (await Locks.TryReplaceAsync(new RunLockRecord(id, RunLockState.Started, request.Resume), lockETag.Value, cancellationToken) is null)
-        {
-            throw new InvalidOperationException($"Walk-forward '{id}': its start lock changed while it was being scheduled.");
-        }
+        await _start.MarkStartedAsync(id, request.Resume, lockETag, cancellationToken);
 
         OrchestrationLog.WalkForwardScheduled(logger, id, windows.Count, request.Resume);
         var status = ApiRoutes.WalkForwardStatusPath(id);
@@ -191,124 +184,14 @@ public sealed class WalkForwardService(IRunOrchestrationClient client, RunStorag
     public Task<WalkForwardSummary?> ReadSummaryAsync(string walkForwardId, CancellationToken cancellationToken) =>
         ReadAsync<WalkForwardSummary>(WalkForwardBlobs.Summary(walkForwardId), cancellationToken);
 
-    private async Task<(ApiResponse? Refusal, ETag ETag)> TryTakeOverAsync(WalkForwardRequest request, CancellationToken cancellationToken)
-    {
-        var id = request.WalkForwardId;
-        var current = await Locks.ReadAsync(id, cancellationToken);
-        if (current is null)
-        {
-            return (ApiResponse.Conflict($"Walk-forward '{id}' is being started by another request; try again."), default);
-        }
+    private async Task<string?> FoldHeldElsewhereAsync(string id, CancellationToken cancellationToken) =>
+        await ReadAsync<WalkForwardRequest>(WalkForwardBlobs.Request(id), cancellationToken) is { } stored
+            ? await _start.HeldElsewhereAsync(Enumerable.Range(0, stored.Folds).Select(stored.FoldRunId), cancellationToken)
+            : null;
 
-        var age = Locks.Age(current);
-        if (current.Record?.State == RunLockState.Starting && age < RunService.StartingLockTimeout)
-        {
-            return (ApiResponse.Conflict($"Walk-forward '{id}' is being started by another request."), default);
-        }
-
-        if (Locks.HeldElsewhere(current))
-        {
-            return (ApiResponse.Conflict($"Walk-forward '{id}' is running on another host ({current.Record!.Store}); its lock was renewed {age.TotalSeconds:N0} s ago."), default);
-        }
-
-        // Its activities renew the walk-forward's lock only between folds: while a fold trains, the fold's lock shows it alive.
-        if (current.Record is { State: RunLockState.Started } started && !Locks.IsMine(started)
-            && await FoldHeldElsewhereAsync(id, cancellationToken) is { } busy)
-        {
-            return (ApiResponse.Conflict($"Walk-forward '{id}' is running on another host ({started.Store}): its fold run '{busy}' is training there."), default);
-        }
-
-        var instance = await client.GetAsync(WalkForwardBlobs.InstanceId(id), cancellationToken);
-        if (instance is { IsActive: true })
-        {
-            return (ApiResponse.Conflict($"Walk-forward '{id}' is already running (status {instance.Status})."), default);
-        }
-
-        var written = await Locks.TryReplaceAsync(new RunLockRecord(id, RunLockState.Starting, request.Resume), current.ETag, cancellationToken);
-        return written is { } etag
-            ? (null, etag)
-            : (ApiResponse.Conflict($"Walk-forward '{id}' was started by another request at the same time."), default);
-    }
-
-    /// <summary>A walk-forward that exists needs <c>resume: true</c>, and a resume must repeat what was first requested.</summary>
-    private async Task<ApiResponse?> CheckStoredRequestAsync(WalkForwardRequest request, CancellationToken cancellationToken)
-    {
-        var id = request.WalkForwardId;
-        var stored = await ReadAsync<WalkForwardRequest>(WalkForwardBlobs.Request(id), cancellationToken);
-        if (stored is null)
-        {
-            return null;
-        }
-
-        if (!request.Resume)
-        {
-            return ApiResponse.Conflict($"Walk-forward '{id}' already exists; send \"resume\": true to continue it (scored folds are kept), or use a new walkForwardId.");
-        }
-
-        var (was, now) = (JsonSerializer.Serialize(stored.Identity(), LineageJson.Options), JsonSerializer.Serialize(request.Identity(), LineageJson.Options));
-        return was == now
-            ? null
-            : ApiResponse.Conflict($"Walk-forward '{id}' was started with another request; a resume must repeat it (only resume and maxParallelFolds may change). Started with: {was}");
-    }
-
-    /// <summary>
-    /// Writes every fold run's lock, released and owned by this walk-forward, unless it already is: from now on the run API
-    /// refuses those ids (409), and a fold id some other run already has makes this start a 409 instead.
-    /// </summary>
-    private async Task<ApiResponse?> ReserveFoldRunsAsync(WalkForwardRequest request, IReadOnlyList<FoldWindow> windows, CancellationToken cancellationToken)
-    {
-        foreach (var window in windows)
-        {
-            var reserved = new RunLockRecord(window.RunId, RunLockState.Released, Resume: false, Owner: request.WalkForwardId);
-            if (await runLocks.TryCreateAsync(reserved, cancellationToken) is not null)
-            {
-                continue;
-            }
-
-            var current = await runLocks.ReadAsync(window.RunId, cancellationToken);
-            if (current?.Record?.Owner != request.WalkForwardId)
-            {
-                return ApiResponse.Conflict(
-                    $"Walk-forward '{request.WalkForwardId}' would run fold {window.Fold.Index} as run '{window.RunId}', but that run id is taken ({(current?.Record?.Owner is { } owner ? $"a fold of walk-forward '{owner}'" : "by another run")}); use another walkForwardId.");
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<string?> FoldHeldElsewhereAsync(string id, CancellationToken cancellationToken)
-    {
-        if (await ReadAsync<WalkForwardRequest>(WalkForwardBlobs.Request(id), cancellationToken) is not { } stored)
-        {
-            return null;
-        }
-
-        for (var k = 0; k < stored.Folds; k++)
-        {
-            if (await runLocks.ReadAsync(stored.FoldRunId(k), cancellationToken) is { } fold && runLocks.HeldElsewhere(fold))
-            {
-                return stored.FoldRunId(k);
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<T?> ReadAsync<T>(string blobName, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            var content = (await storage.Container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken)).Value.Content;
-            return content.ToObjectFromJson<T>(LineageJson.Options);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    private Task<T?> ReadAsync<T>(string blobName, CancellationToken cancellationToken)
+        where T : class => _start.ReadAsync<T>(blobName, cancellationToken);
 
     private static T? Parse<T>(string? json)
-        where T : class =>
-        string.IsNullOrWhiteSpace(json) ? null : JsonSerializer.Deserialize<T>(json, LineageJson.Options);
+        where T : class => OwnerStart.Parse<T>(json);
 }

@@ -117,6 +117,25 @@ public sealed class ChampionChallenger(RunWorkspace workspace, ChampionStore cha
     }
 
     /// <summary>
+    /// Records run <paramref name="runId"/>'s checkpoint <paramref name="update"/> as a trial of its model, scored on the model's
+    /// promotion window as a candidate would be, without deciding on it: a population's members other than its candidate, so
+    /// the candidate's gate is deflated for every member (a population never gets an easier gate than its members would have
+    /// as runs of their own). At most once per run and checkpoint; returns the trial's place among the model's trials.
+    /// </summary>
+    public async Task<int> RecordTrialAsync(string runId, long update, CancellationToken cancellationToken)
+    {
+        var record = await workspace.GetRunAsync(runId, cancellationToken);
+        var model = ModelNames.ForRun(record.Run, record.Experiment?.DatasetReference);
+        var data = await workspace.GetDataAsync(record, cancellationToken);
+        var window = data.Promotion ?? data.Test;
+        var firstBar = data.Promotion is null ? data.TestHistory : data.PromotionHistory;
+        var policy = await workspace.GetPolicyAsync(runId, update, cancellationToken);
+        var evaluation = Score(policy.Policy, policy.Context, null, window, firstBar);
+        var selection = await RecordTrialAsync(model, runId, update, promote: false, evaluation, window, cancellationToken);
+        return selection.Count;
+    }
+
+    /// <summary>
     /// Records the candidate as a trial of <paramref name="model"/> (at most once: a retry finds its line) and returns
     /// the selection its decision is deflated for: the model's trials up to and including this one.
     /// </summary>

@@ -16,7 +16,9 @@ public static class LineageEventKinds
 /// <summary>
 /// One event of a population's family tree. <see cref="Id"/> is the event's identity (<c>r{round}-m{member}</c>): written at
 /// most once however often an activity is retried or an orchestrator replays. <see cref="Generation"/> counts the exploits
-/// in the member's line; <see cref="Parent"/> is the donor it copied (null when it kept its own weights).
+/// in the member's line; <see cref="Parent"/> is the donor it copied (null when it kept its own weights). <see cref="Score"/>
+/// is the member's validation return that ranked it at the end of the previous round; <see cref="CheckpointUpdate"/> the
+/// checkpoint the member goes on from (an exploit's: its latest + 1, holding the donor's checkpoint <see cref="DonorUpdate"/>).
 /// </summary>
 public sealed record LineageEvent(
     string Id,
@@ -28,7 +30,8 @@ public sealed record LineageEvent(
     MemberHyperparameters Hyperparameters,
     string? Mutation,
     double? Score,
-    long? CheckpointUpdate)
+    long? CheckpointUpdate,
+    long? DonorUpdate = null)
 {
     public static string IdOf(int round, int member) => $"r{round}-m{member}";
 }

@@ -24,8 +24,9 @@ public enum RunLockState
 /// <summary>
 /// <c>runs/{runId}/lock.json</c> (a walk-forward's: <c>walkforward/{id}/lock.json</c>). <see cref="Store"/> names the
 /// Durable instance store the holder scheduled the run in (null in locks written before it was recorded: those are judged
-/// by this host's instance status, as they were). <see cref="Owner"/> names the walk-forward a fold run belongs to: only
-/// that walk-forward starts, resumes or scores it, and the run API refuses it (null: an ordinary run).
+/// by this host's instance status, as they were). <see cref="Owner"/> names the walk-forward a fold run belongs to (its id),
+/// or the population a member run belongs to (<c>population:{id}</c>): only that owner starts, resumes or scores it, and the
+/// run API refuses it (null: an ordinary run).
 /// </summary>
 public sealed record RunLockRecord(string RunId, RunLockState State, bool Resume, string? Store = null, string? Owner = null);
 
@@ -112,11 +113,16 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
 
     private RunLocks? _walkForwards;
 
+    private RunLocks? _populations;
+
     /// <summary>
     /// The same locks, same store and same rules, for walk-forwards (<c>walkforward/{id}/lock.json</c>): a walk-forward id
     /// and a run id may be equal without sharing a lock.
     /// </summary>
     public RunLocks ForWalkForwards() => _walkForwards ??= new(container, options, logger, _time) { _blobName = WalkForwardBlobs.Lock };
+
+    /// <summary>The same locks for populations (<c>populations/{id}/lock.json</c>).</summary>
+    public RunLocks ForPopulations() => _populations ??= new(container, options, logger, _time) { _blobName = PopulationBlobs.Lock };
 
     public RunLockOptions Options => options.Value;
 
@@ -195,6 +201,40 @@ public sealed class RunLocks(BlobContainerClient container, IOptions<RunLockOpti
 
         await RenewAsync(runId, snapshot, cancellationToken);
         return new RunLockHold(this, runId);
+    }
+
+    /// <summary>
+    /// Before a reserved run trains for its owner (a walk-forward's fold, a population's member): takes the run's lock for this
+    /// host's store, as the run API's start would, but only if the lock names <paramref name="owner"/> (the owner's start
+    /// reserved it; a missing lock is created for it) and no other host is running the run.
+    /// </summary>
+    /// <param name="ownerName">The owner for people, as "walk-forward 'x'".</param>
+    /// <exception cref="RunLockLostException">The run belongs to someone else, runs elsewhere, or its lock changed meanwhile.</exception>
+    public async Task ClaimReservedAsync(string runId, string owner, string ownerName, CancellationToken cancellationToken)
+    {
+        var claimed = new RunLockRecord(runId, RunLockState.Started, Resume: false, Owner: owner);
+        var current = await ReadAsync(runId, cancellationToken);
+        if (current is null)
+        {
+            _ = await TryCreateAsync(claimed, cancellationToken)
+                ?? throw new RunLockLostException($"Run '{runId}': its lock was written by another start while {ownerName} claimed it.");
+            return;
+        }
+
+        if (current.Record?.Owner != owner)
+        {
+            throw new RunLockLostException(
+                $"Run '{runId}' is not reserved for {ownerName} (its lock names {(current.Record?.Owner is { } other ? $"owner '{other}'" : "no owner")}); it is not trained.");
+        }
+
+        if (HeldElsewhere(current))
+        {
+            throw new RunLockLostException(
+                $"Run '{runId}' is running on another host ({current.Record.Store}); its lock was renewed {Age(current).TotalSeconds:N0} s ago.");
+        }
+
+        _ = await TryReplaceAsync(claimed, current.ETag, cancellationToken)
+            ?? throw new RunLockLostException($"Run '{runId}': its lock changed while {ownerName} claimed it.");
     }
 
     /// <summary>Marks the run's lock released if this store holds it; false if it does not (or someone wrote it meanwhile).</summary>

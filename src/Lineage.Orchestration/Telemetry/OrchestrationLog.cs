@@ -52,4 +52,16 @@ internal static partial class OrchestrationLog
 
     [LoggerMessage(16, LogLevel.Information, "Walk-forward {WalkForwardId} scheduled: {Folds} folds (resume: {Resume})")]
     public static partial void WalkForwardScheduled(ILogger logger, string walkForwardId, int folds, bool resume);
+
+    [LoggerMessage(17, LogLevel.Information, "Population {PopulationId}: round {Round} ranked; {Exploits} member(s) exploited")]
+    public static partial void PopulationRoundRanked(ILogger logger, string populationId, int round, int exploits);
+
+    [LoggerMessage(18, LogLevel.Error, "Population {PopulationId} failed: {Error}")]
+    public static partial void PopulationFailed(ILogger logger, string populationId, string error);
+
+    [LoggerMessage(19, LogLevel.Information, "Population {PopulationId} scheduled: {Members} members, {Rounds} rounds (resume: {Resume})")]
+    public static partial void PopulationScheduled(ILogger logger, string populationId, int members, int rounds, bool resume);
+
+    [LoggerMessage(20, LogLevel.Warning, "Population {PopulationId}: member {RunId} {Outcome} in round {Round}: {Failure}")]
+    public static partial void MemberDidNotComplete(ILogger logger, string populationId, string runId, int round, string outcome, string failure);
 }

@@ -22,6 +22,12 @@ public static class ActivityNames
     public const string SummarizeWalkForward = "SummarizeWalkForward";
     public const string ReleaseWalkForward = "ReleaseWalkForward";
 
+    public const string PopulationOrchestrator = "PopulationOrchestrator";
+    public const string PlanPopulationRound = "PlanPopulationRound";
+    public const string PopulationRound = "PopulationRound";
+    public const string FinishPopulation = "FinishPopulation";
+    public const string ReleasePopulation = "ReleasePopulation";
+
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";
 }
