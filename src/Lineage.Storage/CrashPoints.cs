@@ -35,6 +35,7 @@ public static class CrashPoints
         public const string PromoteCandidate = "PromoteCandidate";
         public const string ReleaseRun = "ReleaseRun";
         public const string RunRetention = "RunRetention";
+        public const string PopulationRound = "PopulationRound";
     }
 
     public const string PrepareAfterModelSplits = "prepare.after-model-splits";
@@ -65,6 +66,8 @@ public static class CrashPoints
     public const string ReleaseAfterUnlock = "release.after-unlock";
     public const string RunRetentionAfterBlob = "run-retention.after-blob";
     public const string RunRetentionAfterRun = "run-retention.after-run";
+    public const string PopulationAfterRecord = "population.after-record";
+    public const string ExploitAfterReplayCopy = "exploit.after-replay-copy";
 
     /// <summary>Every crash point, in the order a run reaches them.</summary>
     public static IReadOnlyList<CrashPoint> All { get; } =
@@ -97,6 +100,8 @@ public static class CrashPoints
         new(ReleaseAfterUnlock, Activities.ReleaseRun, "the run's lock released", "the activity's result"),
         new(RunRetentionAfterBlob, Activities.RunRetention, "one blob of an expired run deleted", "the run's other blobs"),
         new(RunRetentionAfterRun, Activities.RunRetention, "an expired run deleted", "the next run and the checkpoint-copy prune"),
+        new(PopulationAfterRecord, Activities.PopulationRound, "the next round's lineage events (the population's run id)", "the exploits they plan"),
+        new(ExploitAfterReplayCopy, Activities.PopulationRound, "the donor's replay window copied into the recipient (the recipient's run id)", "the recipient's exploit checkpoint and latest"),
     ];
 
     private static readonly ConcurrentDictionary<(string RunId, string Point), Armed> ArmedPoints = new();

@@ -91,6 +91,7 @@ public sealed class PopulationRoundActivity(RunWorkspace workspace) : TaskActivi
         {
             var scores = await PopulationMembers.ScoreAllAsync(workspace, request, cancellationToken);
             record = await store.AppendAsync(id, Decide(request, input.Round, record, scores), cancellationToken);
+            CrashPoints.Reach(CrashPoints.PopulationAfterRecord, id);
         }
 
         var events = record.Events.Where(e => e.Round == next).OrderBy(e => e.Member).ToList();

@@ -24,7 +24,8 @@ internal static class TestRuns
         Seed = seed,
     };
 
-    public static Task<LocalRuntime> StartAsync(AzuriteFixture azurite, DurableBackendKind backend = DurableBackendKind.Embedded, string? container = null, string? hub = null, ILoggerFactory? logs = null) =>
+    public static Task<LocalRuntime> StartAsync(
+        AzuriteFixture azurite, DurableBackendKind backend = DurableBackendKind.Embedded, string? container = null, string? hub = null, ILoggerFactory? logs = null, bool runWorker = true) =>
         LocalRuntime.StartAsync(
             new LocalRuntimeOptions
             {
@@ -32,6 +33,7 @@ internal static class TestRuns
                 Backend = backend,
                 TaskHub = hub ?? azurite.NewTaskHub(),
                 ContainerName = container ?? azurite.NewContainer(),
+                RunWorker = runWorker,
             },
             logs ?? NullLoggerFactory.Instance);
 
