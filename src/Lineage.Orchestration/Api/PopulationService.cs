@@ -1,4 +1,3 @@
-using Lineage.Core.MarketData;
 using Lineage.Orchestration.Datasets;
 using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Runs;
@@ -39,7 +38,13 @@ public sealed record PopulationStatusView(
 /// those ids), starting, status and stop. A resume must repeat the request it was first started with; the lineage record
 /// says where the population stands.
 /// </summary>
-public sealed class PopulationService(IRunOrchestrationClient client, RunStorage storage, RunLocks runLocks, ILogger logger)
+/// <param name="resolveDataset">The run API's dataset check (resolve, load, the model's splits), on one member's run.</param>
+public sealed class PopulationService(
+    IRunOrchestrationClient client,
+    RunStorage storage,
+    RunLocks runLocks,
+    ILogger logger,
+    Func<TrainingRun, CancellationToken, Task<(ResolvedDataset? Dataset, string? Error)>> resolveDataset)
 {
     public const int MaxBodyBytes = RunService.MaxBodyBytes;
 
@@ -62,14 +67,11 @@ public sealed class PopulationService(IRunOrchestrationClient client, RunStorage
         }
 
         await storage.EnsureContainerAsync(cancellationToken);
-        ResolvedDataset dataset;
-        try
+        // Every member trains on the same data and splits: the run API's checks on the first member's run are the population's.
+        var (dataset, datasetError) = await resolveDataset(request.MemberRun(0, MemberHyperparameters.Of(request.Run), 0, request.IterationsPerRound, resume: false), cancellationToken);
+        if (dataset is null)
         {
-            dataset = await new DatasetRegistry(storage.Container).ResolveAsync(request.Run.Dataset, cancellationToken);
-        }
-        catch (Exception ex) when (ex is PriceDataException or FileNotFoundException or InvalidDataException or ArgumentException)
-        {
-            return ApiResponse.Invalid("The population's dataset cannot be used.", [new FieldError("run.dataset", ex.Message)]);
+            return ApiResponse.Invalid("The population's dataset cannot be used.", [new FieldError("run.dataset", datasetError ?? "it could not be resolved")]);
         }
 
         var id = request.PopulationId;

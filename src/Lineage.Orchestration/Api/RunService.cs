@@ -35,7 +35,9 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     /// <summary>Walk-forwards, started and watched through the same Durable client, storage and locks.</summary>
     public WalkForwardService WalkForwards { get; } = new(client, storage, locks, logger, modelSplits);
 
-    public PopulationService Populations { get; } = new(client, storage, locks, logger);
+    private PopulationService? _populations;
+
+    public PopulationService Populations => _populations ??= new(client, storage, locks, logger, ResolveDatasetAsync);
 
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -208,7 +210,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     /// Resolves and loads the dataset once, at the edge: a bad file is a 400 naming line and column, not a failed run, and
     /// the version checked here is the one the run trains on (PrepareRun gets it in the orchestration's state).
     /// </summary>
-    private async Task<(ResolvedDataset? Dataset, string? Error)> ResolveDatasetAsync(TrainingRun run, CancellationToken cancellationToken)
+    internal async Task<(ResolvedDataset? Dataset, string? Error)> ResolveDatasetAsync(TrainingRun run, CancellationToken cancellationToken)
     {
         try
         {

@@ -28,8 +28,11 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route.Template, trigger.Route);
         Assert.Equal([route.Method.ToLowerInvariant()], trigger.Methods);
         Assert.Equal("Function", trigger.AuthLevel);
-        // Only the run and walk-forward routes reach Durable; they alone bind a Durable client.
-        Assert.Equal(route.Template.StartsWith("runs", StringComparison.Ordinal) || route.Template.StartsWith(ApiTemplates.WalkForwards, StringComparison.Ordinal), trigger.HasDurableClient);
+        // Only the run, walk-forward and population routes reach Durable; they alone bind a Durable client.
+        Assert.Equal(
+            route.Template.StartsWith("runs", StringComparison.Ordinal) || route.Template.StartsWith(ApiTemplates.WalkForwards, StringComparison.Ordinal)
+            || route.Template.StartsWith(ApiTemplates.Populations, StringComparison.Ordinal),
+            trigger.HasDurableClient);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
     {
         await using var api = await StartAsync();
         var routes = ApiRoutes.All.Where(r => r.BodyLimit is not null).ToList();
-        Assert.Equal(["StartRun", "PromoteModel", "RollbackModel", "PushDataset", "StartWalkForward"], routes.Select(r => r.Name));
+        Assert.Equal(["StartRun", "PromoteModel", "RollbackModel", "PushDataset", "StartWalkForward", "StartPopulation"], routes.Select(r => r.Name));
 
         foreach (var route in routes)
         {
@@ -267,6 +267,67 @@ public abstract class ApiContractTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         using var badId = await api.Client.GetAsync("/api/walkforwards/Bad%20Id");
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_population_start_is_202_its_member_ids_are_taken_its_status_shows_the_tree_and_bad_input_is_400_naming_fields()
+    {
+        await using var api = await StartAsync();
+        var request = Populations.PopulationOrchestrationTests.Small("contract-pop") with { Members = 2, Rounds = 2, ExploitQuantile = 0.5 };
+        var body = JsonSerializer.Serialize(request, LineageJson.Options);
+
+        using var start = await api.Client.PostAsync("/api/populations", Json(body));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        Assert.Equal("/api/populations/contract-pop", start.Headers.Location?.OriginalString);
+        Assert.Equal(["contract-pop-m0", "contract-pop-m1"], (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberRunIds").EnumerateArray().Select(e => e.GetString()));
+        using (var again = await api.Client.PostAsync("/api/populations", Json(body)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        // The members' run ids belong to the population from its start: the run API refuses them.
+        using (var memberRun = await api.Client.PostAsync("/api/runs", Json(JsonSerializer.Serialize(TestRuns.Small("contract-pop-m1"), LineageJson.Options))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, memberRun.StatusCode);
+            Assert.Contains("population 'contract-pop'", (await memberRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        var status = await WaitAsync(api, start.Headers.Location!.OriginalString);
+        Assert.Equal("Completed", status.GetProperty("status").GetString());
+        Assert.Equal(4, status.GetProperty("lineage").GetProperty("events").GetArrayLength());
+        Assert.Equal("Completed", status.GetProperty("result").GetProperty("outcome").GetString());
+        Assert.True((await api.Container.GetBlobClient("populations/contract-pop/lineage.json").ExistsAsync()).Value);
+        using (var stopFinished = await api.Client.PostAsync("/api/populations/contract-pop/stop", null))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, stopFinished.StatusCode);
+        }
+
+        using var invalid = await api.Client.PostAsync("/api/populations", Json(
+            """{"populationId":"Bad_Id","members":1,"rounds":0,"exploitQuantile":0.9,"run":{"runId":"x","evaluateEvery":0},"searchSpace":{"learningRate":{"min":0,"max":1,"log":true}}}"""));
+        using var unknownField = await api.Client.PostAsync("/api/populations", Json("""{"populationId":"ok","membres":3}"""));
+        using var noDataset = await api.Client.PostAsync("/api/populations", Json("""{"populationId":"missing","run":{"dataset":"blob:datasets/none/x.csv"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var text = await invalid.Content.ReadAsStringAsync();
+        var fields = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("field").GetString()).ToList();
+        Assert.Equal(["populationId", "members", "rounds", "exploitQuantile", "run.runId", "run.evaluateEvery", "searchSpace"], fields.Distinct());
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("membres", await unknownField.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noDataset.StatusCode);
+        Assert.Contains("\"field\":\"run.dataset\"", await noDataset.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var id in new[] { "ok", "missing" })
+        {
+            Assert.False(await api.HasInstanceAsync(PopulationBlobs.InstanceId(id)));
+        }
+
+        using var unknown = await api.Client.GetAsync("/api/populations/never-started");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var badId = await api.Client.GetAsync("/api/populations/Bad%20Id");
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        using var stopUnknown = await api.Client.PostAsync("/api/populations/never-started/stop", null);
+        Assert.Equal(HttpStatusCode.NotFound, stopUnknown.StatusCode);
     }
 
     internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

@@ -5,6 +5,7 @@ using Lineage.Functions;
 using Lineage.IntegrationTests.Cli;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration;
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Training;
 using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
@@ -98,7 +99,12 @@ internal sealed class FunctionsHost : IApiUnderTest
     /// <summary>The app's orchestrator wrapper and one activity per catalog entry, each the app's own [Function] method.</summary>
     private static async Task<IHost> StartDurableAsync(IServiceProvider app, DataConverter converter)
     {
-        object[] wrappers = [ActivatorUtilities.CreateInstance<TrainingFunctions>(app), ActivatorUtilities.CreateInstance<WalkForwardFunctions>(app)];
+        object[] wrappers =
+        [
+            ActivatorUtilities.CreateInstance<TrainingFunctions>(app),
+            ActivatorUtilities.CreateInstance<WalkForwardFunctions>(app),
+            ActivatorUtilities.CreateInstance<PopulationFunctions>(app),
+        ];
         var host = new HostBuilder()
             .ConfigureServices(services =>
             {
@@ -111,6 +117,7 @@ internal sealed class FunctionsHost : IApiUnderTest
                         // Typed input, so GetInput<TrainingState>() inside the wrapper sees a TrainingState as on the Functions host.
                         registry.AddOrchestratorFunc<TrainingState, TrainingResult>(TaskCatalog.Orchestrator, (context, _) => TrainingFunctions.RunOrchestrator(context));
                         registry.AddOrchestratorFunc<WalkForwardState, WalkForwardResult>(TaskCatalog.WalkForward, (context, _) => WalkForwardFunctions.RunOrchestrator(context));
+                        registry.AddOrchestratorFunc<PopulationState, PopulationResult>(TaskCatalog.Population, (context, _) => PopulationFunctions.RunOrchestrator(context));
                         foreach (var entry in TaskCatalog.Activities)
                         {
                             var (functions, method) = ActivityWrapper(wrappers, entry.Name);
@@ -172,7 +179,7 @@ internal sealed class FunctionsHost : IApiUnderTest
         wrappers.SelectMany(w => w.GetType().GetMethods().Where(m => m.GetCustomAttribute<FunctionAttribute>()?.Name == name).Select(m => (w, m))).Single();
 
     /// <summary>The Functions classes that declare the catalog's activity wrappers.</summary>
-    public static IReadOnlyList<Type> ActivityClasses { get; } = [typeof(TrainingFunctions), typeof(WalkForwardFunctions)];
+    public static IReadOnlyList<Type> ActivityClasses { get; } = [typeof(TrainingFunctions), typeof(WalkForwardFunctions), typeof(PopulationFunctions)];
 
     public static MethodInfo FunctionMethod(Type type, string name) =>
         type.GetMethods().Single(m => m.GetCustomAttribute<FunctionAttribute>()?.Name == name);
