@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lineage.Cli;
 using Lineage.Cli.Experiments;
+using Lineage.Cli.PopulationRuns;
 using Lineage.Cli.WalkForwardRuns;
 
 var train = TrainCommand.Create();
@@ -14,6 +15,7 @@ var root = new RootCommand("Lineage: deep Q-learning trading agents trained as D
     worker,
     ExperimentCommand.Create(),
     WalkForwardCommand.Create(),
+    PopulationCommand.Create(),
     NightlyCommand.Create(),
     ReportCommand.Create(),
     ModelCommands.Data(),

@@ -43,7 +43,7 @@ internal static class Summary
         AnsiConsole.Write(table);
     }
 
-    private static void AddEvaluation(Table table, string label, Orchestration.Training.EvaluateOutput? e)
+    internal static void AddEvaluation(Table table, string label, Orchestration.Training.EvaluateOutput? e)
     {
         if (e is null)
         {

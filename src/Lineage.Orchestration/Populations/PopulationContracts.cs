@@ -60,7 +60,10 @@ public sealed record PopulationProgress(string Phase, int Round, int Rounds, IRe
 /// <param name="Score">The member's validation return at the end of its last ranked round (null before the first ranking).</param>
 public sealed record MemberProgress(int Member, string RunId, string Status, int Generation, double? Score);
 
-/// <summary>How a population ended, its candidate and, completed, the candidate's test evaluation and gate decision.</summary>
+/// <summary>
+/// How a population ended, its candidate and, completed, the candidate's test evaluation and gate decision, and every
+/// member's final validation score (the last round's ranking).
+/// </summary>
 public sealed record PopulationResult(
     string PopulationId,
     string Outcome,
@@ -68,7 +71,8 @@ public sealed record PopulationResult(
     MemberScore? Best,
     EvaluateOutput? Test,
     PromotionOutcome? Promotion,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<MemberScore>? FinalScores = null);
 
 public static class PopulationPhases
 {

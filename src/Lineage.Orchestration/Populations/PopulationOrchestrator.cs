@@ -72,7 +72,7 @@ public sealed class PopulationOrchestrator : TaskOrchestrator<PopulationState, P
                 ActivityNames.PromoteCandidate, new PromotionInput(best.RunId, best.CheckpointUpdate, test, validation), ActivityRetry);
             notes.Add($"Candidate: member {best.Member} ({best.RunId}, update {best.CheckpointUpdate}), best of {candidate.Scores.Count} on validation; the other {candidate.TrialsRecorded} members are recorded as trials of the model, so the gate is deflated for all of them.");
             notes.Add($"Model '{promotion.Model}': {promotion.Reason}");
-            return await EndAsync(context, id, RunOutcomes.Completed, plan.Round + 1, best, test, promotion, notes);
+            return await EndAsync(context, id, RunOutcomes.Completed, plan.Round + 1, best, test, promotion, notes, candidate.Scores);
         }
         catch (Exception ex)
         {
@@ -164,9 +164,17 @@ public sealed class PopulationOrchestrator : TaskOrchestrator<PopulationState, P
     }
 
     private static async Task<PopulationResult> EndAsync(
-        TaskOrchestrationContext context, string id, string outcome, int rounds, MemberScore? best, EvaluateOutput? test, PromotionOutcome? promotion, IReadOnlyList<string> notes)
+        TaskOrchestrationContext context,
+        string id,
+        string outcome,
+        int rounds,
+        MemberScore? best,
+        EvaluateOutput? test,
+        PromotionOutcome? promotion,
+        IReadOnlyList<string> notes,
+        IReadOnlyList<MemberScore>? scores = null)
     {
-        var result = new PopulationResult(id, outcome, rounds, best, test, promotion, notes);
+        var result = new PopulationResult(id, outcome, rounds, best, test, promotion, notes, scores);
         await context.CallActivityAsync<bool>(ActivityNames.ReleasePopulation, new ReleasePopulationInput(id, outcome, result), ActivityRetry);
         return result;
     }
