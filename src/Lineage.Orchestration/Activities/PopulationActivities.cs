@@ -162,7 +162,7 @@ public sealed class FinishPopulationActivity(RunWorkspace workspace, ChampionCha
         var scores = await PopulationMembers.ScoreAllAsync(workspace, request, cancellationToken);
         var best = Best(scores);
         var trials = 0;
-        foreach (var other in scores.Where(s => s.Member != best.Member && s.CheckpointUpdate > 0))
+        foreach (var other in scores.Where(s => s.Member != best.Member && s.CheckpointUpdate != PopulationMembers.NoCheckpoint))
         {
             await challenger.RecordTrialAsync(other.RunId, other.CheckpointUpdate, cancellationToken);
             trials++;

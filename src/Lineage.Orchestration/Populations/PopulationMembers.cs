@@ -8,10 +8,13 @@ namespace Lineage.Orchestration.Populations;
 /// <summary>What a population's activities read of its members' runs, and the exploit step as the lineage record plans it.</summary>
 public static class PopulationMembers
 {
+    /// <summary>The checkpoint update of a member that has none (it failed before its first checkpoint).</summary>
+    public const long NoCheckpoint = -1;
+
     /// <summary>
     /// Member <paramref name="member"/>'s latest checkpoint and that checkpoint's validation return after fees (the training
-    /// orchestration evaluates each round's last iteration); a member without a checkpoint or without that evaluation scores
-    /// null and ranks last.
+    /// orchestration evaluates each round's last iteration); a member without that evaluation scores null and ranks last, and
+    /// a member without any checkpoint has update <see cref="NoCheckpoint"/>.
     /// </summary>
     public static async Task<MemberScore> ScoreAsync(RunWorkspace workspace, PopulationRequest request, int member, CancellationToken cancellationToken)
     {
@@ -20,7 +23,7 @@ public static class PopulationMembers
         var runId = request.MemberRunId(member);
         if (await workspace.Checkpoints(runId).GetLatestUpdateAsync(cancellationToken) is not { } latest)
         {
-            return new MemberScore(member, runId, 0, null);
+            return new MemberScore(member, runId, NoCheckpoint, null);
         }
 
         var report = await workspace.ReadJsonAsync<EvaluationReport>(RunBlobs.Evaluation(runId, latest, Splits.Validation), cancellationToken);
