@@ -32,6 +32,9 @@ param nightlyDataset string = 'spy'
 @description('Freshness: the nightly run refuses data whose newest bar is older than this many days (Lineage__Nightly__MaxDataAgeDays).')
 param nightlyMaxDataAgeDays string = '4'
 
+@description('Members of the population the nightly timer trains instead of one run (Lineage__Nightly__PopulationMembers); 0 keeps the one run.')
+param nightlyPopulationMembers string = '0'
+
 @description('Durable task hub name (alphanumeric).')
 param taskHubName string = 'lineage'
 
@@ -142,6 +145,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Lineage__Nightly__RunId: nightlyRunId
       Lineage__Nightly__Dataset: nightlyDataset
       Lineage__Nightly__MaxDataAgeDays: nightlyMaxDataAgeDays
+      Lineage__Nightly__PopulationMembers: nightlyPopulationMembers
     }
   }
   // The host needs its storage roles before its first start, or it fails to take its leases.

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Lineage.Functions;
 
 /// <summary>
-/// Nightly retraining: continue the fixed-id run from its latest checkpoint on the configured dataset.
-/// If that run is still running, the start lock answers 409 and the timer does nothing but say so. Every firing also
+/// Nightly retraining: continue the fixed-id run from its latest checkpoint on the configured dataset, or, with
+/// <c>Lineage:Nightly:PopulationMembers</c> set, train the night's population (<see cref="NightlyOptions.ToPopulation"/>).
+/// If that run or population is still running, the start lock answers 409 and the timer does nothing but say so. Every firing also
 /// reports how many nights the nightly model has gone without a promotion decision. The operations alerts
 /// (infra/modules/alerts.bicep) watch these lines (<see cref="OperationsEvents"/>).
 /// </summary>
@@ -35,7 +36,9 @@ public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, C
             await storage.EnsureContainerAsync(cancellationToken);
             var status = await champions.PromotionStatusAsync(ModelNames.ForDataset(nightly.Dataset), cancellationToken);
             NightlyLog.PromotionStatus(logger, status.Model, status.NightsWithoutDecision, status.LastDecisionAt, status.Since);
-            response = await service.StartAsync(nightly.ToTrainingRun(_time.GetUtcNow()), cancellationToken);
+            response = nightly.PopulationMembers > 0
+                ? await service.Populations.StartAsync(nightly.ToPopulation(_time.GetUtcNow()), cancellationToken)
+                : await service.StartAsync(nightly.ToTrainingRun(_time.GetUtcNow()), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -44,13 +47,14 @@ public sealed class NightlyRetrainFunction(RunStorage storage, RunLocks locks, C
             throw;
         }
 
+        var started = nightly.PopulationMembers > 0 ? nightly.ToPopulation(_time.GetUtcNow()).PopulationId : nightly.RunId;
         if (response.Outcome == ApiOutcome.Accepted)
         {
-            NightlyLog.Started(logger, nightly.RunId);
+            NightlyLog.Started(logger, started);
         }
         else
         {
-            NightlyLog.NotStarted(logger, nightly.RunId, response.Outcome, (response.Body as ErrorBody)?.Error ?? "");
+            NightlyLog.NotStarted(logger, started, response.Outcome, (response.Body as ErrorBody)?.Error ?? "");
         }
     }
 }

@@ -24,11 +24,37 @@ public sealed class NightlyOptions
     /// </summary>
     public double MaxDataAgeDays { get; set; } = 4;
 
+    /// <summary>
+    /// Members of a small population to train each night instead of the one run (0, the default: the one run). A nightly
+    /// population (id <c>{RunId}-p{night}</c>) draws its members' hyperparameters from the default search space, trains them
+    /// from scratch on the night's data for <see cref="Iterations"/> iterations in <see cref="PopulationRounds"/> rounds, and
+    /// puts its best member on validation to the same gate, with every member counted as a trial of the model.
+    /// </summary>
+    public int PopulationMembers { get; set; }
+
+    /// <summary>Rounds of a nightly population (exploit and explore between them); each trains <see cref="Iterations"/> ÷ rounds iterations.</summary>
+    public int PopulationRounds { get; set; } = 2;
+
     /// <summary>Night n is the UTC calendar day of the firing, counted from 0001-01-01 (<see cref="DateOnly.DayNumber"/>).</summary>
     public static int NightOf(DateTimeOffset firing) => DateOnly.FromDateTime(firing.UtcDateTime).DayNumber;
 
     /// <summary>The seed of night <paramref name="night"/>: derived from the base seed and n, never the same two nights running.</summary>
     public ulong SeedOf(int night) => Core.Randomness.Seeds.Derive(Seed, Core.Randomness.Seeds.Hash("nightly"), night);
+
+    /// <summary>The population the timer starts on <paramref name="firing"/> when <see cref="PopulationMembers"/> is set: one id per night, this night's seed.</summary>
+    public Populations.PopulationRequest ToPopulation(DateTimeOffset firing)
+    {
+        var night = NightOf(firing);
+        return new()
+        {
+            PopulationId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{RunId}-p{night}"),
+            Run = new TrainingRun { Dataset = Dataset, MaxDataAgeDays = MaxDataAgeDays },
+            Members = PopulationMembers,
+            Rounds = PopulationRounds,
+            IterationsPerRound = Math.Max(1, Iterations / Math.Max(1, PopulationRounds)),
+            Seed = SeedOf(night),
+        };
+    }
 
     /// <summary>The run the timer starts on <paramref name="firing"/>: resume the fixed id, this night's seed, freshness checked.</summary>
     public TrainingRun ToTrainingRun(DateTimeOffset firing) => new()

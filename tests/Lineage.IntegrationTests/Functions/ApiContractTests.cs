@@ -8,6 +8,7 @@ using Lineage.IntegrationTests.Learning;
 using Lineage.IntegrationTests.Models;
 using Lineage.IntegrationTests.Orchestration;
 using Lineage.Orchestration.Api;
+using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Runs;
 using Lineage.Policy;
 using Lineage.Storage;
@@ -381,6 +382,26 @@ public sealed class NightlyFunctionTests(AzuriteFixture azurite) : IClassFixture
         var done = await host.Durable.WaitForInstanceCompletionAsync("nightly", getInputsAndOutputs: true, cts.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Contains("\"iterationsCompleted\":1", done.SerializedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_population_members_set_the_timer_trains_the_nights_population_and_gates_its_candidate_for_all_members()
+    {
+        await using var host = await FunctionsHost.StartAsync(azurite, new Dictionary<string, string?> { ["Lineage:Nightly:PopulationMembers"] = "2" });
+        var timer = ActivatorUtilities.CreateInstance<NightlyRetrainFunction>(host.Services);
+        var population = new NightlyOptions { RunId = "nightly", PopulationMembers = 2 }.ToPopulation(DateTimeOffset.UtcNow);
+        Assert.Empty(PopulationRequestValidator.Validate(population));
+        var again = new NightlyOptions { RunId = "nightly", PopulationMembers = 2 }.ToPopulation(DateTimeOffset.UtcNow);
+        Assert.Equal((population.PopulationId, population.Seed), (again.PopulationId, again.Seed));
+
+        await Task.WhenAll(timer.Run(new TimerInfo(), host.Durable, default), timer.Run(new TimerInfo(), host.Durable, default));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var done = await host.Durable.WaitForInstanceCompletionAsync(PopulationBlobs.InstanceId(population.PopulationId), getInputsAndOutputs: true, cts.Token);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Contains("\"outcome\":\"Completed\"", done.SerializedOutput, StringComparison.Ordinal);
+        Assert.Contains("N = 2 trials of the model", done.SerializedOutput, StringComparison.Ordinal);
+        Assert.Null(await host.Durable.GetInstanceAsync("nightly"));
     }
 }
 
