@@ -43,6 +43,7 @@ public static class Program
             new MemorySection(),
             new EndToEndSection(),
             new PeerSection(),
+            new PopulationSection(),
         ];
         var unknown = only?.Except(sections.Select(s => s.Name)).ToList();
         if (unknown is { Count: > 0 })

@@ -136,6 +136,35 @@ public sealed class PopulationCrashTests(AzuriteFixture azurite, ITestOutputHelp
         AssertSame(reference, await OutcomeAsync(second, request.PopulationId));
     }
 
+    [Fact]
+    public async Task A_stopped_population_ends_stopped_after_its_members_step_and_a_resume_gives_the_same_tree()
+    {
+        var reference = await ReferenceAsync(Pair("pop-stopref"));
+        var request = Pair("pop-stop");
+        await using var runtime = await TestRuns.StartAsync(azurite);
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.Populations.StartAsync(request, default)).Outcome);
+        var instance = PopulationBlobs.InstanceId(request.PopulationId);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        // Stop while round 0's members train.
+        while ((await runtime.Runs.Populations.GetViewAsync(request.PopulationId, cts.Token))?.Progress?.Members.Any(m => m.Status == MemberStatuses.Running) != true)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        Assert.Equal(ApiOutcome.Accepted, (await runtime.Runs.Populations.StopAsync(request.PopulationId, cts.Token)).Outcome);
+        var stopped = await runtime.Durable.WaitForCompletionAsync(instance, TimeSpan.FromMilliseconds(50), null, cts.Token);
+        Assert.Equal(RunRuntimeStatus.Completed, stopped.Status);
+        var view = (await runtime.Runs.Populations.GetViewAsync(request.PopulationId, cts.Token))!;
+        Assert.Equal("Stopped", view.Result!.Outcome);
+        Assert.Null(view.Result.Test);
+        Assert.Equal(ApiOutcome.Conflict, (await runtime.Runs.Populations.StopAsync(request.PopulationId, cts.Token)).Outcome);
+
+        var final = await PopulationOrchestrationTests.RunToEndAsync(runtime, request with { Resume = true });
+
+        Assert.True(final.Status == RunRuntimeStatus.Completed, final.FailureMessage);
+        AssertSame(reference, await OutcomeAsync(runtime, request.PopulationId));
+    }
+
     private Task<LocalRuntime> StartAsync(string container, TimeSpan lockDuration) =>
         LocalRuntime.StartAsync(
             new LocalRuntimeOptions
