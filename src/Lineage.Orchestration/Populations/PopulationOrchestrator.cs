@@ -19,10 +19,7 @@ public sealed class PopulationOrchestrator : TaskOrchestrator<PopulationState, P
 {
     private const int MaxNotes = 20;
 
-    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 3,
-        firstRetryInterval: TimeSpan.FromSeconds(1),
-        backoffCoefficient: 2.0));
+    private static TaskOptions ActivityRetry => ActivityNames.Retry;
 
     public override async Task<PopulationResult> RunAsync(TaskOrchestrationContext context, PopulationState input)
     {

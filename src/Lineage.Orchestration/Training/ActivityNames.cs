@@ -1,3 +1,5 @@
+using Microsoft.DurableTask;
+
 namespace Lineage.Orchestration.Training;
 
 /// <summary>Durable names shared by the orchestrator, the Functions wrappers and the local worker.</summary>
@@ -27,6 +29,12 @@ public static class ActivityNames
     public const string PopulationRound = "PopulationRound";
     public const string FinishPopulation = "FinishPopulation";
     public const string ReleasePopulation = "ReleasePopulation";
+
+    /// <summary>Every orchestrator's activity retry: 3 attempts, 1 s then 2 s apart.</summary>
+    public static TaskOptions Retry { get; } = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 3,
+        firstRetryInterval: TimeSpan.FromSeconds(1),
+        backoffCoefficient: 2.0));
 
     /// <summary>External event a stop request raises; honoured between steps.</summary>
     public const string StopEvent = "stop";

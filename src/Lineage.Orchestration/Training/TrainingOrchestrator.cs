@@ -21,10 +21,7 @@ public sealed class TrainingOrchestrator : TaskOrchestrator<TrainingState, Train
     private const int MaxNoteChars = 600;
     private const int MaxNotesChars = 8_000;
 
-    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 3,
-        firstRetryInterval: TimeSpan.FromSeconds(1),
-        backoffCoefficient: 2.0));
+    private static TaskOptions ActivityRetry => ActivityNames.Retry;
 
     public override async Task<TrainingResult> RunAsync(TaskOrchestrationContext context, TrainingState input)
     {

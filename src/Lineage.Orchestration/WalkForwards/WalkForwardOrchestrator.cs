@@ -15,10 +15,7 @@ public sealed class WalkForwardOrchestrator : TaskOrchestrator<WalkForwardState,
 {
     private const int MaxFailureChars = 600;
 
-    private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 3,
-        firstRetryInterval: TimeSpan.FromSeconds(1),
-        backoffCoefficient: 2.0));
+    private static TaskOptions ActivityRetry => ActivityNames.Retry;
 
     public override async Task<WalkForwardResult> RunAsync(TaskOrchestrationContext context, WalkForwardState input)
     {
