@@ -51,7 +51,7 @@ public sealed class PlanPopulationRoundActivity(RunWorkspace workspace) : TaskAc
             }
 
             var now = latest[member];
-            members.Add(new MemberPlan(member, runId, now.Hyperparameters, now.Generation, trained, iterations, Resume: exists));
+            members.Add(new MemberPlan(member, runId, now.Hyperparameters, now.Generation, trained, iterations, Resume: exists, now.Score));
         }
 
         return new PopulationRoundPlan(round, members);

@@ -17,7 +17,8 @@ public sealed record PlanPopulationRoundInput(PopulationRequest Request);
 
 /// <summary>
 /// One member in a round's plan: its run, current hyperparameters and generation, how many of its iterations are trained,
-/// and how many it trains this round (0 when an earlier attempt trained them) — as a fresh run or a resume.
+/// and how many it trains this round (0 when an earlier attempt trained them) — as a fresh run or a resume — and the
+/// validation return it was ranked on at the round's start (none in round 0).
 /// </summary>
 public sealed record MemberPlan(
     int Member,
@@ -26,7 +27,8 @@ public sealed record MemberPlan(
     int Generation,
     int TrainedIterations,
     int Iterations,
-    bool Resume);
+    bool Resume,
+    double? Score = null);
 
 /// <summary>The round the population stands at (from its lineage record) and every member's plan for it, in member order.</summary>
 public sealed record PopulationRoundPlan(int Round, IReadOnlyList<MemberPlan> Members);
@@ -57,7 +59,7 @@ public sealed record ReleasePopulationInput(string PopulationId, string Outcome,
 /// </summary>
 public sealed record PopulationProgress(string Phase, int Round, int Rounds, IReadOnlyList<MemberProgress> Members);
 
-/// <param name="Score">The member's validation return at the end of its last ranked round (null before the first ranking).</param>
+/// <param name="Score">The validation return the member was ranked on at this round's start (null in round 0).</param>
 public sealed record MemberProgress(int Member, string RunId, string Status, int Generation, double? Score);
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed class PopulationOrchestrator : TaskOrchestrator<PopulationState, P
         {
             context.SetCustomStatus(new PopulationProgress(PopulationPhases.Planning, 0, request.Rounds, []));
             var plan = await context.CallActivityAsync<PopulationRoundPlan>(ActivityNames.PlanPopulationRound, new PlanPopulationRoundInput(request), ActivityRetry);
-            var progress = plan.Members.Select(m => new MemberProgress(m.Member, m.RunId, m.Iterations == 0 ? MemberStatuses.Trained : MemberStatuses.Pending, m.Generation, null)).ToArray();
+            var progress = plan.Members.Select(m => new MemberProgress(m.Member, m.RunId, m.Iterations == 0 ? MemberStatuses.Trained : MemberStatuses.Pending, m.Generation, m.Score)).ToArray();
             var notes = new List<string>();
             var stopped = input.StopRequested || await TrainRoundAsync(context, input, plan, progress, notes, stopSignal);
             if (stopped)
