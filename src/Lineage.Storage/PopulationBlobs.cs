@@ -45,7 +45,13 @@ public static class PopulationBlobs
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{runId}:r{round}");
 
     /// <summary>What a member run's lock names as its owner: the population (a walk-forward's fold names the walk-forward's bare id).</summary>
-    public static string Owner(string id) => "population:" + id;
+    public static string Owner(string id) => OwnerPrefix + id;
+
+    /// <summary>The population a run lock's <paramref name="owner"/> names, or null when it names a walk-forward.</summary>
+    public static string? PopulationOf(string owner) =>
+        owner.StartsWith(OwnerPrefix, StringComparison.Ordinal) ? owner[OwnerPrefix.Length..] : null;
+
+    private const string OwnerPrefix = "population:";
 
     /// <summary>Member <paramref name="member"/>'s run id: derived from the population's, so no other start can claim it.</summary>
     public static string MemberRunId(string id, int member)

@@ -1,8 +1,10 @@
+using Lineage.Core.Episodes;
 using Lineage.Core.Randomness;
 using Lineage.Orchestration.Champions;
 using Lineage.Orchestration.Populations;
 using Lineage.Orchestration.Telemetry;
 using Lineage.Orchestration.Training;
+using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -42,7 +44,7 @@ public sealed class PlanPopulationRoundActivity(RunWorkspace workspace) : TaskAc
         for (var member = 0; member < request.Members; member++)
         {
             var runId = request.MemberRunId(member);
-            var trained = await PopulationMembers.TrainedIterationsAsync(workspace, runId, cancellationToken);
+            var trained = await FoldRuns.TrainedIterationsAsync(workspace, runId, cancellationToken);
             var iterations = Math.Max(0, ((round + 1) * request.IterationsPerRound) - trained);
             var exists = await workspace.ReadRunRecordAsync(runId, cancellationToken) is not null;
             if (iterations > 0)
@@ -168,8 +170,10 @@ public sealed class FinishPopulationActivity(RunWorkspace workspace, ChampionCha
             trials++;
         }
 
-        var iteration = Math.Max(0, await PopulationMembers.TrainedIterationsAsync(workspace, best.RunId, cancellationToken) - 1);
-        return new PopulationCandidate(best, iteration, scores, trials);
+        var iteration = Math.Max(0, await FoldRuns.TrainedIterationsAsync(workspace, best.RunId, cancellationToken) - 1);
+        var report = await workspace.ReadJsonAsync<EvaluationReport>(RunBlobs.Evaluation(best.RunId, best.CheckpointUpdate, Splits.Validation), cancellationToken);
+        var validation = report is null ? null : EvaluateActivity.Summarize(new EvaluateInput(best.RunId, iteration, best.CheckpointUpdate, Splits.Validation), report);
+        return new PopulationCandidate(best, iteration, scores, trials, validation);
     }
 
     /// <summary>The highest validation return; a member without one ranks below every member with one; ties go to the lower index.</summary>

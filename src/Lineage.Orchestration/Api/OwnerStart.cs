@@ -158,7 +158,9 @@ internal sealed class OwnerStart(IRunOrchestrationClient client, RunStorage stor
         }
     }
 
+    /// <summary>An orchestration's custom status or output, or null when it has none.</summary>
     public static T? Parse<T>(string? json)
         where T : class =>
+        // Written by our own orchestrators; the lenient options skip fields an older or newer version added.
         string.IsNullOrWhiteSpace(json) ? null : JsonSerializer.Deserialize<T>(json, LineageJson.Options);
 }

@@ -167,9 +167,8 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
         // A walk-forward's fold or a population's member: reserved for it from its start, whether or not the run has trained yet.
         if (current.Record?.Owner is { } owner)
         {
-            var population = PopulationBlobs.Owner("");
-            return (ApiResponse.Conflict(owner.StartsWith(population, StringComparison.Ordinal)
-                ? $"Run '{run.RunId}' is a member of population '{owner[population.Length..]}': only that population trains or resumes it (POST {ApiRoutes.PopulationsPath} with \"populationId\": \"{owner[population.Length..]}\", \"resume\": true)."
+            return (ApiResponse.Conflict(PopulationBlobs.PopulationOf(owner) is { } population
+                ? $"Run '{run.RunId}' is a member of population '{population}': only that population trains or resumes it (POST {ApiRoutes.PopulationsPath} with \"populationId\": \"{population}\", \"resume\": true)."
                 : $"Run '{run.RunId}' is a fold of walk-forward '{owner}': only that walk-forward starts or resumes it (POST {ApiRoutes.WalkForwardsPath} with \"walkForwardId\": \"{owner}\", \"resume\": true)."), default);
         }
 
@@ -235,16 +234,7 @@ public sealed class RunService(IRunOrchestrationClient client, RunStorage storag
     }
 
     private static T? Parse<T>(string? json)
-        where T : class
-    {
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            return null;
-        }
-
-        // Written by our own orchestrator; the lenient options skip fields an older or newer version added.
-        return JsonSerializer.Deserialize<T>(json, LineageJson.Options);
-    }
+        where T : class => OwnerStart.Parse<T>(json);
 
     /// <summary>A System.Text.Json error in words a caller can act on (shared by every route that reads a JSON body).</summary>
     internal static string Describe(JsonException ex, string owner = "a training run")

@@ -45,10 +45,11 @@ public sealed record PopulationRoundOutcome(int Round, IReadOnlyList<MemberScore
 public sealed record FinishPopulationInput(PopulationRequest Request);
 
 /// <summary>
-/// The final ranking and the candidate: the best member on validation (its latest checkpoint), with every other member
-/// already recorded as a trial of the model, so the candidate's gate is deflated for the whole population.
+/// The final ranking and the candidate: the best member on validation (its latest checkpoint) with the validation
+/// evaluation it was ranked on (the member's own, stored with its last iteration; null when it has none), and every other
+/// member already recorded as a trial of the model, so the candidate's gate is deflated for the whole population.
 /// </summary>
-public sealed record PopulationCandidate(MemberScore Best, int Iteration, IReadOnlyList<MemberScore> Scores, int TrialsRecorded);
+public sealed record PopulationCandidate(MemberScore Best, int Iteration, IReadOnlyList<MemberScore> Scores, int TrialsRecorded, EvaluateOutput? Validation = null);
 
 /// <summary>Release the population's lock as it ends; with <paramref name="Result"/>, first write it to <c>populations/{id}/result.json</c>.</summary>
 public sealed record ReleasePopulationInput(string PopulationId, string Outcome, PopulationResult? Result = null);

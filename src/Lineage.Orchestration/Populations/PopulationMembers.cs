@@ -1,6 +1,5 @@
 using Lineage.Core.Episodes;
 using Lineage.Orchestration.Training;
-using Lineage.Orchestration.WalkForwards;
 using Lineage.Storage;
 
 namespace Lineage.Orchestration.Populations;
@@ -41,10 +40,6 @@ public static class PopulationMembers
 
         return scores;
     }
-
-    /// <summary>Iterations member <paramref name="runId"/> has trained (its own clock: an exploit does not change it).</summary>
-    public static Task<int> TrainedIterationsAsync(RunWorkspace workspace, string runId, CancellationToken cancellationToken) =>
-        FoldRuns.TrainedIterationsAsync(workspace, runId, cancellationToken);
 
     /// <summary>
     /// Carries out one exploit event of the lineage record: the recipient's checkpoint <see cref="LineageEvent.CheckpointUpdate"/>

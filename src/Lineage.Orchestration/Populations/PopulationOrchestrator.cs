@@ -53,15 +53,13 @@ public sealed class PopulationOrchestrator : TaskOrchestrator<PopulationState, P
             context.SetCustomStatus(new PopulationProgress(PopulationPhases.Ranking, plan.Round, request.Rounds, progress));
             var candidate = await context.CallActivityAsync<PopulationCandidate>(ActivityNames.FinishPopulation, new FinishPopulationInput(request), ActivityRetry);
             var best = candidate.Best;
-            if (best.ValidationReturn is null)
+            if (best.ValidationReturn is null || candidate.Validation is not { } validation)
             {
                 throw new InvalidOperationException($"No member of population '{id}' has a validation evaluation of its latest checkpoint: nothing to select a candidate from.");
             }
 
             context.SetCustomStatus(new PopulationProgress(PopulationPhases.Testing, plan.Round, request.Rounds, progress));
-            // The candidate's validation figures (the gate's record of what it was selected on), then the test split, scored once.
-            var validation = await context.CallActivityAsync<EvaluateOutput>(
-                ActivityNames.Evaluate, new EvaluateInput(best.RunId, candidate.Iteration, best.CheckpointUpdate, Splits.Validation, [best.CheckpointUpdate]), ActivityRetry);
+            // The test split, scored once; the gate's record of what the candidate was selected on is its stored validation evaluation.
             var test = await context.CallActivityAsync<EvaluateOutput>(
                 ActivityNames.Evaluate, new EvaluateInput(best.RunId, candidate.Iteration, best.CheckpointUpdate, Splits.Test), ActivityRetry);
             context.SetCustomStatus(new PopulationProgress(PopulationPhases.Deciding, plan.Round, request.Rounds, progress));

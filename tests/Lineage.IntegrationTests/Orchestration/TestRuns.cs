@@ -25,7 +25,7 @@ internal static class TestRuns
     };
 
     public static Task<LocalRuntime> StartAsync(
-        AzuriteFixture azurite, DurableBackendKind backend = DurableBackendKind.Embedded, string? container = null, string? hub = null, ILoggerFactory? logs = null, bool runWorker = true) =>
+        AzuriteFixture azurite, DurableBackendKind backend = DurableBackendKind.Embedded, string? container = null, string? hub = null, ILoggerFactory? logs = null, bool runWorker = true, TimeSpan? lockDuration = null) =>
         LocalRuntime.StartAsync(
             new LocalRuntimeOptions
             {
@@ -34,6 +34,7 @@ internal static class TestRuns
                 TaskHub = hub ?? azurite.NewTaskHub(),
                 ContainerName = container ?? azurite.NewContainer(),
                 RunWorker = runWorker,
+                RunLockDuration = lockDuration,
             },
             logs ?? NullLoggerFactory.Instance);
 

@@ -112,7 +112,7 @@ public sealed class PopulationCrashTests(AzuriteFixture azurite, ITestOutputHelp
         var container = azurite.NewContainer();
         var store = new LineageStore(new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, container));
         var shortLocks = TimeSpan.FromSeconds(2);
-        await using (var first = await StartAsync(container, shortLocks))
+        await using (var first = await TestRuns.StartAsync(azurite, container: container, lockDuration: shortLocks))
         {
             Assert.Equal(ApiOutcome.Accepted, (await first.Runs.Populations.StartAsync(request, default)).Outcome);
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -126,7 +126,7 @@ public sealed class PopulationCrashTests(AzuriteFixture azurite, ITestOutputHelp
         // The in-memory Durable store went with the host. A fresh runtime (cold caches, a new store) needs resume: true, and
         // waits out the dead host's locks.
         await Task.Delay(shortLocks + TimeSpan.FromSeconds(1));
-        await using var second = await StartAsync(container, shortLocks);
+        await using var second = await TestRuns.StartAsync(azurite, container: container, lockDuration: shortLocks);
         var view = (await second.Runs.Populations.GetViewAsync(request.PopulationId, default))!;
         Assert.Equal("Unknown", view.Status);
         Assert.Equal(ApiOutcome.Conflict, (await second.Runs.Populations.StartAsync(request, default)).Outcome);
@@ -164,17 +164,6 @@ public sealed class PopulationCrashTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.True(final.Status == RunRuntimeStatus.Completed, final.FailureMessage);
         AssertSame(reference, await OutcomeAsync(runtime, request.PopulationId));
     }
-
-    private Task<LocalRuntime> StartAsync(string container, TimeSpan lockDuration) =>
-        LocalRuntime.StartAsync(
-            new LocalRuntimeOptions
-            {
-                StorageConnectionString = azurite.ConnectionString,
-                TaskHub = azurite.NewTaskHub(),
-                ContainerName = container,
-                RunLockDuration = lockDuration,
-            },
-            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 
     public static TheoryData<string, string> KillCases => new()
     {

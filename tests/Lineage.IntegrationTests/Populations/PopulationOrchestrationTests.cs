@@ -93,7 +93,7 @@ public sealed class PopulationOrchestrationTests(AzuriteFixture azurite, ITestOu
         for (var member = 0; member < request.Members; member++)
         {
             var runId = request.MemberRunId(member);
-            Assert.Equal(request.TotalIterations, await PopulationMembers.TrainedIterationsAsync(runtime.Workspace, runId, default));
+            Assert.Equal(request.TotalIterations, await FoldRuns.TrainedIterationsAsync(runtime.Workspace, runId, default));
             var run = (await runtime.Workspace.ReadRunRecordAsync(runId, default))!.Run;
             Assert.Equal(request.PopulationId, run.PopulationId);
             Assert.Equal(request.Run.Seed, run.MarketSeed);
